@@ -1,0 +1,3 @@
+from sdga.cli import main
+
+main()

@@ -1,0 +1,60 @@
+"""Helpers shared by the CLI command modules: error handling and output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+
+from sdga.errors import SdgaError, from_validation_error
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Exit codes: 1 = the action ran and said "no" (e.g. schema invalid), 2 = bad input, 3 = failure outside.
+EXIT_INVALID = 1
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 3
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    """Print one line to stderr and return the Exit to raise."""
+    first_line = " ".join(str(message).split())
+    typer.echo(f"error: {first_line}", err=True)
+    return typer.Exit(code)
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: SdgaError / pydantic / OS errors become one stderr line and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except SdgaError as exc:
+            code = EXIT_BAD_INPUT if exc.http_status < 500 and exc.http_status != 502 else EXIT_FAILED
+            raise fail(exc.message, code) from None
+        except ValidationError as exc:
+            raise fail(from_validation_error(exc).message) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+        except OSError as exc:
+            raise fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_FAILED) from None
+
+    return wrapper
+
+
+def print_json(data: BaseModel | dict[str, Any] | list[Any]) -> None:
+    """Print a model or plain data as indented JSON on stdout (aliases used, e.g. ``schema``)."""
+    if isinstance(data, BaseModel):
+        text = data.model_dump_json(by_alias=True, indent=2, exclude_none=False)
+    else:
+        text = json.dumps(data, indent=2, default=str)
+    sys.stdout.write(text + "\n")

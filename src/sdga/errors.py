@@ -1,0 +1,94 @@
+"""Errors that every door turns into the same structured answer.
+
+Raise a subclass of :class:`SdgaError` anywhere in the core; the CLI prints ``message`` on one line and
+exits non-zero, the HTTP API answers ``http_status`` with an :class:`~sdga.models.ErrorResponse`, and the
+Lambda handlers answer Bedrock with the same status code and body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from sdga.models.common import ErrorResponse
+
+
+class SdgaError(Exception):
+    """Base error: a stable ``code``, a readable ``message`` and structured ``details``."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, *, details: dict[str, Any] | list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_response(self) -> ErrorResponse:
+        return ErrorResponse(error=self.code, message=self.message, details=self.details)
+
+
+class InvalidInputError(SdgaError):
+    """The request or file could not be read or does not match the models."""
+
+    code = "invalid_input"
+    http_status = 422
+
+
+class SchemaError(SdgaError):
+    """The schema is readable but cannot be generated (unknown type, min > max, bad reference, ...)."""
+
+    code = "schema_invalid"
+    http_status = 422
+
+
+class CapacityError(SchemaError):
+    """A unique field's domain cannot hold the requested number of distinct values."""
+
+    code = "unique_capacity_exceeded"
+
+
+class ComplianceError(SdgaError):
+    """The schema violates a requested compliance regime and no override was given."""
+
+    code = "compliance_violation"
+    http_status = 422
+
+
+class NotFoundError(SdgaError):
+    code = "not_found"
+    http_status = 404
+
+
+class DestinationError(SdgaError):
+    """Writing to the destination failed; nothing partial was left visible."""
+
+    code = "destination_failed"
+    http_status = 502
+
+
+class ConfigurationError(SdgaError):
+    code = "configuration_error"
+    http_status = 500
+
+
+def pydantic_details(exc: ValidationError) -> list[dict[str, Any]]:
+    """Compact, JSON-safe list of pydantic errors: location, message, type."""
+    return [
+        {
+            "loc": ".".join(str(p) for p in err.get("loc", ())),
+            "msg": err.get("msg", ""),
+            "type": err.get("type"),
+        }
+        for err in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def from_validation_error(exc: ValidationError, what: str = "request") -> InvalidInputError:
+    """Turn a pydantic ValidationError into one readable InvalidInputError."""
+    details = pydantic_details(exc)
+    first = details[0] if details else {"loc": "", "msg": str(exc)}
+    where = f" at '{first['loc']}'" if first["loc"] else ""
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return InvalidInputError(f"invalid {what}{where}: {first['msg']}{more}", details=details)

@@ -1,0 +1,83 @@
+"""Enumerations and small shapes shared by every action.
+
+These are plain ``StrEnum`` values so that they serialise as strings everywhere: JSON, YAML, the OpenAPI
+documents Bedrock reads (which must not carry ``enum``: the generator there rewrites them into descriptions)
+and the SQLite / DynamoDB history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictModel(BaseModel):
+    """Base for every request/response model: unknown keys are an error, names are stable."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False)
+
+
+class DataType(StrEnum):
+    USER_PROFILE = "user_profile"
+    TRANSACTION = "transaction"
+    LOG_EVENT = "log_event"
+    CUSTOM = "custom"
+
+
+class ComplianceRequirement(StrEnum):
+    GDPR = "GDPR"
+    HIPAA = "HIPAA"
+    PCI_DSS = "PCI-DSS"
+    SOC2 = "SOC2"
+    CCPA = "CCPA"
+
+
+class OutputFormat(StrEnum):
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    SQL = "sql"
+    PARQUET = "parquet"
+    XML = "xml"
+
+
+class SqlDialect(StrEnum):
+    POSTGRESQL = "postgresql"
+    MYSQL = "mysql"
+    SQLITE = "sqlite"
+
+
+class DestinationType(StrEnum):
+    S3 = "s3"
+    RDS = "rds"
+    LOCAL = "local"
+    INLINE = "inline"
+
+
+class GenerationStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ErrorResponse(StrictModel):
+    """The one error shape every door returns (HTTP 4xx/5xx bodies, Lambda error bodies, CLI --json)."""
+
+    error: str = Field(description="Stable machine-readable error code, e.g. 'schema_invalid'.")
+    message: str = Field(description="One readable sentence saying what went wrong and how to fix it.")
+    details: dict[str, Any] | list[Any] | None = Field(
+        default=None, description="Structured detail: offending fields, limits, validation messages."
+    )
+    timestamp: datetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="When the error happened (UTC, ISO 8601)."
+    )

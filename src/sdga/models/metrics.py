@@ -1,0 +1,84 @@
+"""calculate_quality_metrics: request and response (SPEC.md, action 3)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field as PydField
+from pydantic import model_validator
+
+from sdga.models.common import StrictModel
+from sdga.models.schema import Schema
+
+
+class DistributionType(StrEnum):
+    NORMAL = "normal"
+    UNIFORM = "uniform"
+    SKEWED = "skewed"
+    BIMODAL = "bimodal"
+
+
+class DistributionAnalysis(StrictModel):
+    mean: float | None = None
+    median: float | None = None
+    std_dev: float | None = None
+    distribution_type: DistributionType | None = None
+
+
+class FieldStatistics(StrictModel):
+    null_count: int = 0
+    unique_count: int = 0
+    min_value: Any | None = None
+    max_value: Any | None = None
+    avg_length: float | None = None
+
+
+class FidelityReport(StrictModel):
+    """SDMetrics-compatible fidelity and privacy scores against a reference data set."""
+
+    column_shapes: float | None = None
+    column_pair_trends: float | None = None
+    overall_score: float | None = None
+    column_scores: dict[str, float] = PydField(default_factory=dict)
+    pair_scores: dict[str, float] = PydField(default_factory=dict)
+    exact_copy_rate: float | None = PydField(
+        default=None, description="Share of synthetic rows identical to some reference row."
+    )
+    dcr_median: float | None = PydField(default=None, description="Median distance to closest record.")
+    dcr_baseline_protection: float | None = None
+
+
+class QualityMetrics(StrictModel):
+    uniqueness_score: float = PydField(ge=0, le=1)
+    validity_score: float = PydField(ge=0, le=1)
+    completeness_score: float = PydField(ge=0, le=1)
+    distribution_analysis: dict[str, DistributionAnalysis] = PydField(default_factory=dict)
+    field_statistics: dict[str, FieldStatistics] = PydField(default_factory=dict)
+    row_count: int | None = None
+    tables: dict[str, QualityMetrics] | None = PydField(
+        default=None, description="Per-table metrics for multi-table data; the top level aggregates them."
+    )
+    fidelity: FidelityReport | None = None
+
+
+class QualityMetricsRequest(StrictModel):
+    generation_id: str | None = None
+    data_location: str | None = None
+    schema_: Schema | None = PydField(default=None, alias="schema")
+    reference_location: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> QualityMetricsRequest:
+        if not self.generation_id and not self.data_location:
+            raise ValueError("give a generation_id or a data_location")
+        return self
+
+
+class QualityMetricsResponse(StrictModel):
+    generation_id: str | None = None
+    metrics: QualityMetrics
+    analysis_time_ms: float
+
+
+QualityMetrics.model_rebuild()
