@@ -1,0 +1,91 @@
+"""Atomic publication of files and groups of files.
+
+A reader never sees a half-written output: each file is written under a hidden temporary name in the
+target directory (same filesystem, so the final ``os.replace`` is atomic) and renamed into place only
+when complete. Multi-file outputs are staged together in a hidden directory and published as a group;
+when anything fails the staging area is removed and the target is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def temp_path_for(final: Path) -> Path:
+    """A fresh hidden temporary file beside ``final`` (created empty, so the name is reserved)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def publish_file(temp: Path, final: Path) -> None:
+    """Rename a completed temporary file into place (atomic on one filesystem)."""
+    os.replace(temp, final)
+
+
+def discard(path: Path | None) -> None:
+    """Remove a temporary file or directory, ignoring what is already gone."""
+    if path is None:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+
+
+class StagingDir:
+    """Collects several output files and publishes them all-or-nothing into ``target``.
+
+    If ``target`` does not exist the whole staging directory is renamed onto it (one atomic step).
+    Otherwise each file is moved in; should a move fail, the files already moved are restored to what
+    was there before (or removed), so the directory ends as it started.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+        self._published = False
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def publish(self) -> dict[str, Path]:
+        """Move every staged file into the target; returns staged name → final path."""
+        names = sorted(p.name for p in self.path.iterdir())
+        if not self.target.exists():
+            os.replace(self.path, self.target)
+            self._published = True
+            return {name: self.target / name for name in names}
+        if not self.target.is_dir():
+            raise NotADirectoryError(20, "output exists and is not a directory", str(self.target))
+        backups: list[tuple[Path, Path | None]] = []
+        try:
+            for name in names:
+                final = self.target / name
+                backup: Path | None = None
+                if final.exists():
+                    backup = self.path / f".{name}.previous"
+                    os.replace(final, backup)
+                backups.append((final, backup))
+                os.replace(self.path / name, final)
+        except BaseException:
+            for final, backup in reversed(backups):
+                discard(final)
+                if backup is not None:
+                    with contextlib.suppress(OSError):
+                        os.replace(backup, final)
+            raise
+        self._published = True
+        discard(self.path)
+        return {name: self.target / name for name in names}
+
+    def discard(self) -> None:
+        if not self._published:
+            discard(self.path)

@@ -1,0 +1,294 @@
+"""Column-at-a-time text encoders shared by the text writers (JSON, JSONL, CSV, SQL, XML).
+
+Every function here takes a whole Arrow array and returns a whole Arrow string array, built with
+``pyarrow.compute`` kernels: there is no Python loop per row on any type the engine produces (strings,
+integers, floats, decimals, booleans, dates, times, timestamps, structs and lists). Only exotic types the
+engine never emits (binary, maps, durations, ...) fall back to a per-value path, so the writers still accept
+any Arrow data a caller hands them.
+
+Conventions shared by all formats:
+
+* Timestamps and times are ISO 8601; an all-zero fraction is dropped (``12:00:00``, not ``12:00:00.000000``)
+  and a non-zero one loses trailing zeros. Timezone-aware timestamps are in UTC and marked ``Z`` or
+  ``+00:00`` depending on the format.
+* Floats that are not finite (NaN, +/-inf) have no JSON or portable SQL literal: they are written as null.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+STRING = pa.large_string()
+
+# Control characters and their JSON escapes (RFC 8259 section 7).
+_JSON_SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_CONTROL_RE = r"[\x00-\x1f]"
+# Characters XML 1.0 forbids in a document, even escaped.
+_XML_INVALID_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+_FRACTION_ZEROS_RE = r"\.0+($|[Z+-])"
+_FRACTION_TRAILING_RE = r"(\.\d*[1-9])0+($|[Z+-])"
+
+
+def is_nested(data_type: pa.DataType) -> bool:
+    """True for the types the text formats cannot hold natively (structs, lists, maps)."""
+    return bool(
+        pa.types.is_struct(data_type)
+        or pa.types.is_list(data_type)
+        or pa.types.is_large_list(data_type)
+        or pa.types.is_fixed_size_list(data_type)
+        or pa.types.is_map(data_type)
+    )
+
+
+def is_temporal(data_type: pa.DataType) -> bool:
+    return bool(pa.types.is_date(data_type) or pa.types.is_timestamp(data_type) or pa.types.is_time(data_type))
+
+
+def lit(value: str, length: int) -> pa.Array:
+    """A constant string column (used where kernels do not broadcast scalars)."""
+    return pa.array(np.full(length, value, dtype=object), type=STRING) if length else pa.array([], type=STRING)
+
+
+def concat(parts: Sequence[pa.Array | str]) -> pa.Array:
+    """Element-wise string concatenation of columns and constants; a null in any column gives null."""
+    arrays = [p if isinstance(p, pa.Array | pa.ChunkedArray) else pa.scalar(p, type=STRING) for p in parts]
+    casted = [a.cast(STRING) if isinstance(a, pa.Array | pa.ChunkedArray) else a for a in arrays]
+    return pc.binary_join_element_wise(*casted, pa.scalar("", type=STRING))
+
+
+def decode_dictionary(arr: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(arr.type):
+        return arr.dictionary_decode()
+    return arr
+
+
+def finite_floats(arr: pa.Array) -> pa.Array:
+    """Floats with NaN/inf turned into nulls (no portable text form)."""
+    if not pa.types.is_floating(arr.type) or len(arr) == 0:
+        return arr
+    finite = pc.is_finite(arr)
+    return pc.if_else(finite, arr, pa.scalar(None, type=arr.type))
+
+
+def temporal_text(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> pa.Array:
+    """Dates, times and timestamps as ISO 8601 strings (nulls stay null)."""
+    data_type = arr.type
+    if pa.types.is_timestamp(data_type) and data_type.tz is not None:
+        naive = arr.cast(pa.timestamp(data_type.unit))  # the stored instant, i.e. UTC wall time
+        text = pc.cast(naive, STRING)
+        suffix: str | None = utc_marker
+    else:
+        text = pc.cast(arr, STRING)
+        suffix = None
+    if pa.types.is_timestamp(data_type):
+        if sep != " ":
+            text = pc.replace_substring(text, " ", sep, max_replacements=1)
+        text = _trim_fraction(text)
+        if suffix:
+            text = concat([text, suffix])
+    elif pa.types.is_time(data_type):
+        text = _trim_fraction(text)
+    return text
+
+
+def _trim_fraction(text: pa.Array) -> pa.Array:
+    text = pc.replace_substring_regex(text, _FRACTION_ZEROS_RE, r"\1")
+    return pc.replace_substring_regex(text, _FRACTION_TRAILING_RE, r"\1\2")
+
+
+def plain_text(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> pa.Array:
+    """A scalar column as display text: the form CSV cells, XML text and SQL literals start from.
+
+    Nested columns are JSON-encoded. Nulls stay null.
+    """
+    arr = decode_dictionary(arr)
+    data_type = arr.type
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return arr.cast(STRING)
+    if is_temporal(data_type):
+        return temporal_text(arr, sep=sep, utc_marker=utc_marker)
+    if pa.types.is_floating(data_type):
+        return pc.cast(finite_floats(arr), STRING)
+    if pa.types.is_boolean(data_type) or pa.types.is_integer(data_type) or pa.types.is_decimal(data_type):
+        return pc.cast(arr, STRING)
+    if pa.types.is_null(data_type):
+        return pa.nulls(len(arr), type=STRING)
+    if is_nested(data_type):
+        return json_or_null(arr)
+    return _per_value(arr, _python_text)
+
+
+# --------------------------------------------------------------------------------------------- JSON
+
+
+def json_escape(text: pa.Array) -> pa.Array:
+    """Escape a string column for the inside of a JSON string literal (quotes not added)."""
+    text = text.cast(STRING)
+    text = pc.replace_substring(text, "\\", "\\\\")
+    text = pc.replace_substring(text, '"', '\\"')
+    if len(text) and pc.any(pc.match_substring_regex(text, _CONTROL_RE)).as_py():
+        for code in range(0x20):
+            char = chr(code)
+            text = pc.replace_substring(text, char, _JSON_SHORT_ESCAPES.get(char, f"\\u{code:04x}"))
+    return text
+
+
+def json_values(arr: pa.Array) -> pa.Array:
+    """Every value of ``arr`` as a JSON literal; nulls become ``null``. The result has no nulls."""
+    return pc.fill_null(json_or_null(arr), pa.scalar("null", type=STRING))
+
+
+def json_or_null(arr: pa.Array) -> pa.Array:
+    """Every value as a JSON literal; nulls stay Arrow nulls (so SQL can write NULL, CSV an empty cell)."""
+    arr = decode_dictionary(arr)
+    data_type = arr.type
+    if len(arr) == 0:
+        return pa.array([], type=STRING)
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return concat(['"', json_escape(arr), '"'])
+    if is_temporal(data_type):
+        return concat(['"', temporal_text(arr, sep="T", utc_marker="Z"), '"'])
+    if pa.types.is_floating(data_type):
+        return pc.cast(finite_floats(arr), STRING)
+    if pa.types.is_boolean(data_type) or pa.types.is_integer(data_type) or pa.types.is_decimal(data_type):
+        return pc.cast(arr, STRING)
+    if pa.types.is_null(data_type):
+        return pa.nulls(len(arr), type=STRING)
+    if pa.types.is_struct(data_type):
+        return _json_struct(arr)
+    if pa.types.is_map(data_type):
+        return _per_value(arr, lambda v: json.dumps(dict(v), ensure_ascii=False, default=_python_text))
+    if is_nested(data_type):
+        return _json_list(arr)
+    return _per_value(arr, lambda v: json.dumps(v, ensure_ascii=False, default=_python_text))
+
+
+def _json_struct(arr: pa.StructArray) -> pa.Array:
+    children = arr.flatten()  # respects the slice offset and the struct's own nulls
+    parts: list[pa.Array | str] = ["{"]
+    for i, child in enumerate(children):
+        key = json.dumps(arr.type.field(i).name, ensure_ascii=False)
+        parts.append(("," if i else "") + key + ":")
+        parts.append(json_values(child))
+    parts.append("}")
+    joined = concat(parts) if len(children) else lit("{}", len(arr))
+    return pc.if_else(arr.is_null(), pa.scalar(None, type=STRING), joined)
+
+
+def list_parts(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(flattened values, offsets with nulls counted as empty) of any list-like column."""
+    lengths = pc.fill_null(pc.list_value_length(arr), 0).cast(pa.int64())
+    offsets = np.zeros(len(arr) + 1, dtype=np.int64)
+    np.cumsum(lengths.to_numpy(zero_copy_only=False), out=offsets[1:])
+    values = pc.list_flatten(arr)  # skips null slots, matching the zero lengths above
+    return values, pa.array(offsets, type=pa.int64())
+
+
+def join_lists(texts: pa.Array, offsets: pa.Array, separator: str) -> pa.Array:
+    """Join runs of ``texts`` (delimited by ``offsets``) with ``separator``: one string per run."""
+    nested = pa.LargeListArray.from_arrays(offsets, texts.cast(STRING))
+    return pc.binary_join(nested, pa.scalar(separator, type=STRING))
+
+
+def _json_list(arr: pa.Array) -> pa.Array:
+    values, offsets = list_parts(arr)
+    joined = join_lists(json_values(values), offsets, ",")
+    wrapped = concat(["[", joined, "]"])
+    return pc.if_else(arr.is_null(), pa.scalar(None, type=STRING), wrapped)
+
+
+# ---------------------------------------------------------------------------------------------- XML
+
+
+def xml_escape(text: pa.Array) -> pa.Array:
+    """Escape text content for XML 1.0; characters XML cannot carry become U+FFFD."""
+    text = text.cast(STRING)
+    text = pc.replace_substring(text, "&", "&amp;")
+    text = pc.replace_substring(text, "<", "&lt;")
+    text = pc.replace_substring(text, ">", "&gt;")
+    text = pc.replace_substring(text, "\r", "&#13;")  # parsers would normalise a raw CR away
+    if len(text) and pc.any(pc.match_substring_regex(text, _XML_INVALID_RE)).as_py():
+        text = pc.replace_substring_regex(text, _XML_INVALID_RE, "\ufffd")
+    return text
+
+
+_XML_NAME_START = re.compile(r"[^\W\d]", re.UNICODE)
+
+
+def xml_name(name: str, used: set[str] | None = None) -> str:
+    """A valid, unique XML element name for a column/table name (invalid characters become ``_``)."""
+    cleaned = "".join(c if (c.isalnum() or c in "_-.") else "_" for c in name) or "_"
+    if not _XML_NAME_START.match(cleaned[0]) or cleaned.lower().startswith("xml"):
+        cleaned = "_" + cleaned
+    if used is not None:
+        base, n = cleaned, 2
+        while cleaned in used:
+            cleaned = f"{base}_{n}"
+            n += 1
+        used.add(cleaned)
+    return cleaned
+
+
+def xml_elements(arr: pa.Array, tag: str) -> pa.Array:
+    """``<tag>value</tag>`` per row; null → ``<tag xsi:nil="true"/>``; structs and lists nest elements."""
+    arr = decode_dictionary(arr)
+    data_type = arr.type
+    null_elem = f'<{tag} xsi:nil="true"/>'
+    if len(arr) == 0:
+        return pa.array([], type=STRING)
+    if pa.types.is_struct(data_type):
+        used: set[str] = set()
+        children = arr.flatten()
+        inner = [xml_elements(child, xml_name(data_type.field(i).name, used)) for i, child in enumerate(children)]
+        body = concat([f"<{tag}>", *inner, f"</{tag}>"]) if inner else lit(f"<{tag}/>", len(arr))
+    elif is_nested(data_type) and not pa.types.is_map(data_type):
+        values, offsets = list_parts(arr)
+        items = join_lists(xml_elements(values, "item"), offsets, "")
+        body = concat([f"<{tag}>", items, f"</{tag}>"])
+    else:
+        body = concat([f"<{tag}>", xml_escape(plain_text(arr, sep="T", utc_marker="Z")), f"</{tag}>"])
+    return pc.fill_null(pc.if_else(arr.is_null(), pa.scalar(None, type=STRING), body), null_elem)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def write_concat(stream: IO[bytes], texts: pa.Array) -> int:
+    """Write every string of ``texts`` back to back (no separators) without copying per row.
+
+    The values of an Arrow string array sit contiguously in its data buffer, so the whole batch is one
+    ``write`` of a buffer slice. Returns the number of bytes written.
+    """
+    if len(texts) == 0:
+        return 0
+    texts = pc.fill_null(texts.cast(STRING), pa.scalar("", type=STRING))
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    _, offsets_buf, data_buf = texts.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    start, end = int(offsets[0]), int(offsets[-1])
+    if data_buf is None or end == start:
+        return 0
+    stream.write(memoryview(data_buf)[start:end])
+    return end - start
+
+
+def _python_text(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _per_value(arr: pa.Array, render: Callable[[Any], str]) -> pa.Array:
+    """Slow path for types the engine never produces: one Python call per value."""
+    return pa.array([None if v is None else render(v) for v in arr.to_pylist()], type=STRING)

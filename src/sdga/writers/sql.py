@@ -1,0 +1,312 @@
+"""SQL scripts for PostgreSQL, MySQL/MariaDB and SQLite: DDL plus multi-row INSERTs.
+
+:func:`create_table_sql` is the one place DDL is produced (the database destination reuses it). A script
+holds a short dialect preamble, ``CREATE TABLE`` for every table in dependency order (parents first, with
+primary keys, ``UNIQUE`` for unique fields and foreign keys), then the rows as multi-row ``INSERT``
+statements (at most 1,000 rows or about 1 MB per statement, under every server's default packet limit),
+all in one transaction.
+
+Literals are rendered a whole column at a time with Arrow kernels:
+
+* strings: single quotes doubled; for MySQL, backslashes doubled too (its default ``sql_mode`` treats
+  ``\\`` as an escape; the preamble also clears ``NO_BACKSLASH_ESCAPES``). NUL characters, which no
+  text column of these servers can store, are dropped.
+* booleans: ``TRUE``/``FALSE`` (SQLite: ``1``/``0``); decimals and integers verbatim; non-finite floats NULL.
+* dates/times/timestamps: ISO strings; timezone-aware timestamps are UTC (``+00:00`` for PostgreSQL
+  ``TIMESTAMPTZ`` and SQLite, plain UTC wall time for MySQL ``DATETIME``).
+* structs and lists: JSON text into ``JSONB`` (PostgreSQL), ``JSON`` (MySQL) or ``TEXT`` (SQLite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sdga.models import EdgeCase, FieldSpec, SqlDialect
+from sdga.writers._encode import (
+    STRING,
+    concat,
+    decode_dictionary,
+    finite_floats,
+    is_nested,
+    is_temporal,
+    join_lists,
+    json_or_null,
+    temporal_text,
+    write_concat,
+)
+from sdga.writers.base import TableLike, TableWriter
+
+MAX_ROWS_PER_INSERT = 1000
+MAX_BYTES_PER_INSERT = 1 << 20
+_MYSQL_KEY_VARCHAR = 255
+
+
+def quote_ident(name: str, dialect: SqlDialect) -> str:
+    """Quote a table/column name for ``dialect`` (embedded quote characters doubled)."""
+    if dialect == SqlDialect.MYSQL:
+        return "`" + name.replace("`", "``") + "`"
+    return '"' + name.replace('"', '""') + '"'
+
+
+def script_header(dialect: SqlDialect) -> str:
+    """Session settings the literals rely on, then the transaction start."""
+    if dialect == SqlDialect.POSTGRESQL:
+        return "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nBEGIN;\n"
+    if dialect == SqlDialect.MYSQL:
+        return (
+            "SET NAMES utf8mb4;\n"
+            "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');\n"
+            "SET time_zone = '+00:00';\n"
+            "START TRANSACTION;\n"
+        )
+    return "PRAGMA foreign_keys = ON;\nBEGIN TRANSACTION;\n"
+
+
+def script_footer(dialect: SqlDialect) -> str:
+    return "COMMIT;\n"
+
+
+# ------------------------------------------------------------------------------------------------ DDL
+
+
+def _is_key_column(name: str, table: TableLike, spec: FieldSpec | None) -> bool:
+    return (
+        name in table.primary_key
+        or any(fk.column == name for fk in table.foreign_keys)
+        or bool(spec is not None and (spec.constraints.unique or spec.primary_key))
+    )
+
+
+def column_type(
+    field: pa.Field,
+    spec: FieldSpec | None,
+    dialect: SqlDialect,
+    *,
+    key: bool = False,
+) -> str:
+    """The SQL type for an Arrow column (``spec`` refines strings: uuid, lengths)."""
+    t = decode_dictionary(pa.nulls(0, field.type)).type
+    pg, my = dialect == SqlDialect.POSTGRESQL, dialect == SqlDialect.MYSQL
+    kind = spec.type if spec is not None else None
+    if is_nested(t):
+        return "JSONB" if pg else "JSON" if my else "TEXT"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN" if (pg or my) else "INTEGER"
+    if pa.types.is_integer(t):
+        if dialect == SqlDialect.SQLITE:
+            return "INTEGER"
+        if pa.types.is_unsigned_integer(t):
+            if my:
+                return {8: "TINYINT UNSIGNED", 16: "SMALLINT UNSIGNED", 32: "INT UNSIGNED"}.get(
+                    t.bit_width, "BIGINT UNSIGNED"
+                )
+            return {8: "SMALLINT", 16: "INTEGER", 32: "BIGINT"}.get(t.bit_width, "NUMERIC(20,0)")
+        return {8: "SMALLINT", 16: "SMALLINT", 32: "INTEGER"}.get(t.bit_width, "BIGINT")
+    if pa.types.is_floating(t):
+        if dialect == SqlDialect.SQLITE:
+            return "REAL"
+        if t.bit_width <= 32:
+            return "REAL" if pg else "FLOAT"
+        return "DOUBLE PRECISION" if pg else "DOUBLE"
+    if pa.types.is_decimal(t):
+        if dialect == SqlDialect.SQLITE:
+            return "NUMERIC"
+        precision = min(t.precision, 65) if my else t.precision
+        return f"{'NUMERIC' if pg else 'DECIMAL'}({precision},{t.scale})"
+    if pa.types.is_date(t):
+        return "TEXT" if dialect == SqlDialect.SQLITE else "DATE"
+    if pa.types.is_timestamp(t):
+        if dialect == SqlDialect.SQLITE:
+            return "TEXT"
+        if pg:
+            return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
+        return "DATETIME" if t.unit == "s" else "DATETIME(6)"
+    if pa.types.is_time(t):
+        if dialect == SqlDialect.SQLITE:
+            return "TEXT"
+        return "TIME" if (pg or t.unit == "s") else "TIME(6)"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return "BYTEA" if pg else "LONGBLOB" if my else "BLOB"
+    # strings (and anything else, written as text)
+    if kind == "uuid":
+        return "UUID" if pg else "CHAR(36)" if my else "TEXT"
+    if my:
+        max_length = spec.constraints.max_length if spec is not None else None
+        if key:
+            return f"VARCHAR({min(max(max_length or _MYSQL_KEY_VARCHAR, 1), 768)})"
+        very_long = spec is not None and EdgeCase.VERY_LONG in spec.constraints.edge_cases
+        if max_length is not None and max_length <= 255 and not very_long:
+            return f"VARCHAR({max(max_length, 1)})"
+        return "MEDIUMTEXT" if very_long or max_length is None or max_length > 16_000 else "TEXT"
+    return "TEXT"
+
+
+def create_table_sql(
+    table: TableLike,
+    dialect: SqlDialect = SqlDialect.POSTGRESQL,
+    *,
+    tables: Sequence[TableLike] | Mapping[str, TableLike] = (),
+) -> str:
+    """``CREATE TABLE`` for one table: columns, primary key, unique fields, foreign keys.
+
+    Pass every table of the plan as ``tables`` so that a foreign-key column takes the exact type of the
+    column it references (PostgreSQL refuses ``TEXT`` referencing ``UUID``); without it the column's own
+    Arrow type decides.
+    """
+    dialect = SqlDialect(dialect)
+    by_name = dict(tables) if isinstance(tables, Mapping) else {t.name: t for t in tables}
+    specs = {f.name: f for f in table.fields}
+    fk_by_column = {fk.column: fk for fk in table.foreign_keys}
+    lines: list[str] = []
+    for field in table.arrow_schema:
+        spec = specs.get(field.name)
+        key = _is_key_column(field.name, table, spec)
+        sql_type = column_type(field, spec, dialect, key=key)
+        fk = fk_by_column.get(field.name)
+        parent = by_name.get(fk.ref_table) if fk is not None else None
+        if fk is not None and parent is not None and fk.ref_column in parent.arrow_schema.names:
+            parent_field = parent.arrow_schema.field(fk.ref_column)
+            parent_spec = {f.name: f for f in parent.fields}.get(fk.ref_column)
+            sql_type = column_type(parent_field, parent_spec, dialect, key=True)
+        not_null = field.name in table.primary_key or not field.nullable
+        lines.append(f"  {quote_ident(field.name, dialect)} {sql_type}{' NOT NULL' if not_null else ''}")
+    if table.primary_key:
+        lines.append(f"  PRIMARY KEY ({', '.join(quote_ident(c, dialect) for c in table.primary_key)})")
+    for field in table.arrow_schema:
+        spec = specs.get(field.name)
+        if spec is not None and spec.constraints.unique and [field.name] != list(table.primary_key):
+            lines.append(f"  UNIQUE ({quote_ident(field.name, dialect)})")
+    for fk in table.foreign_keys:
+        lines.append(
+            f"  FOREIGN KEY ({quote_ident(fk.column, dialect)}) "
+            f"REFERENCES {quote_ident(fk.ref_table, dialect)} ({quote_ident(fk.ref_column, dialect)})"
+        )
+    suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if dialect == SqlDialect.MYSQL else ""
+    return f"CREATE TABLE {quote_ident(table.name, dialect)} (\n" + ",\n".join(lines) + f"\n){suffix};\n"
+
+
+# -------------------------------------------------------------------------------------------- literals
+
+
+def _string_literal(text: pa.Array, dialect: SqlDialect) -> pa.Array:
+    text = text.cast(STRING)
+    text = pc.replace_substring(text, "\x00", "")
+    if dialect == SqlDialect.MYSQL:
+        text = pc.replace_substring(text, "\\", "\\\\")
+    text = pc.replace_substring(text, "'", "''")
+    return concat(["'", text, "'"])
+
+
+def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
+    """Every value of ``arr`` as a SQL literal for ``dialect``; nulls become ``NULL``. No nulls in the result."""
+    arr = decode_dictionary(arr)
+    t = arr.type
+    if len(arr) == 0:
+        return pa.array([], type=STRING)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        out = _string_literal(arr, dialect)
+    elif pa.types.is_boolean(t):
+        if dialect == SqlDialect.SQLITE:
+            out = pc.if_else(arr, pa.scalar("1", type=STRING), pa.scalar("0", type=STRING))
+        else:
+            out = pc.if_else(arr, pa.scalar("TRUE", type=STRING), pa.scalar("FALSE", type=STRING))
+    elif pa.types.is_integer(t) or pa.types.is_decimal(t):
+        out = pc.cast(arr, STRING)
+    elif pa.types.is_floating(t):
+        out = pc.cast(finite_floats(arr), STRING)
+    elif is_temporal(t):
+        marker = "" if dialect == SqlDialect.MYSQL else "+00:00"
+        out = _string_literal(temporal_text(arr, sep=" ", utc_marker=marker), dialect)
+    elif pa.types.is_null(t):
+        out = pa.nulls(len(arr), type=STRING)
+    elif is_nested(t):
+        out = _string_literal(json_or_null(arr), dialect)
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        hexed = pa.array([None if v is None else v.hex() for v in arr.to_pylist()], type=STRING)
+        pg = dialect == SqlDialect.POSTGRESQL
+        out = concat(["'\\x", hexed, "'::bytea"]) if pg else concat(["X'", hexed, "'"])
+    else:
+        out = _string_literal(pc.cast(arr, STRING), dialect)
+    return pc.fill_null(out, pa.scalar("NULL", type=STRING))
+
+
+def insert_statements(
+    table_name: str,
+    batch: pa.RecordBatch,
+    dialect: SqlDialect,
+    *,
+    max_rows: int = MAX_ROWS_PER_INSERT,
+    max_bytes: int = MAX_BYTES_PER_INSERT,
+) -> pa.Array:
+    """Multi-row INSERT statements for ``batch`` (one string per statement, each ending in ``;\\n``)."""
+    n = batch.num_rows
+    if n == 0:
+        return pa.array([], type=STRING)
+    parts: list[pa.Array | str] = ["("]
+    for i, column in enumerate(batch.columns):
+        if i:
+            parts.append(", ")
+        parts.append(sql_literals(column, dialect))
+    parts.append(")")
+    rows = concat(parts)
+    lengths = pc.binary_length(rows).to_numpy(zero_copy_only=False).astype(np.int64)
+    before = np.cumsum(lengths) - lengths
+    index = np.arange(n, dtype=np.int64)
+    by_bytes, by_rows = before // max_bytes, index // max_rows
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (by_bytes[1:] != by_bytes[:-1]) | (by_rows[1:] != by_rows[:-1])
+    offsets = np.append(np.flatnonzero(starts), n).astype(np.int64)
+    bodies = join_lists(rows, pa.array(offsets, type=pa.int64()), ",\n")
+    columns = ", ".join(quote_ident(name, dialect) for name in batch.schema.names)
+    prefix = f"INSERT INTO {quote_ident(table_name, dialect)} ({columns}) VALUES\n"
+    return concat([prefix, bodies, ";\n"])
+
+
+# --------------------------------------------------------------------------------------------- writers
+
+
+class SqlWriter(TableWriter):
+    """A SQL script for one or more tables (all DDL first, then each table's rows in turn).
+
+    Used directly (``open_writer``) it holds one table. For several tables pass ``tables`` (parents
+    first) and call :meth:`start_table` before each table's batches.
+    """
+
+    extension = "sql"
+    binary_stream = True
+
+    def __init__(
+        self,
+        path: Path,
+        table: TableLike,
+        *,
+        dialect: SqlDialect = SqlDialect.POSTGRESQL,
+        tables: Sequence[TableLike] | None = None,
+    ) -> None:
+        self.dialect = SqlDialect(dialect)
+        self.tables = list(tables) if tables else [table]
+        super().__init__(path, table)
+
+    def _write_header(self) -> None:
+        names = ", ".join(t.name for t in self.tables)
+        out = [f"-- Synthetic test data ({self.dialect.value}); tables in dependency order: {names}\n"]
+        out.append(script_header(self.dialect))
+        for table in self.tables:
+            out.append("\n" + create_table_sql(table, self.dialect, tables=self.tables))
+        self.stream.write("".join(out).encode("utf-8"))
+
+    def start_table(self, table: TableLike) -> None:
+        """Switch the table the following batches belong to."""
+        self.table = table
+        self.stream.write(f"\n-- {table.name}\n".encode())
+
+    def _write(self, batch: pa.RecordBatch) -> None:
+        write_concat(self.stream, insert_statements(self.table.name, batch, self.dialect))
+
+    def _write_footer(self) -> None:
+        self.stream.write(("\n" + script_footer(self.dialect)).encode("utf-8"))
