@@ -1,0 +1,77 @@
+"""The validator's view of the engine: type catalogue, unique capacity and the regex subset it generates.
+
+The engine owns this knowledge; these wrappers only keep validation usable (with the model's static type
+list) in a stripped-down install where the engine cannot be imported.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sdga.models import FAKER_TYPE_PREFIX, FIELD_TYPES, FieldSpec
+
+
+def is_known_type(name: str) -> bool:
+    try:
+        from sdga.engine.types import is_known_type as engine_is_known
+    except ImportError:  # pragma: no cover - engine always ships with the package
+        return name in FIELD_TYPES or name.startswith(FAKER_TYPE_PREFIX)
+    return bool(engine_is_known(name))
+
+
+def known_type_names() -> list[str]:
+    """Names of every type the engine generates (for 'did you mean' suggestions)."""
+    try:
+        from sdga.engine.types import describe_types
+    except ImportError:  # pragma: no cover
+        return sorted(FIELD_TYPES)
+    names: list[str] = []
+    for entry in describe_types():
+        name = entry.get("name") if isinstance(entry, dict) else getattr(entry, "name", None)
+        if isinstance(name, str):
+            names.append(name)
+    return sorted(set(names) | set(FIELD_TYPES))
+
+
+def unique_capacity(spec: FieldSpec, locale: str) -> int | None:
+    """How many distinct values the field's generator can produce (None = unbounded or unknown)."""
+    try:
+        from sdga.engine.types import unique_capacity as engine_capacity
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        result: Any = engine_capacity(spec, locale)
+    except Exception:  # the engine reports its own errors at plan time; capacity is best effort here
+        return None
+    return int(result) if result is not None else None
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be generated, or None when it can.
+
+    Python must compile it, and the engine's pattern compiler (when it exposes one) must accept it:
+    generators support a subset of regex syntax (no look-arounds or back-references).
+    """
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"does not compile: {exc}"
+    try:
+        from sdga.engine import patterns as engine_patterns  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    check = getattr(engine_patterns, "pattern_problem", None) or getattr(engine_patterns, "check_pattern", None)
+    if check is not None:
+        try:
+            problem = check(pattern)
+        except Exception as exc:
+            return f"is outside the generable regex subset: {exc}"
+        return str(problem) if problem else None
+    compile_fn = getattr(engine_patterns, "compile_pattern", None)
+    if compile_fn is not None:
+        try:
+            compile_fn(pattern)
+        except Exception as exc:
+            return f"is outside the generable regex subset: {exc}"
+    return None
