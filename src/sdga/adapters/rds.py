@@ -1,0 +1,300 @@
+"""The ``rds`` destination: load generated tables into PostgreSQL or MySQL/MariaDB, all or nothing.
+
+* DDL comes from :func:`sdga.writers.sql.create_table_sql` (the one place SQL DDL is produced), so the
+  database gets the same primary and foreign keys as the ``sql`` output format.
+* PostgreSQL: one transaction for everything (DDL is transactional there); rows stream in with
+  ``COPY ... FROM STDIN (FORMAT csv)``, each Arrow batch turned into CSV by PyArrow, no Python loop per row.
+* MySQL/MariaDB: DDL commits implicitly, so tables are created first, then all rows go in one transaction
+  via batched ``executemany`` (PyMySQL rewrites it into multi-row INSERTs). On failure the rows are rolled
+  back and the tables this load created are dropped, so nothing stays visible. Limitation: with
+  ``if_exists=replace`` the old tables are dropped before loading and cannot be brought back on MySQL.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from sdga.errors import DestinationError, InvalidInputError
+from sdga.models import SqlDialect
+
+MYSQL_BATCH_ROWS = 5_000
+
+
+class TableLike(Protocol):
+    name: str
+    arrow_schema: pa.Schema
+
+
+@dataclass
+class LoadResult:
+    dialect: SqlDialect
+    tables: dict[str, int] = field(default_factory=dict)
+    location: str = ""
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password hidden (for history, reports and error messages)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def dialect_of(url: str) -> SqlDialect:
+    """PostgreSQL or MySQL from a SQLAlchemy URL; anything else is a clear InvalidInputError."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        backend = make_url(url).get_backend_name()
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise InvalidInputError("the rds destination needs: pip install 'synthetic-data-agent[server]'") from exc
+    except Exception as exc:
+        raise InvalidInputError(f"rds location is not a valid SQLAlchemy URL: {redact_url(url)}") from exc
+    if backend in ("postgresql", "postgres"):
+        return SqlDialect.POSTGRESQL
+    if backend in ("mysql", "mariadb"):
+        return SqlDialect.MYSQL
+    raise InvalidInputError(
+        f"rds destination supports PostgreSQL and MySQL/MariaDB URLs, not {backend!r}",
+        details={"example": "postgresql+psycopg://user:pass@host:5432/db"},
+    )
+
+
+def _engine(url: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    parsed = make_url(url)
+    # Default to the drivers this package installs (psycopg 3, PyMySQL).
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif parsed.drivername in ("mysql", "mariadb"):
+        parsed = parsed.set(drivername="mysql+pymysql")
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    return create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+
+
+def existing_tables(url: str, names: Sequence[str]) -> list[str]:
+    """Which of ``names`` already exist (checked before generating, so ``fail`` fails fast)."""
+    from sqlalchemy import inspect
+
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            have = set(inspect(conn).get_table_names())
+    except Exception as exc:
+        raise DestinationError(f"cannot connect to {redact_url(url)}: {_short(exc)}") from exc
+    finally:
+        engine.dispose()
+    return [n for n in names if n in have]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _quote(name: str, dialect: SqlDialect) -> str:
+    if dialect == SqlDialect.MYSQL:
+        return "`" + name.replace("`", "``") + "`"
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _flatten_for_sql(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Nested columns (struct/list/map) become JSON text; everything else is left to the database."""
+    arrays: list[pa.Array] = []
+    for column in batch.columns:
+        if pa.types.is_struct(column.type) or pa.types.is_list(column.type) or pa.types.is_map(column.type):
+            values = column.to_pylist()  # nested values only: a rare, column-sized conversion
+            arrays.append(pa.array([None if v is None else json.dumps(v, default=str) for v in values], pa.string()))
+        else:
+            if pa.types.is_dictionary(column.type):
+                column = column.cast(column.type.value_type)
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column = pc.replace_substring(column, "\x00", "")  # no server stores NUL in text
+            elif pa.types.is_floating(column.type):
+                column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
+            arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def load_tables(
+    url: str,
+    tables: Sequence[TableLike],
+    batches: Callable[[str], Iterator[pa.RecordBatch]],
+    ddl: Callable[[Any, SqlDialect], str],
+    *,
+    if_exists: str = "fail",
+) -> LoadResult:
+    """Create ``tables`` (parents first) and load their rows in one transaction; raise DestinationError on failure."""
+    dialect = dialect_of(url)
+    names = [t.name for t in tables]
+    present = existing_tables(url, names)
+    if present and if_exists == "fail":
+        raise DestinationError(
+            f"table(s) already exist in {redact_url(url)}: {', '.join(present)}; use if_exists 'replace' or 'append'",
+            details={"existing": present},
+        )
+    if dialect == SqlDialect.POSTGRESQL:
+        counts = _load_postgres(url, tables, batches, ddl, present, if_exists)
+    else:
+        counts = _load_mysql(url, tables, batches, ddl, present, if_exists)
+    return LoadResult(dialect=dialect, tables=counts, location=redact_url(url))
+
+
+def _ddl_statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";\n") if s.strip() and not s.strip().startswith("--")]
+
+
+def _load_postgres(
+    url: str,
+    tables: Sequence[TableLike],
+    batches: Callable[[str], Iterator[pa.RecordBatch]],
+    ddl: Callable[[Any, SqlDialect], str],
+    present: list[str],
+    if_exists: str,
+) -> dict[str, int]:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    params: dict[str, Any] = {
+        "host": u.host,
+        "port": u.port,
+        "user": u.username,
+        "password": u.password,
+        "dbname": u.database,
+        "connect_timeout": 10,
+    }
+    conninfo = make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    counts: dict[str, int] = {}
+    try:
+        with psycopg.connect(conninfo) as conn, conn.transaction(), conn.cursor() as cur:
+            if if_exists == "replace":
+                for name in reversed([t.name for t in tables if t.name in present]):
+                    cur.execute(f"DROP TABLE IF EXISTS {_quote(name, SqlDialect.POSTGRESQL)} CASCADE")
+            for table in tables:
+                if if_exists == "append" and table.name in present:
+                    continue
+                for stmt in _ddl_statements(ddl(table, SqlDialect.POSTGRESQL)):
+                    cur.execute(stmt)
+            for table in tables:
+                cols = ", ".join(_quote(n, SqlDialect.POSTGRESQL) for n in table.arrow_schema.names)
+                copy_sql = (
+                    f"COPY {_quote(table.name, SqlDialect.POSTGRESQL)} ({cols}) FROM STDIN "
+                    "WITH (FORMAT csv, HEADER false)"
+                )
+                rows = 0
+                with cur.copy(copy_sql) as copy:
+                    for batch in batches(table.name):
+                        if batch.num_rows == 0:
+                            continue
+                        buf = io.BytesIO()
+                        pacsv.write_csv(_flatten_for_sql(batch), buf, pacsv.WriteOptions(include_header=False))
+                        copy.write(buf.getvalue())
+                        rows += batch.num_rows
+                counts[table.name] = rows
+    except DestinationError:
+        raise
+    except Exception as exc:
+        raise DestinationError(
+            f"loading into {redact_url(url)} failed and was rolled back: {_short(exc)}",
+            details={"loaded_before_failure": counts},
+        ) from exc
+    return counts
+
+
+def _mysql_values(batch: pa.RecordBatch) -> list[tuple[Any, ...]]:
+    flat = _flatten_for_sql(batch)
+    columns: list[list[Any]] = []
+    for column in flat.columns:
+        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            column = pc.cast(column, pa.timestamp(column.type.unit))  # MySQL DATETIME has no zone: store UTC
+        columns.append(column.to_pylist())
+    return list(zip(*columns, strict=True))
+
+
+def _load_mysql(
+    url: str,
+    tables: Sequence[TableLike],
+    batches: Callable[[str], Iterator[pa.RecordBatch]],
+    ddl: Callable[[Any, SqlDialect], str],
+    present: list[str],
+    if_exists: str,
+) -> dict[str, int]:
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    counts: dict[str, int] = {}
+    created: list[str] = []
+    try:
+        conn = pymysql.connect(
+            host=u.host or "localhost",
+            port=u.port or 3306,
+            user=u.username or "root",
+            password=u.password or "",
+            database=u.database,
+            charset="utf8mb4",
+            autocommit=False,
+            connect_timeout=10,
+            local_infile=False,
+        )
+    except Exception as exc:
+        raise DestinationError(f"cannot connect to {redact_url(url)}: {_short(exc)}") from exc
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET time_zone = '+00:00'")
+            if if_exists == "replace" and present:
+                cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+                for name in reversed([t.name for t in tables if t.name in present]):
+                    cur.execute(f"DROP TABLE IF EXISTS {_quote(name, SqlDialect.MYSQL)}")
+                cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+            for table in tables:
+                if if_exists == "append" and table.name in present:
+                    continue
+                for stmt in _ddl_statements(ddl(table, SqlDialect.MYSQL)):
+                    cur.execute(stmt)
+                created.append(table.name)
+            conn.begin()
+            for table in tables:
+                names = table.arrow_schema.names
+                cols = ", ".join(_quote(n, SqlDialect.MYSQL) for n in names)
+                sql = f"INSERT INTO {_quote(table.name, SqlDialect.MYSQL)} ({cols}) VALUES ({', '.join(['%s'] * len(names))})"
+                rows = 0
+                for batch in batches(table.name):
+                    for start in range(0, batch.num_rows, MYSQL_BATCH_ROWS):
+                        part = batch.slice(start, MYSQL_BATCH_ROWS)
+                        cur.executemany(sql, _mysql_values(part))
+                        rows += part.num_rows
+                counts[table.name] = rows
+            conn.commit()
+    except Exception as exc:
+        try:
+            conn.rollback()
+            with conn.cursor() as cur:
+                cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+                for name in reversed(created):
+                    cur.execute(f"DROP TABLE IF EXISTS {_quote(name, SqlDialect.MYSQL)}")
+                cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+        except Exception:
+            pass
+        raise DestinationError(
+            f"loading into {redact_url(url)} failed and was rolled back: {_short(exc)}",
+            details={"loaded_before_failure": counts},
+        ) from exc
+    finally:
+        conn.close()
+    return counts
