@@ -8,8 +8,8 @@ any Arrow data a caller hands them.
 
 Conventions shared by all formats:
 
-* Timestamps and times are ISO 8601; an all-zero fraction is dropped (``12:00:00``, not ``12:00:00.000000``)
-  and a non-zero one loses trailing zeros. Timezone-aware timestamps are in UTC and marked ``Z`` or
+* Timestamps and times are ISO 8601; an all-zero fraction is dropped (``12:00:00``, not ``12:00:00.000000``);
+  otherwise the fraction keeps the column's unit (3 digits for ms, 6 for us). Timezone-aware timestamps are in UTC and marked ``Z`` or
   ``+00:00`` depending on the format.
 * Floats that are not finite (NaN, +/-inf) have no JSON or portable SQL literal: they are written as null.
 """
@@ -34,7 +34,6 @@ _CONTROL_RE = r"[\x00-\x1f]"
 # Characters XML 1.0 forbids in a document, even escaped.
 _XML_INVALID_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 _FRACTION_ZEROS_RE = r"\.0+($|[Z+-])"
-_FRACTION_TRAILING_RE = r"(\.\d*[1-9])0+($|[Z+-])"
 
 
 def is_nested(data_type: pa.DataType) -> bool:
@@ -100,8 +99,7 @@ def temporal_text(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> pa
 
 
 def _trim_fraction(text: pa.Array) -> pa.Array:
-    text = pc.replace_substring_regex(text, _FRACTION_ZEROS_RE, r"\1")
-    return pc.replace_substring_regex(text, _FRACTION_TRAILING_RE, r"\1\2")
+    return pc.replace_substring_regex(text, _FRACTION_ZEROS_RE, r"\1")
 
 
 def plain_text(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> pa.Array:

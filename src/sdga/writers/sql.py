@@ -254,7 +254,9 @@ def insert_statements(
         parts.append(sql_literals(column, dialect))
     parts.append(")")
     rows = concat(parts)
-    lengths = pc.binary_length(rows).to_numpy(zero_copy_only=False).astype(np.int64)
+    # Bytes per row including its ",\n" separator; a statement closes once it holds ``max_bytes``
+    # (so it is at most max_bytes plus one row), or ``max_rows`` rows.
+    lengths = pc.binary_length(rows).to_numpy(zero_copy_only=False).astype(np.int64) + 2
     before = np.cumsum(lengths) - lengths
     index = np.arange(n, dtype=np.int64)
     by_bytes, by_rows = before // max_bytes, index // max_rows
