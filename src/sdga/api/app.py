@@ -1,0 +1,290 @@
+"""The HTTP API and its web UI: thin routes over :class:`~sdga.service.SyntheticDataService`.
+
+Every error, whatever raised it, leaves as an :class:`~sdga.models.ErrorResponse` (``error``, ``message``,
+``details``, ``timestamp``). When ``SDGA_API_KEY`` is set, every ``/api/*`` route needs the ``X-API-Key``
+header (compared in constant time); the UI and ``/healthz`` stay open.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sdga import __version__
+from sdga.errors import InvalidInputError, SdgaError
+from sdga.models import (
+    ComplianceRequirement,
+    ErrorResponse,
+    GenerateDataRequest,
+    GenerateDataResponse,
+    GenerationStatus,
+    OutputFormat,
+    QualityMetricsRequest,
+    QualityMetricsResponse,
+    Schema,
+    ValidateSchemaRequest,
+    ValidateSchemaResponse,
+)
+from sdga.service import SyntheticDataService
+
+log = logging.getLogger("sdga.api")
+
+API = "/api/v1"
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": text}
+    for code, text in (
+        (401, "Missing or wrong X-API-Key"),
+        (404, "Not found"),
+        (409, "Not finished yet"),
+        (422, "Invalid request"),
+        (500, "Internal error"),
+        (502, "Destination failed"),
+    )
+}
+
+
+class HistoryEntry(BaseModel):
+    generation_id: str
+    created_at: str
+    status: GenerationStatus
+    data_type: str | None = None
+    volume: int | None = None
+    output_format: str | None = None
+    destination_type: str | None = None
+    records_generated: int = 0
+    execution_time_ms: float = 0.0
+    output_location: str | None = None
+    errors: list[str] = Field(default_factory=list)
+
+
+class TemplateEntry(BaseModel):
+    name: str
+    description: str | None = None
+    data_type: str | None = None
+    domain: str | None = None
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class Options(BaseModel):
+    """What the UI offers: formats, compliance regimes, destinations this deployment accepts."""
+
+    output_formats: list[str]
+    compliance_requirements: list[str]
+    destinations: list[str]
+    max_volume: int
+    background_threshold: int
+    api_key_required: bool
+
+
+def _error(status: int, body: ErrorResponse) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
+
+
+def create_app(service: SyntheticDataService | None = None) -> FastAPI:
+    """The FastAPI application (``service`` defaults to one configured from the environment)."""
+    svc = service or SyntheticDataService.from_env()
+    app = FastAPI(
+        title="synthetic-data-agent",
+        version=__version__,
+        description=(
+            "Realistic, compliant synthetic test data: generate, validate a schema with compliance checks, "
+            "measure quality. Errors always use the ErrorResponse shape."
+        ),
+        responses=_ERRORS,
+    )
+    app.state.service = svc
+
+    # ------------------------------------------------------------------------------ error handlers
+    @app.exception_handler(SdgaError)
+    async def _sdga_error(_request: Request, exc: SdgaError) -> JSONResponse:
+        return _error(exc.http_status, exc.to_response())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {
+                "loc": ".".join(str(p) for p in err.get("loc", ())),
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+            for err in exc.errors()
+        ]
+        first = details[0] if details else {"loc": "", "msg": "invalid request"}
+        where = f" at '{first['loc']}'" if first["loc"] else ""
+        more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+        return _error(
+            422,
+            ErrorResponse(
+                error="invalid_input", message=f"invalid request{where}: {first['msg']}{more}", details=details
+            ),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        response = _error(exc.status_code, ErrorResponse(error=code, message=str(exc.detail)))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _error(
+            500, ErrorResponse(error="internal_error", message=f"unexpected error: {type(exc).__name__}: {exc}")
+        )
+
+    # ----------------------------------------------------------------------------------- security
+    def require_key(request: Request) -> None:
+        expected = svc.settings.api_key
+        if not expected:
+            return
+        given = request.headers.get("x-api-key", "")
+        if not secrets.compare_digest(given.encode(), expected.encode()):
+            raise StarletteHTTPException(status_code=401, detail="missing or wrong X-API-Key header")
+
+    secured = [Depends(require_key)]
+
+    # -------------------------------------------------------------------------------------- routes
+    @app.get("/healthz", response_model=Health, tags=["meta"])
+    def healthz() -> Health:
+        return Health(status="ok", version=__version__)
+
+    @app.post(
+        f"{API}/synthetic-data/generate",
+        response_model=GenerateDataResponse,
+        response_model_by_alias=True,
+        dependencies=secured,
+        tags=["synthetic-data"],
+        summary="Generate synthetic data (validates the schema first)",
+        responses={202: {"model": GenerateDataResponse, "description": "Accepted: running in the background"}},
+    )
+    async def generate(body: GenerateDataRequest) -> JSONResponse:
+        result = await run_in_threadpool(svc.generate, body)
+        status = 202 if result.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING) else 200
+        return JSONResponse(status_code=status, content=result.model_dump(mode="json", by_alias=True))
+
+    @app.get(
+        f"{API}/synthetic-data/status/{{generation_id}}",
+        response_model=GenerateDataResponse,
+        dependencies=secured,
+        tags=["synthetic-data"],
+        summary="Status and result of a generation",
+    )
+    async def status(generation_id: str) -> GenerateDataResponse:
+        return await run_in_threadpool(svc.status, generation_id)
+
+    @app.get(
+        f"{API}/synthetic-data/download/{{generation_id}}",
+        dependencies=secured,
+        tags=["synthetic-data"],
+        summary="Download the generated file (a zip when there are several), streamed",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+    )
+    async def download(generation_id: str) -> StreamingResponse:
+        stream = await run_in_threadpool(svc.download, generation_id)
+        # Pull the first chunk now so that a missing object is a clean 404 rather than a broken stream.
+        first = await run_in_threadpool(next, stream.chunks, b"")
+
+        def body() -> Any:
+            if first:
+                yield first
+            yield from stream.chunks
+
+        headers = {"Content-Disposition": f'attachment; filename="{stream.filename}"'}
+        if stream.size is not None:
+            headers["Content-Length"] = str(stream.size)
+        return StreamingResponse(body(), media_type=stream.media_type, headers=headers)
+
+    @app.post(
+        f"{API}/synthetic-data/validate-schema",
+        response_model=ValidateSchemaResponse,
+        dependencies=secured,
+        tags=["synthetic-data"],
+        summary="Validate a schema and check it against compliance regimes",
+    )
+    async def validate_schema(body: ValidateSchemaRequest) -> ValidateSchemaResponse:
+        return await run_in_threadpool(svc.validate_schema, body)
+
+    @app.post(
+        f"{API}/synthetic-data/quality-metrics",
+        response_model=QualityMetricsResponse,
+        dependencies=secured,
+        tags=["synthetic-data"],
+        summary="Quality metrics of a generation or of data at a location",
+    )
+    async def quality_metrics(body: QualityMetricsRequest) -> QualityMetricsResponse:
+        return await run_in_threadpool(svc.quality_metrics, body)
+
+    @app.get(
+        f"{API}/synthetic-data/history",
+        response_model=list[HistoryEntry],
+        dependencies=secured,
+        tags=["synthetic-data"],
+        summary="Recent generations, newest first",
+    )
+    async def history(
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+        status: Annotated[GenerationStatus | None, Query()] = None,
+    ) -> list[HistoryEntry]:
+        rows = await run_in_threadpool(svc.history, limit=limit, status=status)
+        return [HistoryEntry.model_validate(r) for r in rows]
+
+    @app.get(f"{API}/templates", response_model=list[TemplateEntry], dependencies=secured, tags=["templates"])
+    async def templates() -> list[TemplateEntry]:
+        rows = await run_in_threadpool(svc.templates)
+        return [TemplateEntry.model_validate(r) for r in rows]
+
+    @app.get(
+        f"{API}/templates/{{name}}",
+        response_model=Schema,
+        response_model_by_alias=True,
+        response_model_exclude_none=True,
+        dependencies=secured,
+        tags=["templates"],
+    )
+    async def template(name: str) -> Schema:
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise InvalidInputError(f"invalid template name {name[:64]!r}")
+        return await run_in_threadpool(svc.template, name)
+
+    @app.get(f"{API}/options", response_model=Options, tags=["meta"])
+    def options() -> Options:
+        s = svc.settings
+        return Options(
+            output_formats=[f.value for f in OutputFormat],
+            compliance_requirements=[c.value for c in ComplianceRequirement],
+            destinations=list(s.allowed_destinations),
+            max_volume=s.max_volume,
+            background_threshold=s.background_threshold,
+            api_key_required=bool(s.api_key),
+        )
+
+    # ------------------------------------------------------------------------------------- web UI
+    static_dir = resources.files("sdga.api") / "static"
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(str(static_dir / "index.html"), media_type="text/html")
+
+    @app.get("/ui", include_in_schema=False)
+    def ui() -> RedirectResponse:
+        return RedirectResponse("/")
+
+    return app

@@ -1,0 +1,130 @@
+"""``sdga serve``, ``sdga history``, ``sdga status ID``, ``sdga download ID``: the service from the shell."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from sdga.cli.common import EXIT_INVALID, fail, handle_errors, print_json
+
+if TYPE_CHECKING:
+    from sdga.service import SyntheticDataService
+
+
+def _service() -> SyntheticDataService:
+    from sdga.service import SyntheticDataService
+
+    # The CLI runs as the user on their own machine: local paths are not confined to SDGA_HOME.
+    svc = SyntheticDataService.from_env()
+    svc.restrict_paths = False
+    return svc
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    @handle_errors
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (0.0.0.0 exposes it on the network)."),
+        port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+        log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    ) -> None:
+        """Run the HTTP API and the web UI (http://HOST:PORT/)."""
+        try:
+            import uvicorn
+        except ImportError:
+            raise fail("sdga serve needs: pip install 'synthetic-data-agent[server]'") from None
+        from sdga.api import create_app
+        from sdga.service import SyntheticDataService
+
+        service = SyntheticDataService.from_env()
+        if host not in ("127.0.0.1", "localhost", "::1") and not service.settings.api_key:
+            typer.echo("warning: serving on a public interface without SDGA_API_KEY", err=True)
+        typer.echo(f"sdga: serving on http://{host}:{port}/  (data in {service.settings.home_dir})", err=True)
+        uvicorn.run(create_app(service), host=host, port=port, log_level=log_level)
+
+    @app.command("history")
+    @handle_errors
+    def history(
+        limit: int = typer.Option(20, "--limit", "-n", min=1, max=1000, help="How many generations to show."),
+        status: str | None = typer.Option(
+            None, "--status", help="Only this status: pending|running|success|partial|failed."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    ) -> None:
+        """Recent generations, newest first."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from sdga.errors import InvalidInputError
+        from sdga.models import GenerationStatus
+
+        if status is not None and status not in {s.value for s in GenerationStatus}:
+            raise InvalidInputError(
+                f"unknown status {status!r}; use one of {', '.join(s.value for s in GenerationStatus)}"
+            )
+        svc = _service()
+        rows = svc.history(limit=limit, status=status)
+        if as_json:
+            print_json(rows)
+            return
+        table = Table("created", "generation_id", "status", "type", "records", "format", "destination", "ms")
+        for r in rows:
+            table.add_row(
+                str(r["created_at"])[:19],
+                r["generation_id"],
+                r["status"],
+                r["data_type"] or "",
+                f"{r['records_generated']:,}",
+                r["output_format"] or "",
+                r["destination_type"] or "",
+                f"{r['execution_time_ms']:.0f}",
+            )
+        Console().print(table)
+
+    @app.command("status")
+    @handle_errors
+    def status(
+        generation_id: str = typer.Argument(..., help="The generation id (a UUID)."),
+    ) -> None:
+        """Status and result of one generation, as JSON. Exit 1 when it failed."""
+        from sdga.models import GenerationStatus
+
+        svc = _service()
+        result = svc.status(generation_id)
+        print_json(result)
+        if result.status == GenerationStatus.FAILED:
+            raise typer.Exit(EXIT_INVALID)
+
+    @app.command("download")
+    @handle_errors
+    def download(
+        generation_id: str = typer.Argument(..., help="The generation id (a UUID)."),
+        out: Path | None = typer.Option(
+            None, "--out", "-o", help="File or directory to write (default: the offered file name); '-' = stdout."
+        ),
+    ) -> None:
+        """Save a generation's files (a zip when there are several)."""
+        svc = _service()
+        stream = svc.download(generation_id)
+        if out is not None and str(out) == "-":
+            for chunk in stream.chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            return
+        target = out or Path(stream.filename)
+        if target.is_dir():
+            target = target / stream.filename
+        tmp = target.with_name(f".{target.name}.part")
+        written = 0
+        try:
+            with tmp.open("wb") as handle:
+                for chunk in stream.chunks:
+                    handle.write(chunk)
+                    written += len(chunk)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        typer.echo(f"{target} ({written:,} bytes)", err=True)
