@@ -1,0 +1,366 @@
+"""``sdga generate``, ``sdga templates`` and ``sdga types``.
+
+``generate`` builds a :class:`~sdga.models.GenerateDataRequest` from a template or a schema file plus
+options, validates the schema and the requested compliance regimes first, then streams the data into
+files and prints the generation report. Every bad input is one ``error:`` line on stderr and exit code 2,
+before anything is written; choices (format, dialect, compliance) are checked here rather than by the
+option parser so that they fail the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sdga.cli.common import handle_errors, print_json
+from sdga.errors import InvalidInputError, NotFoundError, SchemaError
+from sdga.models import (
+    MAX_VOLUME,
+    SUPPORTED_LOCALES,
+    ComplianceRequirement,
+    DataType,
+    GenerateDataRequest,
+    GenerateDataResponse,
+    OutputFormat,
+    Schema,
+    Severity,
+    SqlDialect,
+)
+from sdga.writers import EXTENSIONS, default_output_path
+from sdga.writers._atomic import publish_file, temp_path_for
+
+# Show a progress bar on stderr for runs at least this large even when stderr is not a terminal.
+PROGRESS_MIN_ROWS = 1_000_000
+
+_FORMAT_BY_SUFFIX = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".ndjson": OutputFormat.JSONL}
+
+
+def _choice(value: str, enum: type[Any], what: str) -> Any:
+    normalised = value.strip().lower()
+    for member in enum:
+        if normalised == str(member.value).lower():
+            return member
+    allowed = ", ".join(str(m.value) for m in enum)
+    raise InvalidInputError(f"unknown {what} '{value}': choose one of {allowed}")
+
+
+def parse_compliance(value: str | None) -> list[ComplianceRequirement]:
+    """``"GDPR,hipaa, pci_dss"`` → requirements (case and ``-``/``_`` insensitive)."""
+    if not value:
+        return []
+    by_key = {m.value.replace("-", "").upper(): m for m in ComplianceRequirement}
+    out: list[ComplianceRequirement] = []
+    for item in value.split(","):
+        key = item.strip().replace("-", "").replace("_", "").upper()
+        if not key:
+            continue
+        if key not in by_key:
+            allowed = ", ".join(m.value for m in ComplianceRequirement)
+            raise InvalidInputError(f"unknown compliance requirement '{item.strip()}': choose from {allowed}")
+        if by_key[key] not in out:
+            out.append(by_key[key])
+    return out
+
+
+def _template_schema(name: str) -> Schema:
+    from sdga.engine.templates import get_template, list_templates
+
+    try:
+        return get_template(name)
+    except (NotFoundError, KeyError, SchemaError) as exc:
+        names = ", ".join(t.name for t in list_templates())
+        raise InvalidInputError(f"unknown template '{name}': available templates are {names}") from exc
+
+
+def build_request(
+    *,
+    template: str | None,
+    schema_file: Path | None,
+    data_type: str | None,
+    volume: int,
+    output_format: OutputFormat,
+    seed: int | None,
+    locale: str,
+    sql_dialect: SqlDialect,
+    compliance: list[ComplianceRequirement],
+    allow_compliance_violations: bool,
+) -> tuple[GenerateDataRequest, str]:
+    """The request the options describe, and the name used for default output paths."""
+    from sdga.schema_io import load_schema, to_model
+
+    if template and schema_file:
+        raise InvalidInputError("give either --template or --schema, not both")
+    if not (1 <= volume <= MAX_VOLUME):
+        raise InvalidInputError(f"--volume must be between 1 and {MAX_VOLUME:,} (got {volume})")
+    if seed is not None and not (0 <= seed < 2**63):
+        raise InvalidInputError("--seed must be between 0 and 2**63-1")
+    if locale not in SUPPORTED_LOCALES:
+        raise InvalidInputError(f"unsupported locale '{locale}': choose one of {', '.join(SUPPORTED_LOCALES)}")
+    dtype = _choice(data_type, DataType, "data type") if data_type else None
+    if schema_file is not None:
+        schema = load_schema(schema_file)
+        name = schema.name or schema_file.stem
+        dtype = dtype or DataType.CUSTOM
+    else:
+        name = template or (dtype.value if dtype is not None and dtype != DataType.CUSTOM else "")
+        if not name:
+            raise InvalidInputError("nothing to generate: give --template NAME, --schema FILE or --data-type")
+        schema = _template_schema(name)
+        if dtype is None:
+            dtype = DataType(name) if name in {d.value for d in DataType} else DataType.CUSTOM
+    payload = {
+        "data_type": dtype,
+        "volume": volume,
+        "schema": schema,
+        "compliance_requirements": compliance,
+        "output_format": output_format,
+        "seed": seed,
+        "locale": locale,
+        "sql_dialect": sql_dialect,
+        "allow_compliance_violations": allow_compliance_violations,
+    }
+    return to_model(GenerateDataRequest, payload, what="request"), name
+
+
+def preflight(request: GenerateDataRequest) -> list[str]:
+    """Validate the schema and the compliance regimes before generating: warnings, or an error raised."""
+    from sdga.validation import enforce_compliance, validate_schema
+
+    assert request.schema_ is not None
+    checked = validate_schema(request.schema_, (), volume=request.volume, locale=request.locale)
+    errors = [m for m in checked.errors if m.severity == Severity.ERROR]
+    if errors:
+        first = errors[0]
+        where = f"`{first.field}`: " if first.field else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise SchemaError(
+            f"schema invalid: {where}{first.message}{more}",
+            details=[m.model_dump(mode="json") for m in errors],
+        )
+    warnings = [f"`{m.field}`: {m.message}" if m.field else m.message for m in checked.errors]
+    return warnings + enforce_compliance(request)
+
+
+def _write_json_report(path: Path, response: GenerateDataResponse) -> None:
+    temp = temp_path_for(path)
+    try:
+        temp.write_text(response.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+        publish_file(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _print_markdown(text: str) -> None:
+    if sys.stdout.isatty():
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@handle_errors
+def generate(
+    template: str | None = typer.Option(
+        None, "--template", "-t", help="Template name (see `sdga templates`), e.g. user_profile."
+    ),
+    schema: Path | None = typer.Option(None, "--schema", "-s", help="Schema file (JSON or YAML)."),
+    data_type: str | None = typer.Option(
+        None, "--data-type", help="user_profile | transaction | log_event | custom (default: from template)."
+    ),
+    volume: int = typer.Option(1000, "--volume", "-n", help="Records (per table unless the schema says)."),
+    output_format: str | None = typer.Option(
+        None, "--format", "-f", help="csv | json | jsonl | parquet | sql | xml (default: from --out, else json)."
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="File, or directory for several tables (default ./output/<name>.<ext> or ./output/<name>/).",
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Same request and seed, same bytes."),
+    locale: str = typer.Option("en_US", "--locale", "-l", help=f"One of {', '.join(SUPPORTED_LOCALES)}."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (output identical for any N)."),
+    batch_size: int = typer.Option(65_536, "--batch-size", help="Rows per batch (bounds memory)."),
+    sql_dialect: str = typer.Option("postgresql", "--sql-dialect", help="postgresql | mysql | sqlite."),
+    compliance: str | None = typer.Option(
+        None, "--compliance", "-c", help="Comma-separated: GDPR,HIPAA,PCI-DSS,SOC2,CCPA."
+    ),
+    allow_compliance_violations: bool = typer.Option(
+        False, "--allow-compliance-violations", help="Generate despite compliance errors (reported as warnings)."
+    ),
+    report: Path | None = typer.Option(None, "--report", help="Also write the JSON response to this file."),
+    metrics: bool = typer.Option(
+        True, "--metrics/--no-metrics", help="Measure quality metrics (on up to 200,000 rows per table)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON response instead of the markdown report."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and warnings."),
+) -> None:
+    """Generate synthetic data from a template or a schema into files."""
+    from sdga.engine import plan_generation
+    from sdga.generation import generate_to_path
+    from sdga.writers import check_output_location
+
+    if workers < 1 or workers > (os.cpu_count() or 1) * 4:
+        raise InvalidInputError(f"--workers must be between 1 and {(os.cpu_count() or 1) * 4}")
+    if not (1 <= batch_size <= 10_000_000):
+        raise InvalidInputError("--batch-size must be between 1 and 10,000,000")
+    if output_format is not None:
+        fmt = _choice(output_format, OutputFormat, "format")
+    elif out is not None and out.suffix.lower() in _FORMAT_BY_SUFFIX and not out.is_dir():
+        fmt = _FORMAT_BY_SUFFIX[out.suffix.lower()]
+    else:
+        fmt = OutputFormat.JSON
+    dialect = _choice(sql_dialect, SqlDialect, "SQL dialect")
+    request, name = build_request(
+        template=template,
+        schema_file=schema,
+        data_type=data_type,
+        volume=volume,
+        output_format=fmt,
+        seed=seed,
+        locale=locale,
+        sql_dialect=dialect,
+        compliance=parse_compliance(compliance),
+        allow_compliance_violations=allow_compliance_violations,
+    )
+    warnings = preflight(request)
+    plan = plan_generation(request)
+    target = out if out is not None else default_output_path(name, fmt, len(plan.tables))
+    check_output_location(target, fmt, len(plan.tables))
+    if report is not None:
+        if report.is_dir():
+            raise InvalidInputError(f"--report {report} is a directory; give a file name")
+        check_output_location(report.parent, OutputFormat.JSON, 2)
+
+    total = sum(int(getattr(t, "volume", 0) or 0) for t in plan.tables)
+    show_progress = not quiet and (sys.stderr.isatty() or total >= PROGRESS_MIN_ROWS)
+    progress_bar = (
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} rows"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        if show_progress
+        else None
+    )
+    if progress_bar is not None:
+        with progress_bar:
+            task = progress_bar.add_task("generating", total=total or None)
+
+            def tick(table: str, rows: int) -> None:
+                progress_bar.update(task, advance=rows, description=f"generating {table}")
+
+            response = generate_to_path(
+                request,
+                target,
+                workers=workers,
+                batch_size=batch_size,
+                progress=tick,
+                metrics=metrics,
+                warnings=warnings,
+                plan=plan,
+            )
+    else:
+        response = generate_to_path(
+            request, target, workers=workers, batch_size=batch_size, metrics=metrics, warnings=warnings, plan=plan
+        )
+    if report is not None:
+        response.report_location = str(report)
+        _write_json_report(report, response)
+    if as_json:
+        print_json(response)
+    elif not quiet:
+        from sdga.report import render_report
+
+        _print_markdown(render_report(response, request))
+    elif response.warnings:
+        for warning in response.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+
+
+@handle_errors
+def templates(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the built-in templates (use one with `sdga generate --template NAME`)."""
+    from sdga.engine.templates import get_template, list_templates
+
+    rows: list[dict[str, Any]] = []
+    for info in list_templates():
+        schema = get_template(info.name)
+        tables = schema.table_list(default_name=info.name)
+        rows.append(
+            {
+                "name": info.name,
+                "description": info.description,
+                "data_type": getattr(info.data_type, "value", info.data_type),
+                "domain": info.domain,
+                "tables": [t.name for t in tables],
+                "fields": sum(len(t.fields) for t in tables),
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Templates", show_lines=False)
+    for column in ("name", "domain", "data type", "tables", "fields", "description"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["name"],
+            str(row["domain"] or ""),
+            str(row["data_type"] or ""),
+            ", ".join(row["tables"]),
+            str(row["fields"]),
+            row["description"] or "",
+        )
+    Console().print(table)
+
+
+@handle_errors
+def types(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the field types a schema can use (plus `faker:<method>` for any other Faker provider)."""
+    from sdga.engine.types import describe_types
+
+    described = describe_types()
+    if as_json:
+        sys.stdout.write(json.dumps(described, indent=2, default=str) + "\n")
+        return
+    columns: list[str] = []
+    for entry in described:
+        for key in entry:
+            if key not in columns:
+                columns.append(key)
+    table = Table(title="Field types")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for entry in described:
+        table.add_row(*(_text(entry.get(c)) for c in columns))
+    Console().print(table)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
+    app.command("templates")(templates)
+    app.command("types")(types)
