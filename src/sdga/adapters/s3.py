@@ -188,3 +188,12 @@ def iter_object(settings: Settings, uri: str, chunk: int = CHUNK) -> Iterator[by
             yield block
     finally:
         body.close()
+
+
+def presign(settings: Settings, uri: str, expires_s: int = 900) -> str:
+    """A time-limited GET URL for one object (downloads from Lambda, which cannot stream large bodies)."""
+    bucket, key = parse_s3_uri(uri)
+    url: str = client("s3", settings).generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_s
+    )
+    return url

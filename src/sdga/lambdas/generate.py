@@ -1,0 +1,294 @@
+"""Generate Lambda (1024 MB, 300 s): action group ``data-generation-actions`` and the HTTP generate routes.
+
+Bedrock operations: ``generateSyntheticData`` (POST /api/v1/synthetic-data/generate) and
+``getGenerationStatus`` (GET /api/v1/synthetic-data/status/{generation_id}). HTTP API routes: generate,
+status, download (a pre-signed S3 URL; Lambda responses cannot stream) and history. Large requests are
+handed to an asynchronous invocation of this same function (event key ``sdga_job``) and polled by status.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from sdga.adapters.background import JOB_EVENT_KEY
+from sdga.errors import InvalidInputError, SdgaError
+from sdga.lambdas._common import (
+    JSON,
+    add_metric,
+    dispatch,
+    get_service,
+    logger,
+    make_bedrock_app,
+    make_http_app,
+    metrics,
+    ok,
+    parse_list,
+    parse_structured,
+    record_generation_metrics,
+    summarize_generation,
+    tracer,
+)
+from sdga.models import (
+    SUPPORTED_LOCALES,
+    ComplianceRequirement,
+    DataType,
+    DestinationType,
+    GenerateDataRequest,
+    GenerationStatus,
+    OutputFormat,
+    SqlDialect,
+)
+from sdga.schema_io import to_model
+
+ACTION_GROUP = "data-generation-actions"
+GENERATE_PATH = "/api/v1/synthetic-data/generate"
+STATUS_PATH = "/api/v1/synthetic-data/status/<generation_id>"
+
+
+def _values(enum: Any) -> str:
+    return ", ".join(e.value for e in enum)
+
+
+class BedrockGenerateBody(BaseModel):
+    """Flat request body for the agent: scalars, and the schema as one JSON-encoded string."""
+
+    data_type: str = Field(
+        default="custom",
+        description=f"Kind of data. One of: {_values(DataType)}. Use 'custom' with a schema; the others "
+        "have built-in templates and need no schema.",
+    )
+    volume: int = Field(default=1000, ge=1, description="Number of records to generate (per table).")
+    schema_: str | None = Field(
+        default=None,
+        alias="schema",
+        description='JSON-encoded schema object, e.g. {"name": "users", "fields": [{"name": "id", "type": "uuid", '
+        '"constraints": {"unique": true}}, {"name": "email", "type": "email"}]}. Field types include string, '
+        "integer, float, date, datetime, email, phone, address, uuid, boolean, category, reference. Constraints: "
+        'min, max, format, nullable, unique, enum. Multi-table: {"tables": [{"name": ..., "fields": [...]}]}.',
+    )
+    compliance_requirements: str | None = Field(
+        default=None,
+        description=f"Comma-separated compliance regimes to enforce. Any of: {_values(ComplianceRequirement)}.",
+    )
+    output_format: str = Field(default="json", description=f"File format. One of: {_values(OutputFormat)}.")
+    destination_type: str | None = Field(
+        default=None,
+        description=f"Where the data goes. One of: {_values(DestinationType)}. Default: the deployment's store (S3).",
+    )
+    destination_location: str | None = Field(
+        default=None, description="s3: s3://bucket/prefix; rds: SQLAlchemy URL of the test database."
+    )
+    if_exists: str | None = Field(default=None, description="rds only. One of: fail, replace, append.")
+    seed: int | None = Field(default=None, ge=0, description="Random seed: the same seed gives the same data.")
+    locale: str | None = Field(
+        default=None, description=f"Locale of names/addresses. One of: {', '.join(SUPPORTED_LOCALES)}."
+    )
+    sql_dialect: str | None = Field(default=None, description=f"For output_format sql. One of: {_values(SqlDialect)}.")
+    allow_compliance_violations: bool = Field(
+        default=False, description="Generate even if compliance checks report errors (they become warnings)."
+    )
+
+
+class GenerationSummary(BaseModel):
+    """What the agent gets back: status, counts, location and quality scores (never the data itself)."""
+
+    generation_id: str = Field(description="UUID of the generation; use it to poll status.")
+    status: str = Field(description="pending, running, success, partial or failed.")
+    records_generated: int = Field(default=0, description="Records written.")
+    records_per_table: dict[str, int] = Field(default_factory=dict, description="Records per table.")
+    output_location: str | None = Field(default=None, description="Where the data is (S3 URI, path or database).")
+    report_location: str | None = Field(default=None, description="The markdown generation report.")
+    execution_time_ms: float = Field(default=0, description="Wall time in milliseconds.")
+    data_quality_metrics: dict[str, float] | None = Field(
+        default=None, description="uniqueness_score, validity_score, completeness_score (0..1)."
+    )
+    errors: list[str] = Field(default_factory=list, description="Problems (first five).")
+    warnings: list[str] = Field(default_factory=list, description="Warnings (first five).")
+    seed: int | None = Field(default=None, description="The effective seed.")
+    next_step: str | None = Field(default=None, description="What to do next (e.g. poll status).")
+
+
+def bedrock_to_request(body: BedrockGenerateBody) -> GenerateDataRequest:
+    """The flat Bedrock body as the full request model (schema parsed defensively)."""
+    data: dict[str, Any] = {
+        "data_type": body.data_type.strip().lower(),
+        "volume": body.volume,
+        "output_format": body.output_format.strip().lower(),
+        "compliance_requirements": [
+            c.upper() for c in parse_list(body.compliance_requirements, "compliance_requirements")
+        ],
+        "allow_compliance_violations": body.allow_compliance_violations,
+    }
+    schema = parse_structured(body.schema_, "schema")
+    if schema is not None:
+        if isinstance(schema, dict) and isinstance(schema.get("schema"), dict):
+            schema = schema["schema"]
+        if isinstance(schema, list):  # a bare list of fields
+            schema = {"fields": schema}
+        data["schema"] = schema
+    destination: dict[str, Any] = {}
+    if body.destination_type:
+        destination["type"] = body.destination_type.strip().lower()
+    else:
+        destination["type"] = "s3" if get_service().settings.storage_backend == "s3" else "local"
+    if body.destination_location:
+        destination["location"] = body.destination_location.strip()
+    if body.if_exists:
+        destination["if_exists"] = body.if_exists.strip().lower()
+    data["destination"] = destination
+    for key in ("seed", "locale", "sql_dialect"):
+        value = getattr(body, key)
+        if value is not None and value != "":
+            data[key] = value.strip().lower() if key == "sql_dialect" and isinstance(value, str) else value
+    return to_model(GenerateDataRequest, data, what="generate request")
+
+
+def _run(request: GenerateDataRequest) -> Any:
+    try:
+        response = get_service().generate(request)
+    except SdgaError as exc:
+        if exc.code not in ("schema_invalid", "unique_capacity_exceeded", "compliance_violation", "invalid_input"):
+            add_metric("GenerationFailure", 1)
+        raise
+    record_generation_metrics(response)
+    return response
+
+
+# ----------------------------------------------------------------------------------------- Bedrock
+bedrock_app = make_bedrock_app()
+
+
+@bedrock_app.post(
+    GENERATE_PATH,
+    description="Generate realistic, compliant synthetic test data. The schema is validated first; large "
+    "volumes run in the background (poll getGenerationStatus). Returns the location and a quality summary.",
+    operation_id="generateSyntheticData",
+    summary="Generate synthetic data",
+)
+def bedrock_generate(
+    body: Annotated[BedrockGenerateBody, Body(description="Generation request (flat; schema JSON-encoded).")],
+) -> Annotated[GenerationSummary, Body(description="Result summary.")]:
+    response = _run(bedrock_to_request(body))
+    code = 202 if response.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING) else 200
+    return ok(summarize_generation(response), code)  # type: ignore[return-value]
+
+
+@bedrock_app.get(
+    STATUS_PATH,
+    description="Status of a generation started earlier: pending, running, success, partial or failed, with "
+    "records generated, output location and quality scores.",
+    operation_id="getGenerationStatus",
+    summary="Generation status",
+)
+def bedrock_status(
+    generation_id: Annotated[str, Path(description="The generation_id (UUID) returned by generateSyntheticData.")],
+) -> Annotated[GenerationSummary, Body(description="Status summary.")]:
+    return ok(summarize_generation(get_service().status(generation_id)))  # type: ignore[return-value]
+
+
+# -------------------------------------------------------------------------------------- HTTP API
+http_app = make_http_app()
+
+
+def _json_body_of(app: Any) -> Any:
+    """The JSON body of the current HTTP API event (base64 handled); errors are InvalidInputError."""
+    event = app.current_event
+    raw = event.body
+    if raw is None or raw == "":
+        raise InvalidInputError("request body is empty; send a JSON object")
+    if event.is_base64_encoded:
+        try:
+            raw = base64.b64decode(raw).decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInputError("request body is not valid base64 UTF-8 text") from exc
+    return parse_structured(raw, "request body")
+
+
+@http_app.post(GENERATE_PATH)
+def http_generate() -> Response[str]:
+    request = to_model(GenerateDataRequest, _json_body_of(http_app), what="generate request")
+    response = _run(request)
+    code = 202 if response.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING) else 200
+    return ok(response, code)
+
+
+@http_app.get(STATUS_PATH)
+def http_status(generation_id: str) -> Response[str]:
+    return ok(get_service().status(generation_id))
+
+
+@http_app.get("/api/v1/synthetic-data/download/<generation_id>")
+def http_download(generation_id: str) -> Response[str]:
+    """S3 results: redirect to a pre-signed URL (one file) or list pre-signed URLs (several)."""
+    from sdga.adapters.s3 import presign
+
+    service = get_service()
+    status = service.status(generation_id)
+    if status.status not in (GenerationStatus.SUCCESS, GenerationStatus.PARTIAL):
+        service.download(generation_id)  # raises the right not-ready / not-found error
+    files = list(status.output_files)
+    if files and all(f.startswith("s3://") for f in files):
+        urls = [{"name": f.rsplit("/", 1)[-1], "url": presign(service.settings, f)} for f in files]
+        if len(urls) == 1:
+            return Response(status_code=302, content_type=JSON, body="", headers={"Location": urls[0]["url"]})
+        return ok({"generation_id": status.generation_id, "files": urls})
+    stream = service.download(generation_id)
+    data = b"".join(stream.chunks)
+    if len(data) > 5_000_000:
+        raise InvalidInputError("result too large to return through Lambda; store results in S3 to download them")
+    return Response(
+        status_code=200,
+        content_type=stream.media_type,
+        body=base64.b64encode(data).decode(),
+        headers={"Content-Disposition": f'attachment; filename="{stream.filename}"'},
+        compress=False,
+    )
+
+
+@http_app.get("/api/v1/synthetic-data/history")
+def http_history(
+    limit: Annotated[int, Query()] = 50,
+    status: Annotated[str | None, Query()] = None,
+) -> Response[str]:
+    params = http_app.current_event.query_string_parameters or {}
+    try:
+        limit = int(params.get("limit", limit))
+    except ValueError as exc:
+        raise InvalidInputError("limit must be an integer") from exc
+    st = params.get("status", status)
+    if st and st not in {s.value for s in GenerationStatus}:
+        raise InvalidInputError(f"unknown status {st!r}")
+    return ok(get_service().history(limit=max(1, min(limit, 1000)), status=st or None))
+
+
+# --------------------------------------------------------------------------------- async job events
+def _job(event: dict[str, Any], _context: Any) -> dict[str, Any] | None:
+    job = event.get(JOB_EVENT_KEY)
+    if not isinstance(job, dict):
+        return None
+    gid = str(job.get("generation_id", ""))
+    try:
+        request = to_model(GenerateDataRequest, job.get("request"), what="job request")
+        response = get_service().run_job(gid, request)
+        record_generation_metrics(response)
+        return {"generation_id": gid, "status": response.status.value}
+    except SdgaError as exc:
+        add_metric("GenerationFailure", 1)
+        logger.warning("background job failed", extra={"generation_id": gid, "error": exc.message})
+        return {"generation_id": gid, "status": "failed", "error": exc.message}
+
+
+@tracer.capture_lambda_handler
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Entry point (Terraform: ``sdga.lambdas.generate.handler``)."""
+    return dispatch(event, context, bedrock_app, http_app, extra=_job)
+
+
+__all__ = ["ACTION_GROUP", "BedrockGenerateBody", "bedrock_app", "handler", "http_app"]

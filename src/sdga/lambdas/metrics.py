@@ -1,0 +1,112 @@
+"""Metrics Lambda (512 MB, 120 s): action group ``quality-metrics-actions`` and the HTTP metrics route."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from sdga.lambdas._common import (
+    dispatch,
+    get_service,
+    make_bedrock_app,
+    make_http_app,
+    metrics,
+    ok,
+    parse_structured,
+    quality_metrics,
+    tracer,
+)
+from sdga.lambdas.generate import _json_body_of
+from sdga.models import QualityMetricsRequest, QualityMetricsResponse
+from sdga.schema_io import to_model
+
+ACTION_GROUP = "quality-metrics-actions"
+METRICS_PATH = "/api/v1/synthetic-data/quality-metrics"
+MAX_FIELDS = 40
+
+
+class BedrockMetricsBody(BaseModel):
+    """Flat request body for the agent: which data to measure."""
+
+    generation_id: str | None = Field(default=None, description="UUID of a generation to measure.")
+    data_location: str | None = Field(
+        default=None, description="Or: an S3 URI (s3://bucket/prefix) of data files (csv, json, jsonl, parquet)."
+    )
+    reference_location: str | None = Field(
+        default=None, description="Optional S3 URI of real/reference data to compare fidelity against."
+    )
+    schema_: str | None = Field(
+        default=None, alias="schema", description="Optional JSON-encoded schema to check validity against."
+    )
+
+
+def bedrock_to_request(body: BedrockMetricsBody) -> QualityMetricsRequest:
+    data: dict[str, Any] = {
+        k: v.strip()
+        for k, v in {
+            "generation_id": body.generation_id,
+            "data_location": body.data_location,
+            "reference_location": body.reference_location,
+        }.items()
+        if v and v.strip()
+    }
+    schema = parse_structured(body.schema_, "schema")
+    if schema is not None:
+        data["schema"] = {"fields": schema} if isinstance(schema, list) else schema
+    return to_model(QualityMetricsRequest, data, what="quality-metrics request")
+
+
+def _measure(request: QualityMetricsRequest) -> QualityMetricsResponse:
+    result: QualityMetricsResponse = get_service().quality_metrics(request)
+    quality_metrics(result.metrics)
+    return result
+
+
+def small(result: QualityMetricsResponse) -> dict[str, Any]:
+    """The metrics for an agent: scores, distributions and at most MAX_FIELDS field statistics."""
+    data = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    metrics_data = data.get("metrics", {})
+    stats = metrics_data.get("field_statistics", {})
+    if len(stats) > MAX_FIELDS:
+        metrics_data["field_statistics"] = dict(list(stats.items())[:MAX_FIELDS])
+        metrics_data["field_statistics_truncated"] = len(stats) - MAX_FIELDS
+    for table in (metrics_data.get("tables") or {}).values():
+        table.pop("field_statistics", None)
+        table.pop("distribution_analysis", None)
+    return data
+
+
+bedrock_app = make_bedrock_app()
+
+
+@bedrock_app.post(
+    METRICS_PATH,
+    description="Calculate quality metrics of generated data (by generation_id) or of data at an S3 location: "
+    "uniqueness, validity and completeness scores (0..1), distribution analysis and per-field statistics.",
+    operation_id="calculateQualityMetrics",
+    summary="Quality metrics",
+)
+def bedrock_metrics(
+    body: Annotated[BedrockMetricsBody, Body(description="Give generation_id or data_location.")],
+) -> Annotated[dict[str, Any], Body(description="Quality metrics.")]:
+    return ok(small(_measure(bedrock_to_request(body))))  # type: ignore[return-value]
+
+
+http_app = make_http_app()
+
+
+@http_app.post(METRICS_PATH)
+def http_metrics() -> Response[str]:
+    request = to_model(QualityMetricsRequest, _json_body_of(http_app), what="quality-metrics request")
+    return ok(_measure(request))
+
+
+@tracer.capture_lambda_handler
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Entry point (Terraform: ``sdga.lambdas.metrics.handler``)."""
+    return dispatch(event, context, bedrock_app, http_app)
