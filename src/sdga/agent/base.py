@@ -1,0 +1,140 @@
+"""What every agent backend shares: the result shape, the chat session and the markdown report."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sdga.agent.planner import Plan
+from sdga.errors import SdgaError
+from sdga.models import (
+    GenerateDataRequest,
+    GenerateDataResponse,
+    GenerationStatus,
+    Severity,
+    ValidateSchemaResponse,
+)
+
+BACKENDS = ("offline", "bedrock", "bedrock-agent")
+
+
+class AgentBackendError(SdgaError):
+    """The language-model backend failed (throttled, denied, unreachable, or it broke the protocol)."""
+
+    code = "agent_backend_failed"
+    http_status = 502
+
+
+@dataclass
+class ChatSession:
+    """Short-term memory of one conversation: the current plan, the model messages, the agent session."""
+
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    plan: Plan | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    turns: int = 0
+    last_generation_id: str | None = None
+
+
+@dataclass
+class AgentResult:
+    """The outcome of one request: the plan, what the actions said, the answer and the report."""
+
+    prompt: str
+    backend: str
+    plan: Plan | None = None
+    request: GenerateDataRequest | None = None
+    validation: ValidateSchemaResponse | None = None
+    response: GenerateDataResponse | None = None
+    answer: str = ""
+    steps: list[str] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    traces: list[dict[str, Any]] = field(default_factory=list)
+    session_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when data was generated (success or partial) or a plan-only run produced a request."""
+        if self.error:
+            return False
+        if self.response is not None:
+            return self.response.status in (GenerationStatus.SUCCESS, GenerationStatus.PARTIAL)
+        return self.request is not None or bool(self.answer)
+
+    def report(self) -> str:
+        """The markdown report every backend returns (plan, validation, generation report)."""
+        return render_agent_report(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "backend": self.backend,
+            "session_id": self.session_id,
+            "ok": self.ok,
+            "plan": self.plan.to_dict() if self.plan else None,
+            "request": self.request.model_dump(mode="json", by_alias=True, exclude_none=True) if self.request else None,
+            "validation": self.validation.model_dump(mode="json") if self.validation else None,
+            "response": self.response.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if self.response
+            else None,
+            "answer": self.answer,
+            "steps": self.steps,
+            "error": self.error,
+            "report": self.report(),
+        }
+
+
+class AgentBackend(Protocol):
+    """One way of turning a request into validated, generated data and a report."""
+
+    name: str
+
+    def ask(self, prompt: str, *, session: ChatSession | None = None, plan_only: bool = False) -> AgentResult: ...
+
+
+def _validation_section(v: ValidateSchemaResponse) -> list[str]:
+    lines = ["## Validation", ""]
+    errors = [e for e in v.errors if e.severity == Severity.ERROR]
+    warnings = [e for e in v.errors if e.severity != Severity.ERROR]
+    lines.append(
+        f"- Schema: **{'valid' if v.valid else 'invalid'}** ({len(errors)} errors, {len(warnings)} warnings, "
+        f"{len(v.compliance_issues)} compliance issues)"
+    )
+    for e in errors + warnings:
+        where = f"`{e.field}`: " if e.field else ""
+        lines.append(f"- {e.severity.value}: {where}{e.message}")
+    if v.compliance_issues:
+        lines += ["", "| Field | Requirement | Issue | Severity | Fix |", "|---|---|---|---|---|"]
+        for c in v.compliance_issues:
+            fix, issue = (c.fix or "").replace("|", "/"), c.issue.replace("|", "/")
+            lines.append(f"| `{c.field}` | {c.requirement} | {issue} | {c.severity.value} | {fix} |")
+    if v.suggestions:
+        lines += ["", "Suggestions:"] + [f"- {s}" for s in v.suggestions]
+    return lines
+
+
+def render_agent_report(result: AgentResult) -> str:
+    """Plan explanation + validation + the generation report (``sdga.report.render_report``)."""
+    lines = ["# Synthetic data agent", "", f"> {result.prompt}", ""]
+    if result.plan is not None:
+        lines += ["## Plan", "", result.plan.explain(), ""]
+    if result.answer:
+        lines += ["## Answer", "", result.answer.strip(), ""]
+    if result.validation is not None:
+        lines += [*_validation_section(result.validation), ""]
+    if result.error:
+        lines += ["## Error", "", f"**{result.error.get('error')}**: {result.error.get('message')}", ""]
+    if result.response is not None:
+        from sdga.report import render_report
+
+        lines += [render_report(result.response, request=result.request).strip(), ""]
+    elif result.request is not None and not result.error:
+        lines += ["## Request (not run)", "", "```json", _json(result.request), "```", ""]
+    if result.steps:
+        lines += ["## Steps", ""] + [f"{i}. {s}" for i, s in enumerate(result.steps, 1)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _json(request: GenerateDataRequest) -> str:
+    return request.model_dump_json(by_alias=True, exclude_none=True, indent=2)

@@ -1,0 +1,106 @@
+"""Numbers as people type them: "5,000", "10k", "2.5 million", "five thousand", "a dozen", "1e6".
+
+:func:`normalize_numbers` rewrites every such phrase in a text into plain digits so the planner's patterns
+only ever see ``5000``; :func:`parse_number` reads one phrase.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SUFFIX = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000, "mio": 1_000_000}
+_SPECIAL = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+
+_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", *_SCALES, "dozen"], key=len, reverse=True))
+# A run of number words: "two hundred and fifty thousand", "twenty-five", "a million", "half a million".
+_WORDS_RE = re.compile(
+    rf"\b(?:(?:a|an|one)\s+)?(?:half\s+a\s+)?(?:{_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}))*\b", re.IGNORECASE
+)
+# Digits with separators / decimals / scale word or suffix: "5,000", "5 000", "2.5 million", "10k", "1.2M".
+_DIGITS_RE = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+|\d+(?:\.\d+)?(?:e\d+)?)"
+    r"(?:\s*(k|mm|m|bn|b|mio)\b|\s+(thousand|million|billion|hundred)\b)?",
+    re.IGNORECASE,
+)
+
+
+def _words_value(phrase: str) -> int | None:
+    words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w and w != "and"]
+    if not words:
+        return None
+    half = False
+    if words[:3] == ["half", "a", "million"] or words[:2] == ["half", "a"]:
+        half, words = True, words[2:]
+    if words and words[0] in {"a", "an"}:
+        words = ["one", *words[1:]]
+    if words == ["one"] or not words:
+        return 1 if words else None
+    total, current = 0, 0
+    seen = False
+    for w in words:
+        if w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "dozen":
+            current = (current or 1) * 12
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in _SCALES:
+            total += (current or 1) * _SCALES[w]
+            current = 0
+        else:
+            return None
+        seen = True
+    if not seen:
+        return None
+    value = total + current
+    return value // 2 if half else value
+
+
+def parse_number(text: str) -> int | float | None:
+    """One number phrase to a value (int when whole); None when it is not a number."""
+    t = text.strip()
+    m = _DIGITS_RE.fullmatch(t)
+    if m:
+        base = float(re.sub(r"[,\u202f\u00a0 ]", "", m.group(1)))
+        scale = _SUFFIX.get((m.group(2) or "").lower()) or _SPECIAL.get((m.group(3) or "").lower(), 1)
+        value = base * scale
+        return round(value) if abs(value - round(value)) < 1e-9 else value
+    if _WORDS_RE.fullmatch(t):
+        return _words_value(t)
+    return None
+
+
+def normalize_numbers(text: str) -> str:
+    """Rewrite number phrases into digits ("five thousand" -> "5000", "2.5 million" -> "2500000").
+
+    Percentages and decimals without a scale ("12.5%", "0.3") keep their decimal point; only separators
+    and scales are resolved. Lone "a"/"one" are left as words (they are rarely quantities).
+    """
+
+    def words(m: re.Match[str]) -> str:
+        phrase = m.group(0)
+        if phrase.lower() in {"a", "an", "one"}:
+            return phrase
+        value = _words_value(phrase)
+        return str(value) if value is not None else phrase
+
+    def digits(m: re.Match[str]) -> str:
+        raw, suffix, scale = m.group(1), m.group(2), m.group(3)
+        separated = re.fullmatch(r"\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+", raw) is not None
+        if not suffix and not scale and not separated and "e" not in raw.lower():
+            return m.group(0)
+        value = parse_number(m.group(0))
+        return str(value) if value is not None else m.group(0)
+
+    # Digits first, so "2.5 million" is read as one phrase before "million" alone becomes a number.
+    out = _DIGITS_RE.sub(digits, text)
+    return _WORDS_RE.sub(words, out)

@@ -1,0 +1,99 @@
+"""Lexical retrieval: BM25+ over a small corpus, vectorised per query term with NumPy.
+
+Why BM25+ and not plain Okapi: with Okapi's IDF a term that occurs in half of the documents gets weight 0
+(or negative), so on a small knowledge base a query word shared by two of four documents stops counting.
+BM25+ uses a strictly positive IDF, ``log((N + 1) / df)``, and adds ``delta`` for every matching term so a
+match in a long document still beats no match at all (Lv & Zhai, 2011).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+# Words that carry no topic: they would only add noise to the scores.
+STOPWORDS: frozenset[str] = frozenset(
+    """a an and are as at be by for from has have i in into is it its me my of on or our please so some that the
+    their them then there these this those to us was we were what with without you your can could would should
+    will shall may might do does did done just also want need needs like give get make made let lets use using
+    via each per all any only very much many more most other than too up out about over under""".split()  # noqa: SIM905
+)
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
+
+
+def _stem(token: str) -> str:
+    """A deliberately light English stemmer: plurals and a few verb endings (enough for matching)."""
+    if len(token) <= 3 or token.isdigit():
+        return token
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
+        if token.endswith(suffix):
+            return token[: -len(suffix)] + repl
+    if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Lower-case word tokens; snake_case and hyphenated words also yield their parts."""
+    out: list[str] = []
+    for raw in _TOKEN.findall(text.lower().replace("_", " ")):
+        parts = [raw, *re.split(r"[.-]", raw)] if ("-" in raw or "." in raw) else [raw]
+        for part in parts:
+            if not part or (not keep_stopwords and part in STOPWORDS):
+                continue
+            out.append(_stem(part))
+    return out
+
+
+class BM25Index:
+    """An immutable BM25+ index: build once from token lists, query many times.
+
+    Postings are stored per term as NumPy arrays (document indices, term frequencies), so a query costs
+    one vectorised update per distinct query term, independent of the corpus size in Python steps.
+    """
+
+    def __init__(self, documents: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75, delta: float = 0.5):
+        self.k1, self.b, self.delta = k1, b, delta
+        self.n_docs = len(documents)
+        self.doc_len = np.array([len(d) for d in documents], dtype=np.float64)
+        self.avgdl = float(self.doc_len.mean()) if self.n_docs and self.doc_len.sum() else 1.0
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for i, doc in enumerate(documents):
+            for term, tf in Counter(doc).items():
+                ids, tfs = postings.setdefault(term, ([], []))
+                ids.append(i)
+                tfs.append(tf)
+        self._postings = {
+            t: (np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)) for t, (ids, tfs) in postings.items()
+        }
+        self._norm = k1 * (1.0 - b + b * self.doc_len / self.avgdl)
+
+    def idf(self, term: str) -> float:
+        """Strictly positive IDF (never 0, however common the term)."""
+        posting = self._postings.get(term)
+        df = 0 if posting is None else len(posting[0])
+        return float(np.log((self.n_docs + 1.0) / (df + 0.5))) if df else 0.0
+
+    def scores(self, query: Iterable[str]) -> np.ndarray:
+        """BM25+ score of every document for the query tokens (repeated tokens count once)."""
+        out = np.zeros(self.n_docs, dtype=np.float64)
+        for term in dict.fromkeys(query):
+            posting = self._postings.get(term)
+            if posting is None:
+                continue
+            ids, tf = posting
+            weight = self.idf(term)
+            out[ids] += weight * ((tf * (self.k1 + 1.0)) / (tf + self._norm[ids]) + self.delta)
+        return out
+
+    def top(self, query: Iterable[str], k: int = 5) -> list[tuple[int, float]]:
+        """The k best (document index, score) pairs with a positive score, best first, ties by index."""
+        s = self.scores(query)
+        if not self.n_docs:
+            return []
+        order = np.lexsort((np.arange(self.n_docs), -s))[:k]
+        return [(int(i), float(s[i])) for i in order if s[i] > 0]

@@ -1,0 +1,184 @@
+"""One retrieval interface over two backends: the local BM25+ index and the Bedrock knowledge base.
+
+The agent asks two questions: "which documents answer this?" (:meth:`search`) and "which runnable
+template fits this request best?" (:meth:`rank_templates`). ``SDGA_KB_BACKEND`` picks the backend.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sdga.errors import ConfigurationError, DestinationError
+from sdga.knowledge.bm25 import BM25Index, tokenize
+from sdga.knowledge.corpus import Document, load_corpus, load_templates
+from sdga.knowledge.memory import GenerationMemory
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document: Document
+    score: float
+
+
+@dataclass(frozen=True)
+class TemplateMatch:
+    """A template ranked for a query, with the evidence (hits) that put it there."""
+
+    template: str
+    score: float
+    hits: list[SearchHit] = field(default_factory=list)
+
+    @property
+    def memory_hit(self) -> SearchHit | None:
+        """The best remembered generation among the evidence, if any."""
+        return next((h for h in self.hits if h.document.kind == "memory"), None)
+
+
+class Retriever(Protocol):
+    """What the agent needs from a knowledge base."""
+
+    def search(self, query: str, k: int = 5, *, kinds: Collection[str] | None = None) -> list[SearchHit]: ...
+
+    def rank_templates(self, query: str, k: int = 3) -> list[TemplateMatch]: ...
+
+
+def _aggregate(hits: list[SearchHit], k: int) -> list[TemplateMatch]:
+    """Template score = sum of its documents' scores (template card + prose page + remembered runs)."""
+    by_template: dict[str, list[SearchHit]] = {}
+    for hit in hits:
+        if hit.document.template:
+            by_template.setdefault(hit.document.template, []).append(hit)
+    ranked = [TemplateMatch(t, sum(h.score for h in hs), hs) for t, hs in by_template.items()]
+    ranked.sort(key=lambda m: (-m.score, m.template))
+    return ranked[:k]
+
+
+class LocalKnowledgeBase:
+    """BM25+ over the shipped documents and the remembered generations (rebuilt when memory changes)."""
+
+    def __init__(self, memory: GenerationMemory | None = None, *, documents: list[Document] | None = None) -> None:
+        self.memory = memory
+        self._static = documents if documents is not None else load_corpus()
+        self._lock = threading.Lock()
+        self._built_for: tuple[int, float] | None = None
+        self._docs: list[Document] = []
+        self._index: BM25Index | None = None
+
+    @classmethod
+    def from_home(cls, home: Path | None = None) -> LocalKnowledgeBase:
+        memory = GenerationMemory(home / "knowledge.sqlite3" if home else None)
+        return cls(memory)
+
+    def documents(self) -> list[Document]:
+        self._ensure()
+        return list(self._docs)
+
+    def _ensure(self) -> BM25Index:
+        version = self.memory.version() if self.memory else (0, 0.0)
+        with self._lock:
+            if self._index is None or version != self._built_for:
+                remembered = [r.to_document() for r in self.memory.records()] if self.memory else []
+                self._docs = self._static + remembered
+                self._index = BM25Index([tokenize(d.title + "\n" + d.text) for d in self._docs])
+                self._built_for = version
+            return self._index
+
+    def search(self, query: str, k: int = 5, *, kinds: Collection[str] | None = None) -> list[SearchHit]:
+        index = self._ensure()
+        tokens = tokenize(query)
+        if not tokens:
+            return []
+        scores = index.scores(tokens)
+        order = sorted(range(len(self._docs)), key=lambda i: (-scores[i], i))
+        hits: list[SearchHit] = []
+        for i in order:
+            if scores[i] <= 0:
+                break
+            if kinds is None or self._docs[i].kind in kinds:
+                hits.append(SearchHit(self._docs[i], float(scores[i])))
+                if len(hits) >= k:
+                    break
+        return hits
+
+    def rank_templates(self, query: str, k: int = 3) -> list[TemplateMatch]:
+        hits = self.search(query, k=50, kinds=("template", "domain", "memory"))
+        return _aggregate(hits, k)
+
+
+class BedrockKnowledgeBase:
+    """The deployed Bedrock knowledge base through ``bedrock-agent-runtime.retrieve`` (boto3, lazily)."""
+
+    def __init__(self, knowledge_base_id: str, *, client: Any = None, region: str | None = None) -> None:
+        if not knowledge_base_id:
+            raise ConfigurationError("SDGA_KB_BACKEND=bedrock needs SDGA_KNOWLEDGE_BASE_ID")
+        self.knowledge_base_id = knowledge_base_id
+        if client is None:
+            import boto3  # lazy: only the AWS backends need it
+
+            client = boto3.client("bedrock-agent-runtime", region_name=region or os.environ.get("AWS_REGION"))
+        self.client = client
+        self._templates = {t.name for t in load_templates()}
+
+    def _template_of(self, uri: str, metadata: dict[str, Any], text: str) -> str | None:
+        name = metadata.get("template")
+        if isinstance(name, str) and name in self._templates:
+            return name
+        stem = Path(uri).stem if uri else ""
+        if stem in self._templates:
+            return stem
+        m = re.search(r"^template:\s*(\w+)", text, re.MULTILINE) or re.search(r"# Template (\w+)", text)
+        return m.group(1) if m and m.group(1) in self._templates else None
+
+    def search(self, query: str, k: int = 5, *, kinds: Collection[str] | None = None) -> list[SearchHit]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            resp = self.client.retrieve(
+                knowledgeBaseId=self.knowledge_base_id,
+                retrievalQuery={"text": query[:1000]},
+                retrievalConfiguration={"vectorSearchConfiguration": {"numberOfResults": max(1, min(k * 2, 100))}},
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise DestinationError(f"knowledge base retrieve failed: {exc}") from exc
+        hits: list[SearchHit] = []
+        for i, item in enumerate(resp.get("retrievalResults", [])):
+            text = (item.get("content") or {}).get("text", "")
+            uri = ((item.get("location") or {}).get("s3Location") or {}).get("uri", "")
+            metadata = dict(item.get("metadata") or {})
+            template = self._template_of(uri, metadata, text)
+            kind = str(metadata.get("kind") or ("template" if template else "guidance"))
+            doc = Document(
+                id=uri or f"bedrock:{i}", title=Path(uri).name or f"result {i + 1}", text=text, kind=kind,
+                template=template, source=uri or None, metadata=metadata,
+            )  # fmt: skip
+            if kinds is None or doc.kind in kinds or (template and "template" in kinds):
+                hits.append(SearchHit(doc, float(item.get("score") or 0.0)))
+        return hits[:k]
+
+    def rank_templates(self, query: str, k: int = 3) -> list[TemplateMatch]:
+        return _aggregate(self.search(query, k=20), k)
+
+
+_cache: dict[tuple[str, str], Retriever] = {}
+
+
+def get_retriever(backend: str | None = None, *, home: Path | None = None) -> Retriever:
+    """The configured knowledge base (SDGA_KB_BACKEND local|bedrock); local ones are cached per home."""
+    backend = (backend or os.environ.get("SDGA_KB_BACKEND") or "local").lower()
+    if backend == "bedrock":
+        return BedrockKnowledgeBase(os.environ.get("SDGA_KNOWLEDGE_BASE_ID", ""))
+    if backend != "local":
+        raise ConfigurationError(f"unknown SDGA_KB_BACKEND {backend!r}: use local or bedrock")
+    from sdga.knowledge.memory import default_home
+
+    root = home or default_home()
+    key = ("local", str(root))
+    if key not in _cache:
+        _cache[key] = LocalKnowledgeBase.from_home(root)
+    return _cache[key]
