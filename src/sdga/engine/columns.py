@@ -1,0 +1,131 @@
+"""One column of one block: the type's values, then edge cases, then nulls (all deterministic)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sdga.engine import types as T
+from sdga.engine.context import Draw
+from sdga.models.schema import EdgeCase, FieldSpec
+
+DEFAULT_NULL_RATE = 0.1
+VERY_LONG_DEFAULT = 1024
+UNICODE_SAMPLES = ("Zoë Ñúñez", "Łukasz Żółć", "渡辺 健太", "Дмитрий Иванов", "محمد علي", "😀 café ☕", "Ⅻ ﬁ ß ẞ")
+WHITESPACE_SAMPLES = (" ", "  leading", "trailing  ", "\tTab", "line\nbreak")
+SPECIAL_SAMPLES = ("O'Brien", 'Robert"); DROP TABLE students;--', "<script>alert(1)</script>", "%s%n%x", "a\\b", "NULL")
+_STRING_EDGES = {EdgeCase.EMPTY, EdgeCase.VERY_LONG, EdgeCase.UNICODE, EdgeCase.WHITESPACE, EdgeCase.SPECIAL_CHARS}
+
+
+def null_rate(f: FieldSpec) -> float:
+    c = f.constraints
+    if c.null_rate is not None:
+        return c.null_rate if (c.nullable or c.null_rate > 0) else 0.0
+    return DEFAULT_NULL_RATE if c.nullable else 0.0
+
+
+def _bound_values(f: FieldSpec, typ: pa.DataType) -> tuple[Any, Any] | None:
+    """(min, max) of a numeric or temporal field as Python values of its Arrow type."""
+    try:
+        if pa.types.is_integer(typ):
+            return T.int_bounds(f)
+        if pa.types.is_floating(typ):
+            lo, hi = T._num_bounds(f, T.FLOAT_DEFAULT)
+            if f.type == "latitude":
+                lo, hi = T._num_bounds(f, (-90.0, 90.0))
+            elif f.type == "longitude":
+                lo, hi = T._num_bounds(f, (-180.0, 180.0))
+            return lo, hi
+        if pa.types.is_decimal(typ):
+            lo, hi = T._num_bounds(f, T.AMOUNT_DEFAULT)
+            q = Decimal(1).scaleb(-typ.scale)
+            return Decimal(str(lo)).quantize(q), Decimal(str(hi)).quantize(q)
+        if pa.types.is_date(typ):
+            a, b = T._day_bounds(f)
+            return date.fromordinal(date(1970, 1, 1).toordinal() + a), date.fromordinal(
+                date(1970, 1, 1).toordinal() + b
+            )
+        if pa.types.is_timestamp(typ):
+            if f.type == "timestamp":
+                a, b = T._milli_bounds(f)
+                return datetime.fromtimestamp(a / 1000, tz=UTC), datetime.fromtimestamp(b / 1000, tz=UTC)
+            a, b = T._second_bounds(f)
+            return datetime.fromtimestamp(a, tz=UTC), datetime.fromtimestamp(b, tz=UTC)
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def edge_pool(f: FieldSpec, typ: pa.DataType) -> list[Any]:
+    """The boundary values this field can take, per its type (inapplicable edge cases are skipped)."""
+    pool: list[Any] = []
+    is_text = pa.types.is_string(typ)
+    bounds = _bound_values(f, typ)
+    long_len = f.constraints.max_length or VERY_LONG_DEFAULT
+    for edge in f.constraints.edge_cases:
+        if edge == EdgeCase.NULL:
+            pool.append(None)
+        elif edge in (EdgeCase.MIN, EdgeCase.MAX) and bounds is not None:
+            pool.append(bounds[0] if edge == EdgeCase.MIN else bounds[1])
+        elif is_text and edge in _STRING_EDGES:
+            if edge == EdgeCase.EMPTY:
+                pool.append("")
+            elif edge == EdgeCase.VERY_LONG:
+                pool.append(("Lorem ipsum dolor sit amet " * (long_len // 27 + 1))[:long_len])
+            elif edge == EdgeCase.UNICODE:
+                pool.extend(UNICODE_SAMPLES)
+            elif edge == EdgeCase.WHITESPACE:
+                pool.extend(WHITESPACE_SAMPLES)
+            else:
+                pool.extend(SPECIAL_SAMPLES)
+    return pool
+
+
+def _apply_edges(d: Draw, arr: pa.Array) -> pa.Array:
+    f = d.spec
+    if not f.constraints.edge_cases or f.constraints.edge_case_rate <= 0:
+        return arr
+    pool = edge_pool(f, arr.type)
+    if not pool:
+        return arr
+    rng = d.rng("edge")
+    hit = rng.random(d.n) < f.constraints.edge_case_rate
+    if not hit.any():
+        return arr
+    choice = rng.integers(0, len(pool), d.n)
+    repl = pa.array(pool, arr.type).take(pa.array(choice))
+    return pc.if_else(pa.array(hit), repl, arr)
+
+
+def _apply_nulls(d: Draw, arr: pa.Array) -> pa.Array:
+    rate = null_rate(d.spec)
+    if rate <= 0:
+        return arr
+    mask = d.rng("null").random(d.n) < rate
+    if not mask.any():
+        return arr
+    return pc.if_else(pa.array(mask), pa.scalar(None, arr.type), arr)
+
+
+def generate_column(d: Draw, typ: pa.DataType | None = None) -> pa.Array:
+    """Values of ``d.spec`` for ``d.n`` rows, with its edge cases and nulls applied."""
+    f = d.spec
+    if T.uses_enum(f):
+        values = T.enum_values(f)
+        arr = T.pick_weighted(d, pa.array(values, T.enum_arrow(values)), T._weights(f, len(values)))
+    else:
+        arr = T.lookup(f).generate(d)
+    target = typ if typ is not None else (None if f.type == "reference" else T.arrow_type(f))
+    if target is not None and arr.type != target:
+        arr = arr.cast(target)
+    arr = _apply_edges(d, arr)
+    return _apply_nulls(d, arr)
+
+
+def rows_array(start: int, n: int) -> np.ndarray:
+    return np.arange(start, start + n, dtype=np.uint64)

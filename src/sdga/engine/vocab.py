@@ -1,0 +1,138 @@
+"""Per-locale word lists taken once from Faker's providers, held as Arrow arrays and sampled by index.
+
+Faker is called only here, at most a few thousand times per (locale, kind) and once per process, with a
+fixed seed, so the vocabularies are identical in every worker. Generation then never calls Faker per
+row: it takes indices into these arrays.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+from faker import Faker
+
+from sdga.errors import SchemaError
+from sdga.models.generation import SUPPORTED_LOCALES
+
+_SAMPLES = 2500
+_lock = threading.Lock()
+_NON_ALPHA = re.compile(r"[^a-z]")
+
+
+def ascii_slug(value: str) -> str:
+    """Lower-case ASCII letters only (accents folded): the shape of a name inside an e-mail address."""
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()
+    return _NON_ALPHA.sub("", folded)
+
+
+def _dedupe(values: Iterable[Any]) -> list[str]:
+    return [v for v in dict.fromkeys(str(x).strip() for x in values) if v]
+
+
+@cache
+def faker_for(locale: str) -> Faker:
+    """A Faker for ``locale`` (validated against the supported list)."""
+    if locale not in SUPPORTED_LOCALES:
+        raise SchemaError(
+            f"unsupported locale '{locale}'; choose one of {', '.join(SUPPORTED_LOCALES)}",
+            details={"locale": locale, "supported": list(SUPPORTED_LOCALES)},
+        )
+    return Faker(locale)
+
+
+def _sampled(locale: str, method: str) -> list[str]:
+    fake = faker_for(locale)
+    fake.seed_instance(20250101)
+    fn: Callable[[], Any] = getattr(fake, method)
+    return _dedupe(fn() for _ in range(_SAMPLES))
+
+
+def _names(locale: str, which: str) -> list[str]:
+    provider = faker_for(locale).provider("faker.providers.person")
+    values = getattr(provider, which, None)
+    if values:
+        return _dedupe(values.keys() if isinstance(values, dict) else values)
+    return _sampled(locale, which[:-1])
+
+
+def _attr_or_sample(locale: str, provider: str, attr: str, method: str) -> list[str]:
+    prov = faker_for(locale).provider(provider)
+    values = getattr(prov, attr, None) if prov is not None else None
+    if values:
+        flat = [v[0] if isinstance(v, tuple) else v for v in (values.keys() if isinstance(values, dict) else values)]
+        return _dedupe(flat)
+    return _sampled(locale, method)
+
+
+def _build(locale: str, kind: str) -> list[str]:
+    if kind == "first_name":
+        return _names(locale, "first_names")
+    if kind == "last_name":
+        return _names(locale, "last_names")
+    if kind == "first_slug":
+        return [ascii_slug(v) or "user" for v in vocabulary_list(locale, "first_name")]
+    if kind == "last_slug":
+        return [ascii_slug(v) or "user" for v in vocabulary_list(locale, "last_name")]
+    if kind == "city":
+        return _sampled(locale, "city")
+    if kind == "state":
+        fake = faker_for(locale)
+        return _sampled(locale, "state" if hasattr(fake, "state") else "administrative_unit")
+    if kind == "street_name":
+        return _sampled(locale, "street_name")
+    if kind == "country":
+        return _attr_or_sample(locale, "faker.providers.address", "countries", "country")
+    if kind == "country_code":
+        return _attr_or_sample(locale, "faker.providers.address", "alpha_2_country_codes", "country_code")
+    if kind == "company":
+        return _sampled(locale, "company")
+    if kind == "job_title":
+        return _attr_or_sample(locale, "faker.providers.job", "jobs", "job")
+    if kind == "word":
+        words = _attr_or_sample(locale, "faker.providers.lorem", "word_list", "word")
+        return [w for w in words if " " not in w] or words
+    if kind == "word_slug":
+        return list(dict.fromkeys(s for s in (ascii_slug(w) for w in vocabulary_list(locale, "word")) if len(s) >= 3))
+    if kind == "currency_code":
+        return _attr_or_sample("en_US", "faker.providers.currency", "currencies", "currency_code")
+    if kind == "color":
+        return _sampled(locale, "color_name")
+    if kind == "user_agent":
+        return _sampled("en_US", "user_agent")[:400]
+    raise KeyError(kind)
+
+
+_cache: dict[tuple[str, str], list[str]] = {}
+_arrays: dict[tuple[str, str], pa.StringArray] = {}
+
+
+def vocabulary_list(locale: str, kind: str) -> list[str]:
+    key = (locale, kind)
+    found = _cache.get(key)
+    if found is None:
+        with _lock:
+            found = _cache.get(key)
+            if found is None:
+                found = _build(locale, kind)
+                _cache[key] = found
+    return found
+
+
+def vocabulary(locale: str, kind: str) -> pa.StringArray:
+    """The word list ``kind`` for ``locale`` as an Arrow string array (cached per process)."""
+    key = (locale, kind)
+    arr = _arrays.get(key)
+    if arr is None:
+        arr = pa.array(vocabulary_list(locale, kind), type=pa.string())
+        _arrays[key] = arr
+    return arr  # type: ignore[return-value]
+
+
+def vocabulary_size(locale: str, kind: str) -> int:
+    return len(vocabulary_list(locale, kind))
