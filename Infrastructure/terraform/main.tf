@@ -1,0 +1,400 @@
+# Synthetic data agent: storage, encryption, the action Lambdas, the Bedrock agent with its knowledge base, the HTTP
+# API fallback, monitoring and the optional VPC. See docs/ARCHITECTURE.md for the why of each piece.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  name       = "${var.project_name}-${var.environment}"
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+
+  tags = merge(var.tags, {
+    Project     = "synthetic-data-agent"
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  })
+
+  create_bedrock_agent = contains(["bedrock-agent", "both"], var.agent_mode)
+  create_http_api      = contains(["converse-api", "both"], var.agent_mode)
+  create_kb            = var.enable_knowledge_base
+
+  # POWERTOOLS_SERVICE_NAME and the `service` dimension of the custom metrics; one value per environment so dev
+  # traffic never moves prod alarms.
+  service_name      = "synthetic-data-agent-${var.environment}"
+  metrics_namespace = "SyntheticDataAgent"
+
+  # Model addressing: current Claude models are served on demand through cross-region inference profiles; the
+  # profile routes to the base model in several regions, so the roles need both ARNs.
+  agent_model_id = var.inference_profile_prefix == "" ? var.foundation_model : "${var.inference_profile_prefix}.${var.foundation_model}"
+  model_arns = var.inference_profile_prefix == "" ? [
+    "arn:${local.partition}:bedrock:${var.aws_region}::foundation-model/${var.foundation_model}",
+    ] : [
+    "arn:${local.partition}:bedrock:${var.aws_region}:${local.account_id}:inference-profile/${local.agent_model_id}",
+    "arn:${local.partition}:bedrock:*::foundation-model/${var.foundation_model}",
+  ]
+  embedding_model_arn = "arn:${local.partition}:bedrock:${var.aws_region}::foundation-model/${var.embedding_model_id}"
+
+  package_path     = startswith(var.lambda_package_path, "/") ? var.lambda_package_path : "${path.root}/${var.lambda_package_path}"
+  layer_packages   = { for name, p in var.lambda_layer_packages : name => startswith(p, "/") ? p : "${path.root}/${p}" }
+  instruction_path = startswith(var.agent_instruction_path, "/") ? var.agent_instruction_path : "${path.root}/${var.agent_instruction_path}"
+
+  # The seed's sizes for the three action Lambdas; the Converse agent runs the same tools in-process, so it gets the
+  # generate function's size.
+  function_specs = merge(
+    {
+      generate = {
+        name        = "${local.name}-generate-synthetic-data"
+        description = "generate_synthetic_data: plan, generate, write to S3 and record history."
+        handler     = "sdga.lambdas.generate.handler"
+        memory_size = 1024
+        timeout     = 300
+        storage_mb  = var.generate_ephemeral_storage_mb
+      }
+      validate = {
+        name        = "${local.name}-validate-schema"
+        description = "validate_schema: schema checks and compliance rules."
+        handler     = "sdga.lambdas.validate.handler"
+        memory_size = 512
+        timeout     = 60
+        storage_mb  = 512
+      }
+      metrics = {
+        name        = "${local.name}-calculate-quality-metrics"
+        description = "calculate_quality_metrics: uniqueness, validity, completeness, distributions."
+        handler     = "sdga.lambdas.metrics.handler"
+        memory_size = 512
+        timeout     = 120
+        storage_mb  = 1024
+      }
+    },
+    local.create_http_api ? {
+      agent = {
+        name        = "${local.name}-agent"
+        description = "Plain-English agent: Bedrock Converse tool loop over the three actions."
+        handler     = "sdga.lambdas.agent.handler"
+        memory_size = 1024
+        timeout     = 300
+        storage_mb  = var.generate_ephemeral_storage_mb
+      }
+    } : {},
+  )
+
+  common_environment = merge(
+    {
+      SDGA_HOME                    = "/tmp/sdga"
+      SDGA_STORAGE_BACKEND         = "s3"
+      SDGA_S3_BUCKET               = module.s3.data_bucket_name
+      SDGA_S3_PREFIX               = module.s3.generated_data_prefix
+      SDGA_KMS_KEY_ID              = module.kms.s3_key_arn
+      SDGA_HISTORY_BACKEND         = "dynamodb"
+      SDGA_HISTORY_TABLE           = module.dynamodb.table_name
+      SDGA_HISTORY_TTL_DAYS        = tostring(var.history_ttl_days)
+      SDGA_KB_BACKEND              = local.create_kb ? "bedrock" : "local"
+      POWERTOOLS_SERVICE_NAME      = local.service_name
+      POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
+    },
+    local.create_kb ? { SDGA_KNOWLEDGE_BASE_ID = module.knowledge_base[0].knowledge_base_id } : {},
+    var.api_key == null ? {} : { SDGA_API_KEY = var.api_key },
+  )
+
+  agent_environment = {
+    SDGA_LLM_BACKEND = "bedrock"
+    SDGA_MODEL_ID    = local.agent_model_id
+  }
+
+  # Bedrock action groups: one per Lambda (an action group has exactly one executor). The OpenAPI documents are
+  # generated from the handlers by `python -m sdga.openapi --write`.
+  action_groups = {
+    data-generation-actions = {
+      key         = "generate"
+      description = "Generate synthetic data sets and check their status."
+    }
+    schema-validation-actions = {
+      key         = "validate"
+      description = "Validate a schema and its compliance requirements before generating."
+    }
+    quality-metrics-actions = {
+      key         = "metrics"
+      description = "Calculate quality metrics of a generated or uploaded data set."
+    }
+  }
+
+  api_routes = {
+    "POST /api/v1/synthetic-data/generate"                = "generate"
+    "GET /api/v1/synthetic-data/status/{generation_id}"   = "generate"
+    "GET /api/v1/synthetic-data/download/{generation_id}" = "generate"
+    "GET /api/v1/synthetic-data/history"                  = "generate"
+    "POST /api/v1/synthetic-data/validate-schema"         = "validate"
+    "POST /api/v1/synthetic-data/quality-metrics"         = "metrics"
+    "POST /api/v1/agent/ask"                              = "agent"
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Encryption and storage
+# ---------------------------------------------------------------------------------------------------------------
+module "kms" {
+  source = "./modules/kms"
+
+  name_prefix             = local.name
+  deletion_window_in_days = var.environment == "prod" ? 30 : 7
+  tags                    = local.tags
+}
+
+module "s3" {
+  source = "./modules/s3"
+
+  name_prefix                    = local.name
+  kms_key_arn                    = module.kms.s3_key_arn
+  generated_data_expiration_days = var.generated_data_expiration_days
+  force_destroy                  = var.s3_force_destroy
+  tags                           = local.tags
+}
+
+module "dynamodb" {
+  source = "./modules/dynamodb"
+
+  table_name           = "${var.history_table_name}-${var.environment}"
+  kms_key_arn          = module.kms.dynamodb_key_arn
+  billing_mode         = var.dynamodb_billing_mode
+  provisioned_capacity = var.dynamodb_provisioned_capacity
+  deletion_protection  = var.dynamodb_deletion_protection
+  tags                 = local.tags
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Network (optional)
+# ---------------------------------------------------------------------------------------------------------------
+module "vpc" {
+  source = "./modules/vpc"
+  count  = var.enable_vpc ? 1 : 0
+
+  name_prefix             = local.name
+  cidr_block              = var.vpc_cidr
+  az_count                = var.vpc_az_count
+  single_nat_gateway      = var.vpc_single_nat_gateway
+  logs_kms_key_arn        = module.kms.logs_key_arn
+  flow_log_retention_days = var.log_retention_days
+  tags                    = local.tags
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Identity
+# ---------------------------------------------------------------------------------------------------------------
+module "iam" {
+  source = "./modules/iam"
+
+  name_prefix                = local.name
+  function_names             = { for k, f in local.function_specs : k => f.name }
+  data_bucket_arn            = module.s3.data_bucket_arn
+  generated_data_prefix      = module.s3.generated_data_prefix
+  knowledge_base_bucket_arn  = module.s3.knowledge_base_bucket_arn
+  knowledge_base_prefix      = module.s3.knowledge_base_prefix
+  history_table_arn          = module.dynamodb.table_arn
+  s3_kms_key_arn             = module.kms.s3_key_arn
+  dynamodb_kms_key_arn       = module.kms.dynamodb_key_arn
+  logs_kms_key_arn           = module.kms.logs_key_arn
+  model_arns                 = local.model_arns
+  embedding_model_arn        = local.embedding_model_arn
+  create_bedrock_agent_role  = local.create_bedrock_agent
+  create_knowledge_base_role = local.create_kb
+  collection_arn             = one(module.opensearch[*].collection_arn)
+  vpc_subnet_arns            = var.enable_vpc ? module.vpc[0].private_subnet_arns : []
+  vpc_security_group_arns    = var.enable_vpc ? [module.vpc[0].lambda_security_group_arn] : []
+  metrics_namespace          = local.metrics_namespace
+  tags                       = local.tags
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Knowledge base (optional: the most expensive component)
+# ---------------------------------------------------------------------------------------------------------------
+module "opensearch" {
+  source = "./modules/opensearch"
+  count  = local.create_kb ? 1 : 0
+
+  providers = {
+    aws        = aws
+    opensearch = opensearch
+    time       = time
+  }
+
+  collection_name             = "${local.name}-kb"
+  kms_key_arn                 = module.kms.s3_key_arn
+  knowledge_base_role_arn     = module.iam.knowledge_base_role_arn
+  additional_principal_arns   = var.opensearch_additional_principal_arns
+  standby_replicas            = var.opensearch_standby_replicas
+  allow_public_network_access = var.opensearch_public_network_access
+  vector_dimension            = var.embedding_dimension
+  tags                        = local.tags
+}
+
+module "knowledge_base" {
+  source = "./modules/bedrock-knowledge-base"
+  count  = local.create_kb ? 1 : 0
+
+  name                 = "${local.name}-data-generation-patterns-kb"
+  role_arn             = module.iam.knowledge_base_role_arn
+  embedding_model_arn  = local.embedding_model_arn
+  collection_arn       = module.opensearch[0].collection_arn
+  index_name           = module.opensearch[0].index_name
+  vector_field         = module.opensearch[0].vector_field
+  text_field           = module.opensearch[0].text_field
+  metadata_field       = module.opensearch[0].metadata_field
+  documents_bucket_arn = module.s3.knowledge_base_bucket_arn
+  documents_prefix     = module.s3.knowledge_base_prefix
+  kms_key_arn          = module.kms.s3_key_arn
+  tags                 = local.tags
+
+  # The KB role's aoss:APIAccessAll statement (in module.iam) must exist before Bedrock validates the vector store.
+  depends_on = [module.iam]
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lambda functions
+# ---------------------------------------------------------------------------------------------------------------
+module "lambda_layers" {
+  source = "./modules/lambda-layers"
+
+  name_prefix        = local.name
+  layer_packages     = local.layer_packages
+  managed_layer_arns = var.aws_sdk_pandas_layer_arn == null ? [] : [var.aws_sdk_pandas_layer_arn]
+  artifact_bucket    = module.s3.data_bucket_name
+  kms_key_arn        = module.kms.s3_key_arn
+  runtime            = "python3.12"
+  architecture       = var.lambda_architecture
+}
+
+module "lambda" {
+  source   = "./modules/lambda"
+  for_each = local.function_specs
+
+  function_name           = each.value.name
+  description             = each.value.description
+  handler                 = each.value.handler
+  runtime                 = "python3.12"
+  architecture            = var.lambda_architecture
+  role_arn                = module.iam.lambda_role_arns[each.key]
+  package_path            = local.package_path
+  memory_size             = each.value.memory_size
+  timeout                 = each.value.timeout
+  ephemeral_storage_mb    = each.value.storage_mb
+  reserved_concurrency    = lookup(var.lambda_reserved_concurrency, each.key, -1)
+  layers                  = module.lambda_layers.layer_arns
+  environment             = each.key == "agent" ? merge(local.common_environment, local.agent_environment) : local.common_environment
+  log_retention_days      = var.log_retention_days
+  log_level               = var.lambda_log_level
+  logs_kms_key_arn        = module.kms.logs_key_arn
+  environment_kms_key_arn = module.kms.s3_key_arn
+  code_signing_config_arn = var.code_signing_config_arn
+  subnet_ids              = var.enable_vpc ? module.vpc[0].private_subnet_ids : []
+  security_group_ids      = var.enable_vpc ? [module.vpc[0].lambda_security_group_id] : []
+  tags                    = local.tags
+}
+
+# The Converse agent Lambda searches the knowledge base itself (Retrieve), so it needs the KB ARN once it exists.
+data "aws_iam_policy_document" "agent_lambda_kb" {
+  count = local.create_http_api && local.create_kb ? 1 : 0
+
+  statement {
+    sid       = "RetrieveFromKnowledgeBase"
+    effect    = "Allow"
+    actions   = ["bedrock:Retrieve"]
+    resources = [module.knowledge_base[0].knowledge_base_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "agent_lambda_kb" {
+  count = local.create_http_api && local.create_kb ? 1 : 0
+
+  name   = "${local.name}-agent-lambda-kb"
+  role   = module.iam.lambda_role_names["agent"]
+  policy = data.aws_iam_policy_document.agent_lambda_kb[0].json
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bedrock agent (agent_mode bedrock-agent / both)
+# ---------------------------------------------------------------------------------------------------------------
+module "bedrock_agent" {
+  source = "./modules/bedrock-agent"
+  count  = local.create_bedrock_agent ? 1 : 0
+
+  name_prefix                 = local.name
+  agent_role_arn              = module.iam.agent_role_arn
+  agent_role_name             = module.iam.agent_role_name
+  foundation_model            = local.agent_model_id
+  instruction_path            = local.instruction_path
+  idle_session_ttl_in_seconds = var.agent_idle_session_ttl_seconds
+  kms_key_arn                 = module.kms.s3_key_arn
+  enable_guardrail            = var.enable_guardrail
+  associate_knowledge_base    = local.create_kb
+  knowledge_base_id           = one(module.knowledge_base[*].knowledge_base_id)
+  knowledge_base_arn          = one(module.knowledge_base[*].knowledge_base_arn)
+  tags                        = local.tags
+
+  action_groups = {
+    for name, ag in local.action_groups : name => {
+      description   = ag.description
+      lambda_arn    = module.lambda[ag.key].function_arn
+      function_name = module.lambda[ag.key].function_name
+      schema_path   = "${path.root}/openapi/${name}.json"
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# HTTP API fallback (agent_mode converse-api / both)
+# ---------------------------------------------------------------------------------------------------------------
+module "api" {
+  source = "./modules/api-gateway"
+  count  = local.create_http_api ? 1 : 0
+
+  name_prefix            = local.name
+  routes                 = local.api_routes
+  authorization_type     = var.api_authorization_type
+  jwt_issuer             = var.api_jwt_issuer
+  jwt_audience           = var.api_jwt_audience
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  throttling_burst_limit = var.api_throttling_burst_limit
+  cors_allow_origins     = var.api_cors_allow_origins
+  logs_kms_key_arn       = module.kms.logs_key_arn
+  log_retention_days     = var.log_retention_days
+  tags                   = local.tags
+
+  integrations = {
+    for key in distinct(values(local.api_routes)) : key => {
+      function_name = module.lambda[key].function_name
+      invoke_arn    = module.lambda[key].invoke_arn
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Monitoring
+# ---------------------------------------------------------------------------------------------------------------
+module "cloudwatch" {
+  source = "./modules/cloudwatch"
+
+  name_prefix                       = local.name
+  logs_kms_key_arn                  = module.kms.logs_key_arn
+  log_retention_days                = var.log_retention_days
+  alarm_email_addresses             = var.alarm_email_addresses
+  history_table_name                = module.dynamodb.table_name
+  data_bucket_name                  = module.s3.data_bucket_name
+  data_bucket_size_threshold_bytes  = var.data_bucket_size_alarm_bytes
+  metrics_namespace                 = local.metrics_namespace
+  metrics_service_name              = local.service_name
+  generation_success_rate_threshold = var.generation_success_rate_threshold
+  enable_model_invocation_logging   = var.enable_model_invocation_logging
+  enable_api_alarms                 = local.create_http_api
+  api_id                            = one(module.api[*].api_id)
+  tags                              = local.tags
+
+  functions = {
+    for key, fn in module.lambda : key => {
+      function_name = fn.function_name
+      timeout       = fn.timeout
+      dlq_name      = fn.dlq_name
+    }
+  }
+}

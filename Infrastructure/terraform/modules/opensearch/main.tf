@@ -1,0 +1,165 @@
+# OpenSearch Serverless vector store for the knowledge base: encryption, network and data-access policies, the
+# VECTORSEARCH collection, and the vector index (Bedrock refuses to create a knowledge base whose index does not exist
+# yet: "no such index"). The time_sleep resources cover the documented eventual consistency of access policies.
+
+data "aws_iam_session_context" "caller" {
+  arn = data.aws_caller_identity.current.arn
+}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  collection_resource = "collection/${var.collection_name}"
+  # Terraform itself creates the index, so the identity running it needs data access too. For an assumed role the
+  # session context resolves the role ARN (data-access policies do not accept STS session ARNs).
+  data_principals = distinct(concat(
+    [var.knowledge_base_role_arn, data.aws_iam_session_context.caller.issuer_arn],
+    var.additional_principal_arns,
+  ))
+}
+
+resource "aws_opensearchserverless_security_policy" "encryption" {
+  name        = "${var.collection_name}-enc"
+  type        = "encryption"
+  description = "Encrypt ${var.collection_name} with the customer-managed key."
+  policy = jsonencode({
+    Rules = [
+      {
+        ResourceType = "collection"
+        Resource     = [local.collection_resource]
+      }
+    ]
+    AWSOwnedKey = false
+    KmsARN      = var.kms_key_arn
+  })
+}
+
+resource "aws_opensearchserverless_security_policy" "network" {
+  name        = "${var.collection_name}-net"
+  type        = "network"
+  description = "Network access to ${var.collection_name}."
+  policy = jsonencode([
+    merge(
+      {
+        Description = "Collection endpoint access"
+        Rules = [
+          {
+            ResourceType = "collection"
+            Resource     = [local.collection_resource]
+          }
+        ]
+        AllowFromPublic = var.allow_public_network_access
+      },
+      var.allow_public_network_access ? {} : {
+        SourceServices = ["bedrock.amazonaws.com"]
+        SourceVPCEs    = var.vpc_endpoint_ids
+      },
+    )
+  ])
+}
+
+resource "aws_opensearchserverless_access_policy" "data" {
+  name        = "${var.collection_name}-data"
+  type        = "data"
+  description = "Knowledge-base role and the deployer may manage and use the vector index."
+  policy = jsonencode([
+    {
+      Rules = [
+        {
+          ResourceType = "collection"
+          Resource     = [local.collection_resource]
+          Permission = [
+            "aoss:CreateCollectionItems",
+            "aoss:DescribeCollectionItems",
+            "aoss:UpdateCollectionItems",
+            "aoss:DeleteCollectionItems",
+          ]
+        },
+        {
+          ResourceType = "index"
+          Resource     = ["index/${var.collection_name}/*"]
+          Permission = [
+            "aoss:CreateIndex",
+            "aoss:DescribeIndex",
+            "aoss:UpdateIndex",
+            "aoss:DeleteIndex",
+            "aoss:ReadDocument",
+            "aoss:WriteDocument",
+          ]
+        }
+      ]
+      Principal = local.data_principals
+    }
+  ])
+}
+
+resource "aws_opensearchserverless_collection" "this" {
+  name             = var.collection_name
+  type             = "VECTORSEARCH"
+  description      = "Vector store of the synthetic data agent's knowledge base."
+  standby_replicas = var.standby_replicas
+  tags             = var.tags
+
+  depends_on = [
+    aws_opensearchserverless_security_policy.encryption,
+    aws_opensearchserverless_security_policy.network,
+  ]
+}
+
+resource "time_sleep" "after_access_policy" {
+  create_duration = "60s"
+
+  triggers = {
+    collection_arn = aws_opensearchserverless_collection.this.arn
+    policy_version = aws_opensearchserverless_access_policy.data.policy_version
+  }
+}
+
+resource "opensearch_index" "vector" {
+  name                           = var.index_name
+  number_of_shards               = "2"
+  number_of_replicas             = "0"
+  index_knn                      = true
+  index_knn_algo_param_ef_search = "512"
+  force_destroy                  = true
+  mappings = jsonencode({
+    properties = {
+      (var.vector_field) = {
+        type      = "knn_vector"
+        dimension = var.vector_dimension
+        method = {
+          name       = "hnsw"
+          engine     = "faiss"
+          space_type = "l2"
+          parameters = {
+            m               = 16
+            ef_construction = 512
+          }
+        }
+      }
+      (var.text_field) = {
+        type  = "text"
+        index = true
+      }
+      (var.metadata_field) = {
+        type  = "text"
+        index = false
+      }
+    }
+  })
+
+  # Serverless manages shards and replicas itself and reports different values back; do not fight it.
+  lifecycle {
+    ignore_changes = [number_of_shards, number_of_replicas]
+  }
+
+  depends_on = [time_sleep.after_access_policy]
+}
+
+resource "time_sleep" "after_index" {
+  create_duration = "60s"
+
+  triggers = {
+    index = opensearch_index.vector.id
+  }
+}

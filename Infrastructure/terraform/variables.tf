@@ -1,0 +1,405 @@
+# ---------------------------------------------------------------------------------------------------------------
+# Identity and placement
+# ---------------------------------------------------------------------------------------------------------------
+variable "project_name" {
+  description = "Short project prefix of every resource name (lowercase; kept short because collection names are limited to 28 characters)."
+  type        = string
+  default     = "sdga"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,11}$", var.project_name))
+    error_message = "project_name must be 2-12 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be dev, staging or prod."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region to deploy into (must offer Bedrock Agents, the chosen model and OpenSearch Serverless)."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like us-east-1."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags merged into the provider's default tags."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Agent
+# ---------------------------------------------------------------------------------------------------------------
+variable "agent_mode" {
+  description = "bedrock-agent: Bedrock Agent + action groups only. converse-api: HTTP API + Converse agent Lambda only (for accounts that cannot create Bedrock Agents classic). both: everything."
+  type        = string
+  default     = "both"
+
+  validation {
+    condition     = contains(["bedrock-agent", "converse-api", "both"], var.agent_mode)
+    error_message = "agent_mode must be bedrock-agent, converse-api or both."
+  }
+}
+
+variable "foundation_model" {
+  description = "Base model ID of the agent. The seed's anthropic.claude-3-sonnet-20240229-v1:0 is retired on Bedrock; check a replacement with `aws bedrock get-foundation-model --model-identifier <id>` (modelLifecycle.status ACTIVE)."
+  type        = string
+  default     = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]+\\.[a-zA-Z0-9.:_-]+$", var.foundation_model))
+    error_message = "foundation_model must be a Bedrock model ID such as anthropic.claude-sonnet-4-5-20250929-v1:0."
+  }
+}
+
+variable "inference_profile_prefix" {
+  description = "Cross-region inference profile prefix (us, eu, apac, global). Current Claude models are only invocable on demand through an inference profile; set \"\" to invoke the base model ID directly."
+  type        = string
+  default     = "us"
+
+  validation {
+    condition     = contains(["", "us", "eu", "apac", "global", "us-gov"], var.inference_profile_prefix)
+    error_message = "inference_profile_prefix must be one of \"\", us, eu, apac, global, us-gov."
+  }
+}
+
+variable "agent_instruction_path" {
+  description = "Path (relative to this directory, or absolute) of the agent instruction text."
+  type        = string
+  default     = "../../src/sdga/agent/instruction.md"
+}
+
+variable "agent_idle_session_ttl_seconds" {
+  description = "Seconds of inactivity after which the Bedrock agent forgets a session."
+  type        = number
+  default     = 900
+}
+
+variable "enable_guardrail" {
+  description = "Attach a Bedrock guardrail (content, prompt-attack and real-personal-data filters) to the agent."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Knowledge base
+# ---------------------------------------------------------------------------------------------------------------
+variable "enable_knowledge_base" {
+  description = "Create the OpenSearch Serverless collection and the Bedrock knowledge base (about $350-700/month). When false, the functions use the knowledge base bundled in the package (SDGA_KB_BACKEND=local)."
+  type        = bool
+  default     = true
+}
+
+variable "opensearch_standby_replicas" {
+  description = "ENABLED (multi-AZ, production) or DISABLED (half the minimum OCUs, dev)."
+  type        = string
+  default     = "ENABLED"
+
+  validation {
+    condition     = contains(["ENABLED", "DISABLED"], var.opensearch_standby_replicas)
+    error_message = "opensearch_standby_replicas must be ENABLED or DISABLED."
+  }
+}
+
+variable "opensearch_public_network_access" {
+  description = "Expose the collection endpoint publicly (still IAM-authenticated). Set false only when Terraform runs inside the VPC."
+  type        = bool
+  default     = true
+}
+
+variable "opensearch_additional_principal_arns" {
+  description = "Extra IAM role ARNs (e.g. operators) with data access to the vector collection."
+  type        = list(string)
+  default     = []
+}
+
+variable "embedding_model_id" {
+  description = "Embedding model of the knowledge base. Titan Embed Text v1 (1536 dimensions) per the specification."
+  type        = string
+  default     = "amazon.titan-embed-text-v1"
+}
+
+variable "embedding_dimension" {
+  description = "Vector dimension of the embedding model (1536 for Titan Embed Text v1, 1024 for v2)."
+  type        = number
+  default     = 1536
+
+  validation {
+    condition     = contains([256, 512, 1024, 1536], var.embedding_dimension)
+    error_message = "embedding_dimension must be 256, 512, 1024 or 1536."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Storage
+# ---------------------------------------------------------------------------------------------------------------
+variable "generated_data_expiration_days" {
+  description = "Days generated data sets are kept in S3."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.generated_data_expiration_days >= 1
+    error_message = "generated_data_expiration_days must be at least 1."
+  }
+}
+
+variable "s3_force_destroy" {
+  description = "Let `terraform destroy` delete non-empty buckets (dev only)."
+  type        = bool
+  default     = false
+}
+
+variable "history_table_name" {
+  description = "Base name of the generation-history table; the environment is appended."
+  type        = string
+  default     = "synthetic-data-generations"
+}
+
+variable "history_ttl_days" {
+  description = "Days a generation-history item lives before DynamoDB TTL deletes it (SDGA_HISTORY_TTL_DAYS)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.history_ttl_days >= 1 && var.history_ttl_days <= 3650
+    error_message = "history_ttl_days must be between 1 and 3650."
+  }
+}
+
+variable "dynamodb_billing_mode" {
+  description = "PAY_PER_REQUEST (on-demand) or PROVISIONED with autoscaling."
+  type        = string
+  default     = "PAY_PER_REQUEST"
+
+  validation {
+    condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.dynamodb_billing_mode)
+    error_message = "dynamodb_billing_mode must be PAY_PER_REQUEST or PROVISIONED."
+  }
+}
+
+variable "dynamodb_provisioned_capacity" {
+  description = "Autoscaling bounds when dynamodb_billing_mode is PROVISIONED."
+  type = object({
+    read_min  = number
+    read_max  = number
+    write_min = number
+    write_max = number
+  })
+  default = {
+    read_min  = 5
+    read_max  = 100
+    write_min = 5
+    write_max = 100
+  }
+}
+
+variable "dynamodb_deletion_protection" {
+  description = "Protect the history table against deletion."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lambda
+# ---------------------------------------------------------------------------------------------------------------
+variable "lambda_package_path" {
+  description = "Function zip built by scripts/build-lambda.sh (relative to this directory, or absolute)."
+  type        = string
+  default     = "../build/lambda/function.zip"
+}
+
+variable "lambda_layer_packages" {
+  description = "Dependency layer zips built by scripts/build-lambda.sh --layers, by layer name (relative paths are from this directory)."
+  type        = map(string)
+  default = {
+    runtime    = "../build/layers/runtime.zip"
+    scientific = "../build/layers/scientific.zip"
+  }
+}
+
+variable "aws_sdk_pandas_layer_arn" {
+  description = "Optional AWS SDK for pandas managed layer ARN (numpy + pyarrow). When set, drop `scientific` from lambda_layer_packages and build with --without-scientific."
+  type        = string
+  default     = null
+}
+
+variable "lambda_architecture" {
+  description = "Lambda architecture; must match the platform the layers were built for."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved concurrency per function key (generate, validate, metrics, agent); -1 = unreserved."
+  type        = map(number)
+  default = {
+    generate = 5
+    validate = 5
+    metrics  = 5
+    agent    = 5
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.lambda_reserved_concurrency : contains(["generate", "validate", "metrics", "agent"], k) && v >= -1])
+    error_message = "Keys must be generate, validate, metrics or agent and values >= -1."
+  }
+}
+
+variable "lambda_log_level" {
+  description = "Log level of the functions."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.lambda_log_level)
+    error_message = "lambda_log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "generate_ephemeral_storage_mb" {
+  description = "/tmp size of the generate function, which stages output files before upload."
+  type        = number
+  default     = 2048
+
+  validation {
+    condition     = var.generate_ephemeral_storage_mb >= 512 && var.generate_ephemeral_storage_mb <= 10240
+    error_message = "generate_ephemeral_storage_mb must be between 512 and 10240."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "Optional AWS Signer code-signing configuration enforced on every function."
+  type        = string
+  default     = null
+}
+
+variable "api_key" {
+  description = "Optional shared key the functions require in the x-api-key header of HTTP requests (SDGA_API_KEY)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Observability
+# ---------------------------------------------------------------------------------------------------------------
+variable "log_retention_days" {
+  description = "Retention of every log group. A year by default (audit trail for SOC2/PCI-style reviews); dev overrides it."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "alarm_email_addresses" {
+  description = "E-mail addresses notified by the alarm topic."
+  type        = list(string)
+  default     = []
+}
+
+variable "data_bucket_size_alarm_bytes" {
+  description = "Alarm threshold for the generated-data bucket size in bytes."
+  type        = number
+  default     = 107374182400
+}
+
+variable "generation_success_rate_threshold" {
+  description = "Alarm when the generation success rate over 15 minutes drops below this percentage."
+  type        = number
+  default     = 95
+}
+
+variable "enable_model_invocation_logging" {
+  description = "Enable Bedrock model-invocation logging (account-and-region-wide: one stack per account)."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Network and API
+# ---------------------------------------------------------------------------------------------------------------
+variable "enable_vpc" {
+  description = "Run the functions in private subnets with NAT and VPC endpoints (needed to reach private RDS test databases)."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "vpc_az_count" {
+  description = "Number of availability zones for the private subnets (2-3)."
+  type        = number
+  default     = 2
+}
+
+variable "vpc_single_nat_gateway" {
+  description = "One shared NAT gateway instead of one per AZ."
+  type        = bool
+  default     = false
+}
+
+variable "api_authorization_type" {
+  description = "Authorization of the HTTP API routes: AWS_IAM, JWT or NONE."
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "JWT", "NONE"], var.api_authorization_type)
+    error_message = "api_authorization_type must be AWS_IAM, JWT or NONE."
+  }
+}
+
+variable "api_jwt_issuer" {
+  description = "JWT issuer URL when api_authorization_type is JWT."
+  type        = string
+  default     = null
+}
+
+variable "api_jwt_audience" {
+  description = "Accepted JWT audiences when api_authorization_type is JWT."
+  type        = list(string)
+  default     = []
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second of the HTTP API."
+  type        = number
+  default     = 20
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst capacity of the HTTP API."
+  type        = number
+  default     = 40
+}
+
+variable "api_cors_allow_origins" {
+  description = "Browser origins allowed to call the HTTP API."
+  type        = list(string)
+  default     = []
+}
