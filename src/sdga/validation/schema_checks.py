@@ -259,7 +259,10 @@ class _Checker:
             if t in NUMERIC_TYPES and any(_as_number(v) is None for v in c.enum):
                 self.error("enum_type_mismatch", where, f"enum values of a '{t}' field must be numbers.")
         if c.weights is not None:
-            if c.enum is None:
+            if c.enum is None and t == "boolean":
+                if len(c.weights) != 2:
+                    self.error("enum_weights_mismatch", where, "boolean weights are [true, false]: give exactly 2.")
+            elif c.enum is None:
                 self.error("weights_without_enum", where, "weights are given but there is no enum to weight.")
             elif len(c.weights) != len(c.enum):
                 self.error(
@@ -446,6 +449,13 @@ class _Checker:
             spec = by_name.get(name)
             if spec is None:
                 self.error("correlation_field_missing", where, f"correlated field '{name}' is not in the table.")
+                ok = False
+            elif spec.constraints.unique or spec.primary_key:
+                self.error(
+                    "correlation_field_unique",
+                    where,
+                    f"correlated field '{name}' is unique; unique values are drawn without a distribution to correlate.",
+                )
                 ok = False
             elif spec.type not in NUMERIC_TYPES | DATE_TYPES or spec.constraints.enum is not None:
                 self.error(

@@ -1,0 +1,409 @@
+"""Fidelity and privacy of synthetic data against a reference, with SDMetrics' definitions.
+
+Column shapes (KSComplement for numbers and dates, TVComplement for categories), column pair trends
+(CorrelationSimilarity, ContingencySimilarity), their mean as the overall score, and privacy: exact-copy
+share (hash semi-join) and distance to closest record (KD-tree on range-normalised columns, subsampled, so
+never all pairs in memory) with SDMetrics' random baseline. Formulas are in ``docs/quality.md``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from sdga.errors import ConfigurationError, InvalidInputError
+from sdga.models import FidelityReport, Schema
+from sdga.quality.io import read_data
+
+Kind = Literal["continuous", "discrete"]
+
+CONTINGENCY_SUBSAMPLE = 50_000
+DCR_SYNTHETIC_ROWS = 2_000
+DCR_REFERENCE_ROWS = 20_000
+DISCRETE_MAX_CATEGORIES = 50
+ONE_HOT_MAX = 30
+DISCRETE_TYPES = frozenset({"category", "boolean", "country", "country_code", "currency_code", "state", "log_level"})
+CONTINUOUS_TYPES = frozenset(
+    {"integer", "float", "decimal", "amount", "latitude", "longitude", "date", "datetime", "timestamp"}
+)
+
+
+def canonical_name(name: str) -> str:
+    """The identifier a column name becomes in an inferred schema (``sepal length (cm)`` -> ``sepal_length_cm``)."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())
+    snake = re.sub(r"[^0-9a-zA-Z]+", "_", snake).strip("_").lower() or "field"
+    return snake if not snake[0].isdigit() else f"f_{snake}"
+
+
+@dataclass
+class _Column:
+    name: str
+    kind: Kind
+    syn: pl.Series
+    ref: pl.Series
+
+
+def _to_frames(data: str | Path | pa.Table | Mapping[str, pa.Table]) -> dict[str, pl.DataFrame]:
+    if isinstance(data, pa.Table):
+        tables: Mapping[str, pa.Table] = {"data": data}
+    elif isinstance(data, Mapping):
+        tables = data
+    else:
+        tables = read_data(data)
+    out: dict[str, pl.DataFrame] = {}
+    for name, table in tables.items():
+        while any(pa.types.is_struct(f.type) for f in table.schema):
+            table = table.flatten()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        out[str(name)] = frame
+    return out
+
+
+def _numeric(series: pl.Series) -> pl.Series:
+    """Numbers as float64; dates and datetimes as epoch microseconds (durations as their count)."""
+    dtype = series.dtype
+    if dtype == pl.Date:
+        return series.cast(pl.Datetime("us")).dt.epoch("us").cast(pl.Float64)
+    if isinstance(dtype, pl.Datetime):
+        return series.dt.epoch("us").cast(pl.Float64)
+    if isinstance(dtype, pl.Duration):
+        return series.dt.total_microseconds().cast(pl.Float64)
+    return series.cast(pl.Float64, strict=False)
+
+
+def _kind(ref: pl.Series, type_hint: str | None) -> Kind | None:
+    if type_hint is not None:
+        if type_hint in DISCRETE_TYPES:
+            return "discrete"
+        if type_hint in CONTINUOUS_TYPES:
+            return "continuous"
+        return None
+    dtype = ref.dtype
+    distinct = ref.drop_nulls().n_unique()
+    if dtype == pl.Boolean or isinstance(dtype, pl.Categorical | pl.Enum):
+        return "discrete"
+    if dtype.is_numeric():
+        return "discrete" if dtype.is_integer() and distinct <= 10 else "continuous"
+    if dtype.is_temporal():
+        return "continuous"
+    if dtype == pl.String:
+        # Few distinct values: a category. Many: ids, names, free text; SDMetrics ignores those too.
+        return "discrete" if distinct <= DISCRETE_MAX_CATEGORIES and distinct <= max(2, ref.len() // 2) else None
+    return None
+
+
+def _pair_columns(syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str]) -> list[_Column]:
+    syn_by_canon = {canonical_name(c): c for c in syn.columns}
+    columns: list[_Column] = []
+    for rc in ref.columns:
+        sc = rc if rc in syn.columns else syn_by_canon.get(canonical_name(rc))
+        if sc is None:
+            continue
+        kind = _kind(ref.get_column(rc), types.get(sc) or types.get(canonical_name(rc)))
+        if kind is not None:
+            columns.append(_Column(sc, kind, syn.get_column(sc), ref.get_column(rc)))
+    return columns
+
+
+# --- single-column metrics ------------------------------------------------------------------------------
+def ks_complement(real: np.ndarray, synthetic: np.ndarray) -> float:
+    """1 - sup |F_real - F_syn| (two-sample Kolmogorov-Smirnov statistic), NaN dropped."""
+    a = np.sort(real[np.isfinite(real)])
+    b = np.sort(synthetic[np.isfinite(synthetic)])
+    if a.size == 0 or b.size == 0:
+        return float("nan")
+    grid = np.concatenate([a, b])
+    fa = np.searchsorted(a, grid, side="right") / a.size
+    fb = np.searchsorted(b, grid, side="right") / b.size
+    return float(1.0 - np.max(np.abs(fa - fb)))
+
+
+def _frequencies(series: pl.Series) -> dict[str, float]:
+    counts = series.drop_nulls().cast(pl.String).value_counts()
+    total = counts["count"].sum()
+    if not total:
+        return {}
+    return dict(zip(counts[counts.columns[0]].to_list(), (counts["count"] / total).to_list(), strict=True))
+
+
+def tv_complement(real: pl.Series, synthetic: pl.Series) -> float:
+    """1 - 0.5 * sum_c |p_syn(c) - p_real(c)| over the union of categories, NaN dropped."""
+    p, q = _frequencies(real), _frequencies(synthetic)
+    if not p or not q:
+        return float("nan")
+    keys = set(p) | set(q)
+    return float(1.0 - 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys))
+
+
+# --- column-pair metrics ---------------------------------------------------------------------------------
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    mask = np.isfinite(x) & np.isfinite(y)
+    if mask.sum() < 3:
+        return float("nan")
+    x, y = x[mask], y[mask]
+    if x.std() == 0 or y.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def correlation_similarity(real: tuple[np.ndarray, np.ndarray], syn: tuple[np.ndarray, np.ndarray]) -> float:
+    """1 - |r_real - r_syn| / 2 with Pearson's r on pairwise-complete rows."""
+    r_real, r_syn = _pearson(*real), _pearson(*syn)
+    if np.isnan(r_real) or np.isnan(r_syn):
+        return float("nan")
+    return float(1.0 - abs(r_real - r_syn) / 2.0)
+
+
+def _discretise(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    codes = np.digitize(values, edges[1:-1]).astype(np.int64)
+    return np.where(np.isfinite(values), codes, -1)
+
+
+def contingency_similarity(real: tuple[np.ndarray, np.ndarray], syn: tuple[np.ndarray, np.ndarray]) -> float:
+    """1 - 0.5 * sum_(a,b) |P_real(a,b) - P_syn(a,b)| over the union of cells (missing is a category)."""
+
+    def joint(a: np.ndarray, b: np.ndarray) -> dict[tuple[object, object], float]:
+        frame = pl.DataFrame({"a": a, "b": b}).group_by(["a", "b"]).len()
+        total = frame["len"].sum()
+        return {(r[0], r[1]): r[2] / total for r in frame.iter_rows()}
+
+    p, q = joint(*real), joint(*syn)
+    keys = set(p) | set(q)
+    return float(1.0 - 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys))
+
+
+def _codes(column: _Column, which: Literal["ref", "syn"], edges: np.ndarray | None) -> np.ndarray:
+    series = column.ref if which == "ref" else column.syn
+    if column.kind == "continuous":
+        assert edges is not None
+        return _discretise(_numeric(series).fill_null(np.nan).to_numpy(), edges)
+    return series.cast(pl.String).fill_null("\x00null").to_numpy()
+
+
+def _subsample(frame_len: int, size: int, seed: int) -> np.ndarray | None:
+    if frame_len <= size:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(frame_len, size, replace=False))
+
+
+# --- privacy ---------------------------------------------------------------------------------------------
+def exact_copy_rate(syn: pl.DataFrame, ref: pl.DataFrame, columns: list[tuple[str, str]]) -> float:
+    """Share of synthetic rows equal to some reference row on ``columns`` (pairs syn_name, ref_name)."""
+    if syn.height == 0 or not columns:
+        return 0.0
+    keys = [f"c{i}" for i in range(len(columns))]
+    s = syn.select([pl.col(sc).cast(pl.String).alias(k) for (sc, _), k in zip(columns, keys, strict=True)])
+    r = ref.select([pl.col(rc).cast(pl.String).alias(k) for (_, rc), k in zip(columns, keys, strict=True)]).unique()
+    copies = s.join(r, on=keys, how="semi", nulls_equal=True).height
+    return copies / syn.height
+
+
+def _features(
+    columns: list[_Column], which: Literal["ref", "syn", "random"], rng: np.random.Generator, n_random: int = 0
+) -> np.ndarray:
+    """Range-normalised numbers (+ a null indicator) and half-weighted one-hot categories.
+
+    With the L1 metric, sum / n_columns approximates SDMetrics' mean per-column distance: numbers
+    contribute min(|x - y| / range, 1) (synthetic values are clipped to the reference range), a category
+    mismatch contributes 1 (two one-hot cells of 0.5), a null against a value contributes 1.
+    """
+    parts: list[np.ndarray] = []
+    for col in columns:
+        ref_values = col.ref
+        if col.kind == "continuous":
+            r = _numeric(ref_values).fill_null(np.nan).to_numpy()
+            finite = r[np.isfinite(r)]
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            span = hi - lo if hi > lo else 1.0
+            if which == "random":
+                null_rate = 1.0 - finite.size / max(1, r.size)
+                x = rng.uniform(lo, hi, n_random)
+                x[rng.random(n_random) < null_rate] = np.nan
+            else:
+                series = ref_values if which == "ref" else col.syn
+                x = _numeric(series).fill_null(np.nan).to_numpy()
+            is_null = ~np.isfinite(x)
+            scaled = np.clip((np.where(is_null, lo, x) - lo) / span, 0.0, 1.0)
+            parts.append(scaled[:, None])
+            parts.append(is_null.astype(float)[:, None])
+        else:
+            top = _frequencies(ref_values)
+            cats = sorted(top, key=lambda k: (-top[k], k))[:ONE_HOT_MAX]
+            n_cats = len(cats)
+            if which == "random":
+                # Uniform over the observed categories (and null when the reference has nulls).
+                choices = n_cats + (1 if ref_values.null_count() else 0)
+                codes = rng.integers(0, max(1, choices), n_random)
+                codes = np.where(codes == n_cats, n_cats + 1, codes)
+            else:
+                series = ref_values if which == "ref" else col.syn
+                codes = (
+                    series.cast(pl.String)
+                    .replace_strict(cats, list(range(n_cats)), default=n_cats, return_dtype=pl.Int64)
+                    .fill_null(n_cats + 1)
+                    .to_numpy()
+                )
+            onehot = np.zeros((codes.shape[0], n_cats + 2))
+            onehot[np.arange(codes.shape[0]), codes] = 0.5
+            parts.append(onehot)
+    return np.hstack(parts) if parts else np.zeros((0, 0))
+
+
+def _dcr(query: np.ndarray, reference: np.ndarray, n_columns: int) -> np.ndarray:
+    try:
+        from scipy.spatial import cKDTree
+    except ImportError as exc:  # pragma: no cover - scipy ships with the analysis extra
+        raise ConfigurationError(
+            "distance to closest record needs scipy: pip install 'synthetic-data-agent[analysis]'"
+        ) from exc
+    tree = cKDTree(reference)
+    distances, _ = tree.query(query, k=1, p=1, workers=-1)
+    return np.asarray(distances) / max(1, n_columns)
+
+
+# --- report ----------------------------------------------------------------------------------------------
+def _table_report(
+    syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str], prefix: str, seed: int
+) -> tuple[dict[str, float], dict[str, float], float | None, float | None, float | None]:
+    columns = _pair_columns(syn, ref, types)
+    column_scores: dict[str, float] = {}
+    for col in columns:
+        if col.kind == "continuous":
+            score = ks_complement(
+                _numeric(col.ref).fill_null(np.nan).to_numpy(), _numeric(col.syn).fill_null(np.nan).to_numpy()
+            )
+        else:
+            score = tv_complement(col.ref, col.syn)
+        if not np.isnan(score):
+            column_scores[prefix + col.name] = score
+
+    pair_scores: dict[str, float] = {}
+    ref_idx = _subsample(ref.height, CONTINGENCY_SUBSAMPLE, seed)
+    syn_idx = _subsample(syn.height, CONTINGENCY_SUBSAMPLE, seed + 1)
+    edges: dict[str, np.ndarray] = {}
+    for col in columns:
+        if col.kind == "continuous":
+            r = _numeric(col.ref).fill_null(np.nan).to_numpy()
+            r = r[np.isfinite(r)]
+            edges[col.name] = np.histogram_bin_edges(r, bins=10) if r.size else np.array([0.0, 1.0])
+
+    def take(values: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+        return values if idx is None else values[idx]
+
+    for a, b in itertools.combinations(columns, 2):
+        if a.kind == "continuous" and b.kind == "continuous":
+            score = correlation_similarity(
+                (_numeric(a.ref).fill_null(np.nan).to_numpy(), _numeric(b.ref).fill_null(np.nan).to_numpy()),
+                (_numeric(a.syn).fill_null(np.nan).to_numpy(), _numeric(b.syn).fill_null(np.nan).to_numpy()),
+            )
+        else:
+            score = contingency_similarity(
+                (
+                    take(_codes(a, "ref", edges.get(a.name)), ref_idx),
+                    take(_codes(b, "ref", edges.get(b.name)), ref_idx),
+                ),
+                (
+                    take(_codes(a, "syn", edges.get(a.name)), syn_idx),
+                    take(_codes(b, "syn", edges.get(b.name)), syn_idx),
+                ),
+            )
+        if not np.isnan(score):
+            pair_scores[f"{prefix}{a.name}|{b.name}"] = score
+
+    copy_cols = [(c.name, c.ref.name) for c in columns] or [(c, c) for c in syn.columns if c in ref.columns]
+    copies = exact_copy_rate(syn, ref, copy_cols) if copy_cols else None
+
+    dcr_median = protection = None
+    if columns and syn.height and ref.height:
+        rng = np.random.default_rng(seed)
+        s_idx = _subsample(syn.height, DCR_SYNTHETIC_ROWS, seed + 2)
+        r_idx = _subsample(ref.height, DCR_REFERENCE_ROWS, seed + 3)
+        s_cols = [_Column(c.name, c.kind, c.syn if s_idx is None else c.syn.gather(s_idx), c.ref) for c in columns]
+        ref_feat = _features(columns, "ref", rng)
+        if r_idx is not None:
+            ref_feat = ref_feat[r_idx]
+        syn_feat = _features(s_cols, "syn", rng)
+        n_query = syn_feat.shape[0]
+        rand_feat = _features(columns, "random", rng, n_query)
+        d_syn = _dcr(syn_feat, ref_feat, len(columns))
+        d_rand = _dcr(rand_feat, ref_feat, len(columns))
+        dcr_median = float(np.median(d_syn))
+        rand_median = float(np.median(d_rand))
+        protection = None if rand_median == 0 else float(min(dcr_median / rand_median, 1.0))
+    return column_scores, pair_scores, copies, dcr_median, protection
+
+
+def compare_to_reference(
+    synthetic: str | Path | pa.Table | Mapping[str, pa.Table],
+    reference: str | Path | pa.Table | Mapping[str, pa.Table],
+    *,
+    schema: Schema | None = None,
+    seed: int = 0,
+) -> FidelityReport:
+    """SDMetrics-style fidelity and privacy of ``synthetic`` against ``reference`` (files, dirs or tables).
+
+    Tables are paired by name (or the only table with the only table); columns by name or by the
+    identifier an inferred schema gives them. ID-like and free-text columns are ignored, as SDMetrics
+    ignores id and PII sdtypes.
+    """
+    syn_frames = _to_frames(synthetic)
+    ref_frames = _to_frames(reference)
+    if len(syn_frames) == 1 and len(ref_frames) == 1:
+        pairs = [(next(iter(syn_frames)), next(iter(ref_frames)))]
+    else:
+        pairs = [(name, name) for name in syn_frames if name in ref_frames]
+    if not pairs:
+        raise InvalidInputError(
+            f"no table of the reference ({', '.join(ref_frames)}) matches the data ({', '.join(syn_frames)})"
+        )
+    types_by_table: dict[str, dict[str, str]] = {}
+    if schema is not None:
+        for table in schema.table_list(default_name=pairs[0][0]):
+            types_by_table[table.name] = {
+                f.name: ("category" if f.constraints.enum is not None and f.type not in CONTINUOUS_TYPES else f.type)
+                for f in table.fields
+            }
+    multi = len(pairs) > 1
+    column_scores: dict[str, float] = {}
+    pair_scores: dict[str, float] = {}
+    copies: list[tuple[float, int]] = []
+    dcrs: list[float] = []
+    protections: list[float] = []
+    for syn_name, ref_name in pairs:
+        types = types_by_table.get(syn_name) or (
+            next(iter(types_by_table.values())) if len(types_by_table) == 1 else {}
+        )
+        cs, ps, cp, dcr, prot = _table_report(
+            syn_frames[syn_name], ref_frames[ref_name], types, f"{syn_name}." if multi else "", seed
+        )
+        column_scores.update(cs)
+        pair_scores.update(ps)
+        if cp is not None:
+            copies.append((cp, syn_frames[syn_name].height))
+        if dcr is not None:
+            dcrs.append(dcr)
+        if prot is not None:
+            protections.append(prot)
+    shapes = float(np.mean(list(column_scores.values()))) if column_scores else None
+    trends = float(np.mean(list(pair_scores.values()))) if pair_scores else None
+    parts = [x for x in (shapes, trends) if x is not None]
+    total_rows = sum(n for _, n in copies)
+    return FidelityReport(
+        column_shapes=shapes,
+        column_pair_trends=trends,
+        overall_score=float(np.mean(parts)) if parts else None,
+        column_scores=column_scores,
+        pair_scores=pair_scores,
+        exact_copy_rate=(sum(c * n for c, n in copies) / total_rows) if total_rows else None,
+        dcr_median=float(np.mean(dcrs)) if dcrs else None,
+        dcr_baseline_protection=float(np.mean(protections)) if protections else None,
+    )

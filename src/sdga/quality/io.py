@@ -1,0 +1,170 @@
+"""Read generated (or reference) data into Arrow tables: one file, or a directory with one table per file.
+
+Every failure is an :class:`~sdga.errors.InvalidInputError` naming the file, so that the CLI prints one
+line and the API answers 422 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from sdga.errors import InvalidInputError
+
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xml": "xml",
+}
+
+
+def _format_of(path: Path) -> str | None:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1:
+        return SUPPORTED_SUFFIXES.get(suffixes[-2])
+    return SUPPORTED_SUFFIXES.get(path.suffix.lower())
+
+
+def _table_name(path: Path) -> str:
+    name = path.name
+    for _ in range(2):
+        stem, dot, ext = name.rpartition(".")
+        if dot and ("." + ext.lower() in SUPPORTED_SUFFIXES or ext.lower() == "gz"):
+            name = stem
+    return name or "data"
+
+
+def _read_csv(path: Path, delimiter: str = ",") -> pa.Table:
+    # Empty strings are nulls in every column: that is how the CSV writer (and most tools) write null.
+    convert = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+
+
+def _read_json(path: Path) -> dict[str, pa.Table]:
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip()
+    if not head:
+        raise InvalidInputError(f"{path} is empty")
+    if head[:1] == b"[":
+        try:
+            frame = pl.read_json(path, infer_schema_length=10_000)
+        except Exception:  # polars cannot infer mixed types: fall back to Arrow via Python objects
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            return {_table_name(path): pa.Table.from_pylist(rows)}
+        return {_table_name(path): frame.to_arrow()}
+    if head[:1] == b"{":
+        # A document holding several tables ({"users": [...], "orders": [...]}) or JSON Lines.
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return {_table_name(path): pajson.read_json(path)}
+        if isinstance(doc, dict) and doc and all(isinstance(v, list) for v in doc.values()):
+            return {str(k): pa.Table.from_pylist(v) for k, v in doc.items()}
+        if isinstance(doc, dict):
+            return {_table_name(path): pa.Table.from_pylist([doc])}
+    raise InvalidInputError(f"{path} is not a JSON array of objects, a table map or JSON Lines")
+
+
+def _read_xml(path: Path) -> pa.Table:
+    """The writer's layout: root element, one ``<record>`` per row, one child element per column."""
+    rows: list[dict[str, object]] = []
+    nil = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+    for _, elem in ET.iterparse(path, events=("end",)):
+        if elem.tag != "record":
+            continue
+        row: dict[str, object] = {}
+        for child in elem:
+            if child.get(nil) == "true":
+                row[child.tag] = None
+            elif len(child):
+                row[child.tag] = json.dumps({c.tag: c.text for c in child})
+            else:
+                row[child.tag] = child.text or ""
+        rows.append(row)
+        elem.clear()
+    if not rows:
+        raise InvalidInputError(f"{path} has no <record> elements")
+    # Values arrive as text: let the CSV reader infer column types exactly as for a CSV file.
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    buffer.seek(0)
+    convert = pacsv.ConvertOptions(strings_can_be_null=True)
+    return pacsv.read_csv(buffer, convert_options=convert)
+
+
+def read_file(path: str | Path) -> dict[str, pa.Table]:
+    """One data file into ``{table_name: table}`` (a JSON table map may hold several tables)."""
+    p = Path(path)
+    fmt = _format_of(p)
+    if fmt is None:
+        raise InvalidInputError(
+            f"{p}: unsupported file type; expected one of {', '.join(sorted(set(SUPPORTED_SUFFIXES)))}"
+        )
+    try:
+        if p.stat().st_size == 0:
+            raise InvalidInputError(f"{p} is empty")
+        if fmt == "parquet":
+            return {_table_name(p): pq.read_table(p)}
+        if fmt in ("csv", "tsv"):
+            return {_table_name(p): _read_csv(p, "\t" if fmt == "tsv" else ",")}
+        if fmt == "jsonl":
+            return {_table_name(p): pajson.read_json(p)}
+        if fmt == "xml":
+            return {_table_name(p): _read_xml(p)}
+        return _read_json(p)
+    except InvalidInputError:
+        raise
+    except FileNotFoundError as exc:
+        raise InvalidInputError(f"file not found: {p}") from exc
+    except PermissionError as exc:
+        raise InvalidInputError(f"cannot read {p}: permission denied") from exc
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError, ET.ParseError, UnicodeDecodeError, OSError) as exc:
+        first = " ".join(str(exc).split())[:300]
+        raise InvalidInputError(f"{p} is not a readable {fmt.upper()} file: {first}") from exc
+    except Exception as exc:  # polars raises its own exception types for malformed input
+        first = " ".join(str(exc).split())[:300]
+        raise InvalidInputError(f"{p} is not a readable {fmt.upper()} file: {first}") from exc
+
+
+def read_data(location: str | Path) -> dict[str, pa.Table]:
+    """A data file or a directory of them (csv, tsv, json, jsonl, parquet, xml) as ``{table: pa.Table}``.
+
+    In a directory every supported file is one table named after the file (``orders.csv`` -> ``orders``);
+    other files (reports, SQL scripts) are skipped. Empty tables are kept: an empty result is data too.
+    """
+    p = Path(location).expanduser()
+    if not p.exists():
+        raise InvalidInputError(f"file not found: {p}")
+    if p.is_file():
+        tables = read_file(p)
+    else:
+        files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".") and _format_of(f))
+        if not files:
+            raise InvalidInputError(
+                f"{p} holds no data files (expected {', '.join(sorted(set(SUPPORTED_SUFFIXES.values())))})"
+            )
+        tables = {}
+        for f in files:
+            for name, table in read_file(f).items():
+                if name in tables:
+                    raise InvalidInputError(f"{p}: two files define table '{name}'; keep one format per table")
+                tables[name] = table
+    for name, table in tables.items():
+        if table.num_columns == 0:
+            raise InvalidInputError(f"table '{name}' in {p} has no columns")
+    return tables
