@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import yaml
 
 from sdga.errors import InvalidInputError
 from sdga.models import (
@@ -409,6 +410,25 @@ def infer_schema(
         )
     linked = _link_references(inferred)
     return Schema(tables=linked, description=f"Inferred from {len(linked)} sample tables.")
+
+
+class _SchemaDumper(yaml.SafeDumper):
+    """Lists of scalars (enums, weights, quantiles, matrix rows) in flow style: one line each."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = all(not isinstance(v, dict | list) for v in data) or all(
+        isinstance(v, list) and all(not isinstance(x, dict | list) for x in v) for v in data
+    )
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow and bool(data))
+
+
+_SchemaDumper.add_representer(list, _represent_list)
+
+
+def schema_yaml(schema: Schema) -> str:
+    """The schema as readable YAML (defaults omitted, numeric lists on one line)."""
+    return yaml.dump(schema_document(schema), Dumper=_SchemaDumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def schema_document(schema: Schema) -> dict[str, Any]:
