@@ -189,16 +189,13 @@ def _to_datetime(name: str, dtype: pl.DataType, fmt: str | None) -> pl.Expr:
 
 
 def _bound_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip()).replace(tzinfo=None)
-        except ValueError:
-            return None
-    return None
+    """A schema bound (ISO or the engine's relative forms like '-1d', 'now') as naive UTC."""
+    if value is None:
+        return None
+    from sdga.validation._engine import date_bound
+
+    parsed, _ = date_bound(value, relative_to_now=False, field="bound")
+    return parsed
 
 
 def _bound_number(value: Any) -> float | None:

@@ -7,8 +7,10 @@ list) in a stripped-down install where the engine cannot be imported.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
+from sdga.errors import SdgaError
 from sdga.models import FAKER_TYPE_PREFIX, FIELD_TYPES, FieldSpec
 
 
@@ -75,3 +77,22 @@ def pattern_problem(pattern: str) -> str | None:
         except Exception as exc:
             return f"is outside the generable regex subset: {exc}"
     return None
+
+
+def date_bound(value: Any, *, relative_to_now: bool, field: str) -> tuple[datetime | None, str | None]:
+    """A date/datetime bound as a naive UTC datetime, or the reason it cannot be read.
+
+    The engine accepts ISO 8601 and relative expressions ('-3y', 'now', 'today-30d'); its parser decides.
+    """
+    try:
+        from sdga.engine.temporal import reference_point, to_datetime
+    except ImportError:  # pragma: no cover
+        try:
+            return datetime.fromisoformat(str(value).strip()).replace(tzinfo=None), None
+        except ValueError:
+            return None, f"cannot read date bound '{value}' (use ISO 8601 like 2024-01-31)"
+    try:
+        parsed = to_datetime(value, ref=reference_point(relative_to_now), field=field)
+    except SdgaError as exc:
+        return None, exc.message
+    return parsed.astimezone(UTC).replace(tzinfo=None), None

@@ -67,6 +67,7 @@ class ComplianceRule:
     safe_severity: Literal["error", "warning", "pass"] = "warning"
     pass_when_format: str | None = None
     only_when_max_above: float | None = None
+    strict: bool = False
     _regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def name_matches(self, normalised: str) -> bool:
@@ -87,6 +88,8 @@ class ComplianceRule:
                     return "pass"
         if self.pass_when_format and c.format and re.search(self.pass_when_format, c.format):
             return "pass"
+        if self.strict:
+            return self.severity
         if spec.type in self.safe_types:
             return self.safe_severity
         if spec.type in KEY_TYPES or spec.primary_key:
@@ -132,6 +135,7 @@ def _parse_rule(raw: dict[str, Any], requirement: str, source: str) -> Complianc
             safe_severity=raw.get("safe_severity", "warning"),
             pass_when_format=pass_when.get("format"),
             only_when_max_above=only_when.get("max_above"),
+            strict=bool(raw.get("strict", False)),
             _regex=_name_regex(names, patterns),
         )
     except (KeyError, TypeError, re.error) as exc:

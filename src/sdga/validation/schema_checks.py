@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -97,24 +97,6 @@ def _as_number(value: Any) -> float | None:
     if isinstance(value, str):
         try:
             return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return datetime.fromisoformat(text).replace(tzinfo=None)
-        except ValueError:
-            pass
-        try:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time())
         except ValueError:
             return None
     return None
@@ -214,15 +196,16 @@ class _Checker:
                 if t == "integer" and lo is not None and hi is not None and lo <= hi and math.floor(hi) < math.ceil(lo):
                     self.error("range_empty", where, f"no integer lies between min {c.min} and max {c.max}.")
             elif t in DATE_TYPES and t != "time":
-                lo_d = _as_datetime(c.min) if c.min is not None else None
-                hi_d = _as_datetime(c.max) if c.max is not None else None
-                for label, raw, parsed_d in (("min", c.min, lo_d), ("max", c.max, hi_d)):
-                    if raw is not None and parsed_d is None and not (c.relative_to_now and _as_number(raw) is not None):
-                        self.error(
-                            "bound_invalid",
-                            where,
-                            f"{label} {raw!r} is not an ISO date/datetime (e.g. '2024-01-31' or '2024-01-31T12:00:00').",
-                        )
+                bounds: list[datetime | None] = []
+                for raw in (c.min, c.max):
+                    if raw is None:
+                        bounds.append(None)
+                        continue
+                    parsed_d, problem = _engine.date_bound(raw, relative_to_now=c.relative_to_now, field=where)
+                    if problem:
+                        self.error("bound_invalid", where, problem)
+                    bounds.append(parsed_d)
+                lo_d, hi_d = bounds
                 if lo_d is not None and hi_d is not None and lo_d > hi_d:
                     self.error("min_gt_max", where, f"min {c.min} is later than max {c.max}; swap them.")
             elif t in DATE_TYPES:
