@@ -41,44 +41,41 @@ locals {
 
   # The seed's sizes for the three action Lambdas; the Converse agent runs the same tools in-process, so it gets the
   # generate function's size.
-  function_specs = merge(
-    {
-      generate = {
-        name        = "${local.name}-generate-synthetic-data"
-        description = "generate_synthetic_data: plan, generate, write to S3 and record history."
-        handler     = "sdga.lambdas.generate.handler"
-        memory_size = 1024
-        timeout     = 300
-        storage_mb  = var.generate_ephemeral_storage_mb
-      }
-      validate = {
-        name        = "${local.name}-validate-schema"
-        description = "validate_schema: schema checks and compliance rules."
-        handler     = "sdga.lambdas.validate.handler"
-        memory_size = 512
-        timeout     = 60
-        storage_mb  = 512
-      }
-      metrics = {
-        name        = "${local.name}-calculate-quality-metrics"
-        description = "calculate_quality_metrics: uniqueness, validity, completeness, distributions."
-        handler     = "sdga.lambdas.metrics.handler"
-        memory_size = 512
-        timeout     = 120
-        storage_mb  = 1024
-      }
-    },
-    local.create_http_api ? {
-      agent = {
-        name        = "${local.name}-agent"
-        description = "Plain-English agent: Bedrock Converse tool loop over the three actions."
-        handler     = "sdga.lambdas.agent.handler"
-        memory_size = 1024
-        timeout     = 300
-        storage_mb  = var.generate_ephemeral_storage_mb
-      }
-    } : {},
-  )
+  action_function_specs = {
+    generate = {
+      name        = "${local.name}-generate-synthetic-data"
+      description = "generate_synthetic_data: plan, generate, write to S3 and record history."
+      handler     = "sdga.lambdas.generate.handler"
+      memory_size = 1024
+      timeout     = 300
+      storage_mb  = var.generate_ephemeral_storage_mb
+    }
+    validate = {
+      name        = "${local.name}-validate-schema"
+      description = "validate_schema: schema checks and compliance rules."
+      handler     = "sdga.lambdas.validate.handler"
+      memory_size = 512
+      timeout     = 60
+      storage_mb  = 512
+    }
+    metrics = {
+      name        = "${local.name}-calculate-quality-metrics"
+      description = "calculate_quality_metrics: uniqueness, validity, completeness, distributions."
+      handler     = "sdga.lambdas.metrics.handler"
+      memory_size = 512
+      timeout     = 120
+      storage_mb  = 1024
+    }
+  }
+  agent_function_spec = {
+    name        = "${local.name}-agent"
+    description = "Plain-English agent: Bedrock Converse tool loop over the three actions."
+    handler     = "sdga.lambdas.agent.handler"
+    memory_size = 1024
+    timeout     = 300
+    storage_mb  = var.generate_ephemeral_storage_mb
+  }
+  function_specs = merge(local.action_function_specs, local.create_http_api ? { agent = local.agent_function_spec } : {})
 
   common_environment = merge(
     {
@@ -90,17 +87,30 @@ locals {
       SDGA_HISTORY_BACKEND         = "dynamodb"
       SDGA_HISTORY_TABLE           = module.dynamodb.table_name
       SDGA_HISTORY_TTL_DAYS        = tostring(var.history_ttl_days)
-      SDGA_KB_BACKEND              = local.create_kb ? "bedrock" : "local"
       POWERTOOLS_SERVICE_NAME      = local.service_name
       POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
+      # /tmp is the only writable path in Lambda and "local" destinations would vanish with the sandbox; rds needs
+      # the VPC to reach a private test database.
+      SDGA_ALLOWED_DESTINATIONS = var.enable_vpc ? "s3,inline,rds" : "s3,inline"
+      # Threads die when an invocation returns, so background jobs are either an async self-invocation (generate)
+      # or run inline.
+      SDGA_BACKGROUND_MODE = "off"
     },
-    local.create_kb ? { SDGA_KNOWLEDGE_BASE_ID = module.knowledge_base[0].knowledge_base_id } : {},
     var.api_key == null ? {} : { SDGA_API_KEY = var.api_key },
   )
 
-  agent_environment = {
-    SDGA_LLM_BACKEND = "bedrock"
-    SDGA_MODEL_ID    = local.agent_model_id
+  function_environment = {
+    generate = { SDGA_BACKGROUND_MODE = "lambda" }
+    validate = {}
+    metrics  = {}
+    agent = merge(
+      {
+        SDGA_LLM_BACKEND = "bedrock"
+        SDGA_MODEL_ID    = local.agent_model_id
+        SDGA_KB_BACKEND  = local.create_kb ? "bedrock" : "local"
+      },
+      local.create_kb ? { SDGA_KNOWLEDGE_BASE_ID = module.knowledge_base[0].knowledge_base_id } : {},
+    )
   }
 
   # Bedrock action groups: one per Lambda (an action group has exactly one executor). The OpenAPI documents are
@@ -281,7 +291,7 @@ module "lambda" {
   ephemeral_storage_mb    = each.value.storage_mb
   reserved_concurrency    = lookup(var.lambda_reserved_concurrency, each.key, -1)
   layers                  = module.lambda_layers.layer_arns
-  environment             = each.key == "agent" ? merge(local.common_environment, local.agent_environment) : local.common_environment
+  environment             = merge(local.common_environment, local.function_environment[each.key])
   log_retention_days      = var.log_retention_days
   log_level               = var.lambda_log_level
   logs_kms_key_arn        = module.kms.logs_key_arn

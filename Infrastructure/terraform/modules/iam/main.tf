@@ -13,17 +13,19 @@ locals {
   use_vpc    = length(var.vpc_subnet_arns) > 0
 
   log_group_arns = { for k, name in var.function_names : k => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${name}" }
+  function_arns  = { for k, name in var.function_names : k => "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${name}" }
   dlq_arns       = { for k, name in var.function_names : k => "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${name}-dlq" }
 
   prefix_pattern = "${trimsuffix(var.generated_data_prefix, "/")}/*"
 
-  # What each function does with the data stores. generate writes data sets and history; metrics reads data sets
-  # and records scores on the history item; validate touches neither; the Converse agent runs all three tools.
+  # What each function does with the data stores. generate writes data sets and history (and deletes the objects of
+  # an upload that failed half-way); metrics reads data sets and records scores on the history item; validate
+  # touches neither; the Converse agent runs all three tools.
   s3_actions = {
-    generate = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    generate = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
     validate = []
     metrics  = ["s3:GetObject"]
-    agent    = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    agent    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
   }
   dynamodb_actions = {
     generate = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
@@ -207,6 +209,19 @@ data "aws_iam_policy_document" "lambda" {
         variable = "kms:ViaService"
         values   = ["dynamodb.${local.region}.amazonaws.com"]
       }
+    }
+  }
+
+  # Large generations are handed to an asynchronous invocation of the generate function itself (event key
+  # sdga_job), so the caller gets a generation_id at once and polls status.
+  dynamic "statement" {
+    for_each = each.key == "generate" ? [1] : []
+
+    content {
+      sid       = "InvokeSelfAsynchronously"
+      effect    = "Allow"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [local.function_arns[each.key]]
     }
   }
 

@@ -101,10 +101,11 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_cloudwatch_log_group.this]
 }
 
-# Failed asynchronous invocations are retried once, then go to the DLQ; events older than an hour are dropped to the
-# DLQ rather than retried, so a backlog never replays stale generation requests.
+# Asynchronous invocations (the generate function's background jobs) are not retried blindly: a failed job has
+# already recorded "failed" in the history, and re-running a five-minute generation would only double the cost. The
+# event goes to the DLQ for inspection and replay; events older than an hour are not started at all.
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name
-  maximum_retry_attempts       = 1
+  maximum_retry_attempts       = 0
   maximum_event_age_in_seconds = 3600
 }
