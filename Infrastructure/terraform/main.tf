@@ -105,9 +105,10 @@ locals {
     metrics  = {}
     agent = merge(
       {
-        SDGA_LLM_BACKEND = "bedrock"
-        SDGA_MODEL_ID    = local.agent_model_id
-        SDGA_KB_BACKEND  = local.create_kb ? "bedrock" : "local"
+        SDGA_BACKGROUND_MODE = "lambda"
+        SDGA_LLM_BACKEND     = "bedrock"
+        SDGA_MODEL_ID        = local.agent_model_id
+        SDGA_KB_BACKEND      = local.create_kb ? "bedrock" : "local"
       },
       local.create_kb ? { SDGA_KNOWLEDGE_BASE_ID = module.knowledge_base[0].knowledge_base_id } : {},
     )

@@ -212,10 +212,10 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
-  # Large generations are handed to an asynchronous invocation of the generate function itself (event key
-  # sdga_job), so the caller gets a generation_id at once and polls status.
+  # Large generations are handed to an asynchronous invocation of the same function (event key sdga_job; generate
+  # and the Converse agent), so the caller gets a generation_id at once and polls status.
   dynamic "statement" {
-    for_each = each.key == "generate" ? [1] : []
+    for_each = contains(["generate", "agent"], each.key) ? [1] : []
 
     content {
       sid       = "InvokeSelfAsynchronously"
