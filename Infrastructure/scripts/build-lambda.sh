@@ -4,7 +4,9 @@
 #   build-lambda.sh                       function zip only   -> Infrastructure/build/lambda/function.zip
 #   build-lambda.sh --layers              + dependency layers -> Infrastructure/build/layers/{runtime,scientific}.zip
 #   build-lambda.sh --layers --without-scientific   (numpy/pyarrow come from the AWS SDK for pandas managed layer)
-#   build-lambda.sh --image TAG           container image sdga-lambda:TAG (needs docker; for lambda_package_type=image)
+#   build-lambda.sh --image auto|TAG      + container image sdga-lambda:<tag> from those artefacts (needs docker;
+#                                         lambda_package_type = "image"). "auto" tags it with the content hash of
+#                                         the artefacts and writes the tag to <out>/image-tag.
 #
 # Options: --out DIR (default Infrastructure/build), --arch x86_64|arm64 (default x86_64),
 #          --python-version 3.12 (must match the Lambda runtime).
@@ -25,13 +27,13 @@ WITH_SCIENTIFIC=1
 IMAGE_TAG=""
 PYTHON="${PYTHON:-python3}"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --layers) BUILD_LAYERS=1 ;;
     --without-scientific) WITH_SCIENTIFIC=0 ;;
-    --image) IMAGE_TAG="${2:?--image needs a tag}"; shift ;;
+    --image) IMAGE_TAG="${2:?--image needs a tag or auto}"; BUILD_LAYERS=1; shift ;;
     --out) OUT="${2:?--out needs a directory}"; shift ;;
     --arch) ARCH="${2:?--arch needs x86_64 or arm64}"; shift ;;
     --python-version) PY_VERSION="${2:?--python-version needs a version}"; shift ;;
@@ -87,12 +89,25 @@ if [ "$BUILD_LAYERS" = 1 ]; then
     rm -f "${OUT}/layers/scientific.zip"
   fi
   echo "==> size check"
-  "${HELPER[@]}" size "${archives[@]}"
+  if [ -n "$IMAGE_TAG" ]; then
+    # A container image may be 10 GB; the 250 MB check only matters for zip packaging.
+    "${HELPER[@]}" size "${archives[@]}" || echo "    (fine for the container image)"
+  else
+    "${HELPER[@]}" size "${archives[@]}"
+  fi
 fi
 
 if [ -n "$IMAGE_TAG" ]; then
   command -v docker >/dev/null 2>&1 || { echo "--image needs docker" >&2; exit 1; }
+  if [ "$IMAGE_TAG" = auto ]; then
+    IMAGE_TAG="$(cat "${archives[@]}" | sha256sum | cut -c1-16)"
+  fi
+  printf '%s\n' "$IMAGE_TAG" >"${OUT}/image-tag"
   echo "==> container image sdga-lambda:${IMAGE_TAG}"
+  if [ "$OUT" != "${REPO_ROOT}/Infrastructure/build" ]; then
+    echo "--image reads the artefacts from Infrastructure/build (the Docker build context); drop --out" >&2
+    exit 2
+  fi
   docker build --platform "linux/$([ "$ARCH" = arm64 ] && echo arm64 || echo amd64)" \
     --build-arg "PYTHON_VERSION=${PY_VERSION}" \
     -f "${REPO_ROOT}/Infrastructure/docker/Dockerfile" -t "sdga-lambda:${IMAGE_TAG}" "${REPO_ROOT}"

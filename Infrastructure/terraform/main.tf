@@ -18,6 +18,7 @@ locals {
   create_bedrock_agent = contains(["bedrock-agent", "both"], var.agent_mode)
   create_http_api      = contains(["converse-api", "both"], var.agent_mode)
   create_kb            = var.enable_knowledge_base
+  image_package        = var.lambda_package_type == "image"
 
   # POWERTOOLS_SERVICE_NAME and the `service` dimension of the custom metrics; one value per environment so dev
   # traffic never moves prod alarms.
@@ -264,11 +265,22 @@ module "knowledge_base" {
 # ---------------------------------------------------------------------------------------------------------------
 # Lambda functions
 # ---------------------------------------------------------------------------------------------------------------
+module "ecr" {
+  source = "./modules/ecr"
+  count  = local.image_package ? 1 : 0
+
+  repository_name = "${local.name}-lambda"
+  kms_key_arn     = module.kms.s3_key_arn
+  force_delete    = var.s3_force_destroy
+  tags            = local.tags
+}
+
+# With a container image the dependencies are inside the image; layers only exist for zip packaging.
 module "lambda_layers" {
   source = "./modules/lambda-layers"
 
   name_prefix        = local.name
-  layer_packages     = local.layer_packages
+  layer_packages     = local.image_package ? {} : local.layer_packages
   managed_layer_arns = var.aws_sdk_pandas_layer_arn == null ? [] : [var.aws_sdk_pandas_layer_arn]
   artifact_bucket    = module.s3.data_bucket_name
   kms_key_arn        = module.kms.s3_key_arn
@@ -286,7 +298,9 @@ module "lambda" {
   runtime                 = "python3.12"
   architecture            = var.lambda_architecture
   role_arn                = module.iam.lambda_role_arns[each.key]
-  package_path            = local.package_path
+  package_type            = local.image_package ? "Image" : "Zip"
+  package_path            = local.image_package ? null : local.package_path
+  image_uri               = local.image_package && var.lambda_image_tag != null ? "${module.ecr[0].repository_url}:${var.lambda_image_tag}" : null
   memory_size             = each.value.memory_size
   timeout                 = each.value.timeout
   ephemeral_storage_mb    = each.value.storage_mb

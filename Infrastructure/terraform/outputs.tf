@@ -47,6 +47,11 @@ output "log_group_names" {
   )
 }
 
+output "ecr_repository_url" {
+  description = "Repository to push the Lambda image to (lambda_package_type image); null for zip packaging."
+  value       = one(module.ecr[*].repository_url)
+}
+
 output "data_bucket_name" {
   description = "Generated-data bucket (SDGA_S3_BUCKET)."
   value       = module.s3.data_bucket_name

@@ -215,6 +215,28 @@ variable "dynamodb_deletion_protection" {
 # ---------------------------------------------------------------------------------------------------------------
 # Lambda
 # ---------------------------------------------------------------------------------------------------------------
+variable "lambda_package_type" {
+  description = "image: one container image from ECR for every function (10 GB limit; needed once numpy + pyarrow + polars exceed Lambda's 250 MB zip limit). zip: function zip + dependency layers."
+  type        = string
+  default     = "image"
+
+  validation {
+    condition     = contains(["zip", "image"], var.lambda_package_type)
+    error_message = "lambda_package_type must be zip or image."
+  }
+}
+
+variable "lambda_image_tag" {
+  description = "Tag of the pushed image (lambda_package_type image); deploy.sh uses the content hash of the build artefacts."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_image_tag == null || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.lambda_image_tag))
+    error_message = "lambda_image_tag must be a valid Docker tag."
+  }
+}
+
 variable "lambda_package_path" {
   description = "Function zip built by scripts/build-lambda.sh (relative to this directory, or absolute)."
   type        = string

@@ -36,6 +36,7 @@ MODULE_NAMES = {
     "cloudwatch",
     "vpc",
     "api-gateway",
+    "ecr",
 }
 ENVIRONMENTS = ("dev", "staging", "prod")
 # The seed's sizes: generate 1024 MB / 300 s, validate 512 MB / 60 s, metrics 512 MB / 120 s.
@@ -128,6 +129,9 @@ def test_seed_inventory_is_present() -> None:
     assert _resources("aws_bedrockagent_agent_alias", "bedrock-agent")
     assert _resources("aws_lambda_function", "lambda")
     assert _resources("aws_lambda_layer_version", "lambda-layers")
+    repository = _one("aws_ecr_repository", "ecr", "this")
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["encryption_configuration"][0] == {"encryption_type": "KMS", "kms_key": "${var.kms_key_arn}"}
     # Storage: two data buckets (for_each) + the log bucket, the history table.
     buckets = _resources("aws_s3_bucket", "s3")
     assert {b.name for b in buckets} == {"this", "access_logs"}
@@ -188,6 +192,9 @@ def test_lambda_sizes_and_handlers_match_the_seed() -> None:
     assert function["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dlq.arn}"
     assert function["reserved_concurrent_executions"] == "${var.reserved_concurrency}"
     assert function["kms_key_arn"] == "${var.environment_kms_key_arn}"
+    # Both packagings run the same handler: zip via `handler`, the container image via image_config.command.
+    assert function["handler"] == "${local.zip ? var.handler : null}"
+    assert function["dynamic"][0]["image_config"]["content"][0]["command"] == ["${var.handler}"]
     assert function["logging_config"][0]["log_group"] == "${aws_cloudwatch_log_group.this.name}"
 
 
@@ -223,6 +230,7 @@ def test_kms_keys_rotate_and_are_wired_to_every_store() -> None:
     assert _module_call("bedrock_agent")["kms_key_arn"] == "${module.kms.s3_key_arn}"
     assert _module_call("knowledge_base")["kms_key_arn"] == "${module.kms.s3_key_arn}"
     assert _module_call("lambda_layers")["kms_key_arn"] == "${module.kms.s3_key_arn}"
+    assert _module_call("ecr")["kms_key_arn"] == "${module.kms.s3_key_arn}"
     assert _module_call("lambda")["logs_kms_key_arn"] == "${module.kms.logs_key_arn}"
     assert _module_call("lambda")["environment_kms_key_arn"] == "${module.kms.s3_key_arn}"
     for name in ("cloudwatch", "api", "vpc"):

@@ -106,6 +106,24 @@ data "aws_iam_policy_document" "s3" {
   }
 
   statement {
+    sid       = "AllowEcrImageEncryption"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.root_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["ecr.${local.region}.amazonaws.com"]
+    }
+  }
+
+  statement {
     sid       = "AllowLambdaEnvironmentEncryption"
     effect    = "Allow"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:DescribeKey", "kms:CreateGrant"]

@@ -1,5 +1,5 @@
 output "s3_key_arn" {
-  description = "ARN of the CMK for S3 objects, the Bedrock agent, the knowledge base, the vector collection and Lambda environment variables."
+  description = "ARN of the CMK for S3 objects, the Bedrock agent, the knowledge base, the vector collection, ECR images and Lambda environment variables."
   value       = aws_kms_key.s3.arn
 }
 

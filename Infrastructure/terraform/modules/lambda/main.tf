@@ -2,6 +2,10 @@
 # creates an unencrypted one), an SQS dead-letter queue for failed asynchronous invocations, X-Ray tracing and
 # reserved concurrency.
 
+locals {
+  zip = var.package_type == "Zip"
+}
+
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
@@ -48,15 +52,17 @@ resource "aws_lambda_function" "this" {
   function_name                  = var.function_name
   description                    = var.description
   role                           = var.role_arn
-  handler                        = var.handler
-  runtime                        = var.runtime
+  package_type                   = var.package_type
+  handler                        = local.zip ? var.handler : null
+  runtime                        = local.zip ? var.runtime : null
   architectures                  = [var.architecture]
-  filename                       = var.package_path
-  source_code_hash               = filebase64sha256(var.package_path)
+  filename                       = local.zip ? var.package_path : null
+  source_code_hash               = local.zip ? try(filebase64sha256(var.package_path), null) : null
+  image_uri                      = local.zip ? null : var.image_uri
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency
-  layers                         = var.layers
+  layers                         = local.zip ? var.layers : null
   kms_key_arn                    = var.environment_kms_key_arn
   code_signing_config_arn        = var.code_signing_config_arn
 
@@ -72,6 +78,15 @@ resource "aws_lambda_function" "this" {
       },
       var.environment,
     )
+  }
+
+  # The image serves every function; the handler is chosen here.
+  dynamic "image_config" {
+    for_each = local.zip ? [] : [1]
+
+    content {
+      command = [var.handler]
+    }
   }
 
   tracing_config {
@@ -97,6 +112,13 @@ resource "aws_lambda_function" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.zip ? (var.package_path != null && fileexists(coalesce(var.package_path, "/nonexistent"))) : var.image_uri != null
+      error_message = "package_type Zip needs the zip from build-lambda.sh at package_path; Image needs image_uri."
+    }
+  }
 
   depends_on = [aws_cloudwatch_log_group.this]
 }

@@ -50,9 +50,27 @@ variable "role_arn" {
   type        = string
 }
 
-variable "package_path" {
-  description = "Path of the function zip produced by Infrastructure/scripts/build-lambda.sh."
+variable "package_type" {
+  description = "Zip (function zip + layers, 250 MB unpacked limit) or Image (container image from ECR, 10 GB)."
   type        = string
+  default     = "Zip"
+
+  validation {
+    condition     = contains(["Zip", "Image"], var.package_type)
+    error_message = "package_type must be Zip or Image."
+  }
+}
+
+variable "package_path" {
+  description = "Path of the function zip produced by Infrastructure/scripts/build-lambda.sh (package_type Zip)."
+  type        = string
+  default     = null
+}
+
+variable "image_uri" {
+  description = "ECR image URI with tag (package_type Image)."
+  type        = string
+  default     = null
 }
 
 variable "memory_size" {
