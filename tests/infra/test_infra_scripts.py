@@ -1,0 +1,121 @@
+"""Deployment scripts: strict mode, syntax, shellcheck, environment checks and the prod confirmation gate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from infra_tf import SCRIPTS, TERRAFORM, require_or_skip, shellcheck
+
+EXPECTED = {
+    "init.sh",
+    "validate.sh",
+    "plan.sh",
+    "deploy.sh",
+    "destroy.sh",
+    "build-lambda.sh",
+    "upload-knowledge-base.sh",
+    "common.sh",
+}
+SCRIPT_FILES = sorted(SCRIPTS.glob("*.sh"))
+
+
+def test_all_scripts_exist() -> None:
+    assert {p.name for p in SCRIPT_FILES} >= EXPECTED
+
+
+@pytest.mark.parametrize("script", SCRIPT_FILES, ids=lambda p: p.name)
+def test_strict_mode_and_syntax(script: Path) -> None:
+    text = script.read_text(encoding="utf-8")
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "\nset -euo pipefail\n" in text
+    if script.name != "common.sh":  # sourced, not executed
+        assert os.access(script, os.X_OK), f"{script.name} is not executable"
+    result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_shellcheck_is_clean() -> None:
+    binary = shellcheck()
+    if binary is None:
+        require_or_skip("shellcheck")
+    result = subprocess.run([binary, "-x", *map(str, SCRIPT_FILES)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def fake_tools(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """terraform/aws/docker stand-ins that only record their arguments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    for tool in ("terraform", "aws", "docker"):
+        stub = bin_dir / tool
+        stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> "{log}"\n', encoding="utf-8")
+        stub.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "SDGA_CONFIRM_PROD"}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return env, log
+
+
+def _run(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPTS / script), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("script", ["deploy.sh", "destroy.sh", "upload-knowledge-base.sh"])
+def test_prod_is_refused_without_confirmation(script: str, fake_tools: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_tools
+    result = _run(script, "prod", env=env)
+    assert result.returncode != 0
+    assert "refusing" in result.stderr and "prod" in result.stderr
+    assert not log.exists(), "terraform/aws must not run before the confirmation"
+
+
+@pytest.mark.parametrize("script", ["init.sh", "plan.sh", "deploy.sh", "destroy.sh", "upload-knowledge-base.sh"])
+def test_environment_argument_is_required_and_checked(script: str, fake_tools: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_tools
+    missing = _run(script, env=env)
+    assert missing.returncode != 0 and "missing environment" in missing.stderr
+    unknown = _run(script, "qa", env=env)
+    assert unknown.returncode != 0 and "unknown environment 'qa'" in unknown.stderr
+    assert not log.exists()
+
+
+def test_confirmed_prod_destroy_uses_the_prod_backend_and_tfvars(fake_tools: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_tools
+    env["SDGA_CONFIRM_PROD"] = "prod"
+    result = _run("destroy.sh", "prod", "--auto-approve", env=env)
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert (
+        calls[0]
+        == f"terraform -chdir={TERRAFORM} init -input=false -reconfigure -backend-config=backends/prod.s3.tfbackend"
+    )
+    assert calls[-1].startswith(f"terraform -chdir={TERRAFORM} destroy -input=false -var-file=environments/prod.tfvars")
+    assert calls[-1].endswith("-auto-approve")
+
+
+def test_plan_builds_then_plans_into_a_file(fake_tools: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_tools
+    result = _run("plan.sh", "dev", env=env)
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert any("backends/dev.s3.tfbackend" in c for c in calls)
+    plan = calls[-1]
+    assert "plan -input=false -var-file=environments/dev.tfvars" in plan and plan.endswith("dev.tfplan")
+
+
+def test_deploy_rejects_unknown_options(fake_tools: tuple[dict[str, str], Path]) -> None:
+    env, log = fake_tools
+    result = _run("deploy.sh", "dev", "--yolo", env=env)
+    assert result.returncode != 0 and "unknown option" in result.stderr
+    assert not log.exists()
