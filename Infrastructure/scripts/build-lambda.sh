@@ -7,6 +7,7 @@
 #   build-lambda.sh --image auto|TAG      + container image sdga-lambda:<tag> from those artefacts (needs docker;
 #                                         lambda_package_type = "image"). "auto" tags it with the content hash of
 #                                         the artefacts and writes the tag to <out>/image-tag.
+#   build-lambda.sh --image auto --no-docker   only compute and write the tag (CI plans without docker)
 #
 # Options: --out DIR (default Infrastructure/build), --arch x86_64|arm64 (default x86_64),
 #          --python-version 3.12 (must match the Lambda runtime).
@@ -25,15 +26,17 @@ PY_VERSION="3.12"
 BUILD_LAYERS=0
 WITH_SCIENTIFIC=1
 IMAGE_TAG=""
+DOCKER=1
 PYTHON="${PYTHON:-python3}"
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --layers) BUILD_LAYERS=1 ;;
     --without-scientific) WITH_SCIENTIFIC=0 ;;
     --image) IMAGE_TAG="${2:?--image needs a tag or auto}"; BUILD_LAYERS=1; shift ;;
+    --no-docker) DOCKER=0 ;;
     --out) OUT="${2:?--out needs a directory}"; shift ;;
     --arch) ARCH="${2:?--arch needs x86_64 or arm64}"; shift ;;
     --python-version) PY_VERSION="${2:?--python-version needs a version}"; shift ;;
@@ -98,11 +101,15 @@ if [ "$BUILD_LAYERS" = 1 ]; then
 fi
 
 if [ -n "$IMAGE_TAG" ]; then
-  command -v docker >/dev/null 2>&1 || { echo "--image needs docker" >&2; exit 1; }
   if [ "$IMAGE_TAG" = auto ]; then
     IMAGE_TAG="$(cat "${archives[@]}" | sha256sum | cut -c1-16)"
   fi
   printf '%s\n' "$IMAGE_TAG" >"${OUT}/image-tag"
+  echo "==> image tag ${IMAGE_TAG}"
+fi
+
+if [ -n "$IMAGE_TAG" ] && [ "$DOCKER" = 1 ]; then
+  command -v docker >/dev/null 2>&1 || { echo "--image needs docker" >&2; exit 1; }
   echo "==> container image sdga-lambda:${IMAGE_TAG}"
   if [ "$OUT" != "${REPO_ROOT}/Infrastructure/build" ]; then
     echo "--image reads the artefacts from Infrastructure/build (the Docker build context); drop --out" >&2

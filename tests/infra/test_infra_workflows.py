@@ -1,0 +1,67 @@
+"""CI/CD workflows: tests as in .ci/run, infrastructure checks and a plan per environment, gated prod apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from infra_tf import REPO
+
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+def _load(name: str) -> dict[str, Any]:
+    doc = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(doc, dict)
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as a boolean
+    return doc
+
+
+def _runs(job: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in job["steps"])
+
+
+def test_every_workflow_is_valid_yaml() -> None:
+    names = {p.name for p in WORKFLOWS.glob("*.yml")}
+    assert {"tests.yml", "infra.yml", "deploy.yml", "deploy-environment.yml"} <= names
+    for name in names:
+        doc = _load(name)
+        assert doc["jobs"], name
+        assert doc.get("permissions"), f"{name} must declare least-privilege permissions"
+
+
+def test_tests_workflow_runs_the_ci_script() -> None:
+    job = _load("tests.yml")["jobs"]["test"]
+    assert "bash .ci/run" in _runs(job)
+    assert {"postgres", "mariadb"} <= set(job["services"])
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "checkov" in ci and "pytest" in ci
+
+
+def test_infra_workflow_checks_and_plans_every_environment() -> None:
+    doc = _load("infra.yml")
+    static = _runs(doc["jobs"]["static"])
+    for needle in ("fmt -check", "validate", "sdga.openapi --check", "validate.sh"):
+        assert needle in static, needle
+    plan = doc["jobs"]["plan"]
+    assert plan["strategy"]["matrix"]["environment"] == ["dev", "staging", "prod"]
+    assert "plan -input=false" in _runs(plan)
+    assert plan["permissions"]["id-token"] == "write"
+
+
+def test_prod_apply_needs_staging_and_an_approved_environment() -> None:
+    deploy = _load("deploy.yml")["jobs"]
+    assert deploy["prod"]["needs"] == "staging" and deploy["staging"]["needs"] == "dev"
+    assert all(job["uses"] == "./.github/workflows/deploy-environment.yml" for job in deploy.values())
+    apply = _load("deploy-environment.yml")["jobs"]["apply"]
+    assert apply["environment"] == "${{ inputs.environment }}"
+    assert "deploy.sh" in _runs(apply)
+
+
+def test_workflows_reference_existing_scripts() -> None:
+    for path in WORKFLOWS.glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        for token in text.split():
+            if token.startswith("Infrastructure/scripts/"):
+                assert (REPO / Path(token.strip("\"'"))).is_file(), f"{path.name}: {token}"
