@@ -443,18 +443,20 @@ def _hex(values: np.ndarray, width: int) -> pa.StringArray:
     return ascii_fixed(_HEX[((v[:, None] >> shifts[None, :]) & _U64(15)).astype(np.intp)])
 
 
+_HEX_PAIRS = np.array([[ord(c) for c in f"{i:02x}"] for i in range(256)], dtype=np.uint8)
+
+
 def uuid_strings(hi: np.ndarray, lo: np.ndarray) -> pa.StringArray:
     """Canonical 36-char UUID strings from two uint64 halves, built as one ASCII matrix."""
     n = len(hi)
-    shifts = _U64(4) * np.arange(15, -1, -1, dtype=_U64)
-    hx = _HEX[((hi[:, None] >> shifts) & _U64(15)).astype(np.intp)]
-    lx = _HEX[((lo[:, None] >> shifts) & _U64(15)).astype(np.intp)]
-    out = np.full((n, 36), ord("-"), dtype=np.uint8)
-    out[:, 0:8] = hx[:, 0:8]
-    out[:, 9:13] = hx[:, 8:12]
-    out[:, 14:18] = hx[:, 12:16]
-    out[:, 19:23] = lx[:, 0:4]
-    out[:, 24:36] = lx[:, 4:16]
+    raw = np.empty((n, 2), dtype=">u8")
+    raw[:, 0] = hi
+    raw[:, 1] = lo
+    hexes = _HEX_PAIRS[raw.view(np.uint8).reshape(n, 16)].reshape(n, 32)
+    out = np.empty((n, 36), dtype=np.uint8)
+    out[:, (8, 13, 18, 23)] = ord("-")
+    for a, b, src in ((0, 8, 0), (9, 13, 8), (14, 18, 12), (19, 23, 16), (24, 36, 20)):
+        out[:, a:b] = hexes[:, src : src + b - a]
     return ascii_fixed(out)
 
 
@@ -513,15 +515,14 @@ def gen_full_name(d: Draw) -> pa.Array:
 _NUM_SUFFIX = pa.array([""] + [str(i) for i in range(1, 100)], pa.string())
 
 
-def _handle(d: Draw, seps: list[str], initial_share: float) -> pa.Array:
+def _handle_parts(d: Draw, seps: list[str], initial_share: float) -> list[pa.Array | str]:
     """``first<sep>last[NN]`` from the row's person; unique fields end in a row-unique number."""
     p = d.person()
-    firsts, lasts = vocabulary(d.ctx.locale, "first_slug"), vocabulary(d.ctx.locale, "last_slug")
+    firsts = vocabulary(d.ctx.locale, "first_slug_or_initial")
+    lasts = vocabulary(d.ctx.locale, "last_slug")
     rng = d.rng("handle")
-    first = _take(firsts, p.first)
-    initial = rng.random(d.n) < initial_share
-    if initial.any():
-        first = pc.if_else(pa.array(initial), pc.utf8_slice_codeunits(first, 0, 1), first)
+    # first half of ``firsts`` holds the full names, second half the initials (same order)
+    first_idx = p.first + (rng.random(d.n) < initial_share) * (len(firsts) // 2)
     sep = _take(pa.array(seps, pa.string()), rng.integers(0, len(seps), d.n))
     if d.unique:
         assert d.rows is not None
@@ -531,22 +532,21 @@ def _handle(d: Draw, seps: list[str], initial_share: float) -> pa.Array:
         k = rng.integers(0, 100, d.n)
         k[rng.random(d.n) < 0.65] = 0
         suffix = _take(_NUM_SUFFIX, k)
-    return concat([first, sep, _take(lasts, p.last), suffix], d.n)
+    return [_take(firsts, first_idx), sep, _take(lasts, p.last), suffix]
 
 
 @register("email", "E-mail built from the row's name on reserved domains (example.com/.net/.org, *.test, *.example).",
           "person", pa.string(), lambda _f, _l: 1 << 40, example="maria.schmidt@example.com")  # fmt: skip
 def gen_email(d: Draw) -> pa.Array:
-    local = _handle(d, [".", "_", "", "."], 0.15)
-    domains = pa.array(safety.EMAIL_DOMAINS, pa.string())
+    domains = pa.array(["@" + x for x in safety.EMAIL_DOMAINS], pa.string())
     dom = _take(domains, d.rng("domain").integers(0, len(domains), d.n))
-    return concat([local, "@", dom], d.n)
+    return concat([*_handle_parts(d, [".", "_", "", "."], 0.15), dom], d.n)
 
 
 @register("username", "Login name built from the row's name (unique ones end in a row number).", "person",
           pa.string(), lambda _f, _l: 1 << 40, example="mschmidt42")  # fmt: skip
 def gen_username(d: Draw) -> pa.Array:
-    return _handle(d, ["", ".", "_"], 0.4)
+    return concat(_handle_parts(d, ["", ".", "_"], 0.4), d.n)
 
 
 def _phone_ranges(locale: str) -> tuple[safety.PhoneRange, ...]:
@@ -565,15 +565,13 @@ def gen_phone(d: Draw) -> pa.Array:
     fmt = (d.spec.constraints.format or "national").lower()
     if fmt not in ("national", "international", "e164"):
         raise SchemaError(f"field '{d.spec.name}': phone format must be national, international or e164")
-    sizes = np.array([10**r.free_digits for r in ranges], dtype=np.uint64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.uint64)
-    idx = d.index(int(sizes.sum()))
-    which = np.searchsorted(starts, idx, side="right") - 1
-    rest = idx - starts[which]
-    prefixes = pa.array([getattr(r, fmt) for r in ranges], pa.string())
     width = ranges[0].free_digits
     if any(r.free_digits != width for r in ranges):
         raise SchemaError("inconsistent phone ranges")  # pragma: no cover - constant data
+    # Every range has 10**width numbers: index = range * 10**width + number within the range.
+    idx = d.index(len(ranges) * 10**width)
+    which, rest = idx // _U64(10**width), idx % _U64(10**width)
+    prefixes = pa.array([getattr(r, fmt) for r in ranges], pa.string())
     return concat([_take(prefixes, which), digits(rest, width)], d.n)
 
 
@@ -735,7 +733,7 @@ def gen_postal(d: Draw) -> pa.Array:
 _NUMBER_FIRST = {"en_US", "en_GB", "fr_FR"}
 
 
-def _street(d: Draw, unique: bool) -> pa.Array:
+def _street_parts(d: Draw, unique: bool) -> list[pa.Array | str]:
     streets = vocabulary(d.ctx.locale, "street_name")
     if unique:
         idx = d.index(len(streets) * 9999)
@@ -745,26 +743,29 @@ def _street(d: Draw, unique: bool) -> pa.Array:
         rng = d.rng("street")
         s = rng.integers(0, len(streets), d.n)
         num = np.minimum(np.floor(rng.lognormal(3.5, 1.2, d.n)).astype(np.int64) + 1, 9999)
-    number = pc.cast(pa.array(num), pa.string())
+    number = _take(_HOUSE_NUMBERS, num)
     name = _take(streets, s)
     loc = d.ctx.locale
     if loc in _NUMBER_FIRST:
-        return concat([number, " ", name], d.n)
+        return [number, " ", name]
     if loc in ("es_ES", "pt_BR"):
-        return concat([name, ", ", number], d.n)
-    return concat([name, " ", number], d.n)
+        return [name, ", ", number]
+    return [name, " ", number]
+
+
+_HOUSE_NUMBERS = pa.array([str(i) for i in range(10000)], pa.string())
 
 
 @register("street_address", "House number and street of the locale, in its usual order.", "location",
           pa.string(), lambda _f, loc: vocabulary_size(loc, "street_name") * 9999, example="221 Baker Street")  # fmt: skip
 def gen_street_address(d: Draw) -> pa.Array:
-    return _street(d, d.unique)
+    return concat(_street_parts(d, d.unique), d.n)
 
 
 @register("address", "Full postal address: street, city, region/postcode laid out as in the locale.", "location",
           pa.string(), lambda _f, loc: vocabulary_size(loc, "street_name") * 9999, example="221 Baker Street, London, NW1 6XE")  # fmt: skip
 def gen_address(d: Draw) -> pa.Array:
-    street = _street(d, d.unique)
+    street = _street_parts(d, d.unique)
     rng = d.rng("city")
     cities = vocabulary(d.ctx.locale, "city")
     city = _take(cities, rng.integers(0, len(cities), d.n))
@@ -773,14 +774,14 @@ def gen_address(d: Draw) -> pa.Array:
     if loc == "en_US":
         states = vocabulary(loc, "state")
         state = _take(states, rng.integers(0, len(states), d.n))
-        return concat([street, ", ", city, ", ", state, " ", postal], d.n)
+        return concat([*street, ", ", city, ", ", state, " ", postal], d.n)
     if loc == "en_GB":
-        return concat([street, ", ", city, ", ", postal], d.n)
+        return concat([*street, ", ", city, ", ", postal], d.n)
     if loc == "pt_BR":
         states = vocabulary(loc, "state")
         state = _take(states, rng.integers(0, len(states), d.n))
-        return concat([street, " - ", city, " - ", state, ", ", postal], d.n)
-    return concat([street, ", ", postal, " ", city], d.n)
+        return concat([*street, " - ", city, " - ", state, ", ", postal], d.n)
+    return concat([*street, ", ", postal, " ", city], d.n)
 
 
 # --- time --------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sdga.errors import SchemaError
 from sdga.models.generation import SUPPORTED_LOCALES
 
 _SAMPLES = 2500
-_lock = threading.Lock()
+_lock = threading.RLock()
 _NON_ALPHA = re.compile(r"[^a-z]")
 
 
@@ -32,6 +32,7 @@ def ascii_slug(value: str) -> str:
 
 
 def _dedupe(values: Iterable[Any]) -> list[str]:
+    """Distinct non-empty strings in first-seen order (so every process builds the same list)."""
     return [v for v in dict.fromkeys(str(x).strip() for x in values) if v]
 
 
@@ -77,6 +78,9 @@ def _build(locale: str, kind: str) -> list[str]:
         return _names(locale, "last_names")
     if kind == "first_slug":
         return [ascii_slug(v) or "user" for v in vocabulary_list(locale, "first_name")]
+    if kind == "first_slug_or_initial":
+        slugs = vocabulary_list(locale, "first_slug")
+        return slugs + [v[:1] for v in slugs]
     if kind == "last_slug":
         return [ascii_slug(v) or "user" for v in vocabulary_list(locale, "last_name")]
     if kind == "city":
