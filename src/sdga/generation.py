@@ -121,7 +121,7 @@ def generate_to_path(
         progress=progress,
         batches=batches,
     )
-    response_warnings = list(warnings)
+    response_warnings = list(warnings) + [w for w in getattr(plan, "warnings", []) if w not in warnings]
     quality: QualityMetrics | None = None
     if sampler is not None:
         try:

@@ -126,3 +126,18 @@ def test_disk_error_mid_write_is_a_destination_error_and_leaves_nothing(tmp_path
     with pytest.raises(DestinationError, match="No space left on device"):
         write_plan(Plan([users_table()]), tmp_path / "u.parquet", "parquet", batches=batches)
     assert _listing(tmp_path) == []
+
+
+def test_published_outputs_have_ordinary_permissions(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    single = write_plan(Plan([users_table()]), tmp_path / "u.csv", "csv", batches=lambda _n: iter(users_batches()))
+    assert single.files["users"].stat().st_mode & 0o777 == 0o666 & ~mask
+    multi = write_plan(
+        Plan([users_table(), orders_table()]),
+        tmp_path / "d",
+        "csv",
+        batches=lambda n: iter(users_batches() if n == "users" else orders_batches(12)),
+    )
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o777 & ~mask
+    assert multi.files["orders"].stat().st_mode & 0o777 == 0o666 & ~mask

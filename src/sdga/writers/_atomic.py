@@ -15,6 +15,23 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
+def _set_default_mode(path: Path, *, directory: bool = False) -> None:
+    """Give a published file/directory the permissions a plain ``open``/``mkdir`` would have.
+
+    ``mkstemp``/``mkdtemp`` create private (0600/0700) entries; outputs are ordinary files.
+    """
+    os.chmod(path, (0o777 if directory else 0o666) & ~_UMASK)
+
+
 def temp_path_for(final: Path) -> Path:
     """A fresh hidden temporary file beside ``final`` (created empty, so the name is reserved)."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -25,6 +42,7 @@ def temp_path_for(final: Path) -> Path:
 
 def publish_file(temp: Path, final: Path) -> None:
     """Rename a completed temporary file into place (atomic on one filesystem)."""
+    _set_default_mode(temp)
     os.replace(temp, final)
 
 
@@ -60,6 +78,7 @@ class StagingDir:
         """Move every staged file into the target; returns staged name → final path."""
         names = sorted(p.name for p in self.path.iterdir())
         if not self.target.exists():
+            _set_default_mode(self.path, directory=True)
             os.replace(self.path, self.target)
             self._published = True
             return {name: self.target / name for name in names}
