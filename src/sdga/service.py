@@ -279,12 +279,12 @@ class SyntheticDataService:
             background = bool(threshold) and total > threshold and self.settings.background_mode != "off"
         if background:
             payload = {"request": request.model_dump(mode="json", by_alias=True)}
+            response = record.response.model_copy(deep=True)  # before the worker starts changing the record
             try:
                 self.runner.submit(gid, lambda: self._execute(record, request, plan, warnings, None, None), payload)
             except Exception as exc:
                 self._fail(record, f"could not start the background job: {exc}", started)
                 raise
-            response = record.response.model_copy()
             response.warnings.append(
                 f"{total} records run in the background: poll GET /api/v1/synthetic-data/status/{gid}"
             )

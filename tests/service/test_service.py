@@ -1,0 +1,250 @@
+"""SyntheticDataService end to end: generate → measure → report → publish → history, and every failure path."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pytest
+from tests.service.conftest import MULTI_SCHEMA, SCHEMA
+
+from sdga.adapters.aws import client
+from sdga.adapters.background import ThreadRunner
+from sdga.config import Settings
+from sdga.errors import ConfigurationError, DestinationError, InvalidInputError, NotFoundError, SchemaError
+from sdga.models import GenerateDataRequest, GenerationStatus, QualityMetricsRequest, ValidateSchemaRequest
+from sdga.service import NotReadyError, SyntheticDataService, check_generation_id, stream_zip
+
+
+def request(**kw: object) -> GenerateDataRequest:
+    data: dict[str, object] = {"volume": 200, "schema": SCHEMA, "output_format": "csv", "seed": 7}
+    data.update(kw)
+    return GenerateDataRequest.model_validate(data)
+
+
+def test_generate_local_publishes_data_report_and_history(service: SyntheticDataService) -> None:
+    result = service.generate(request())
+    assert result.status == GenerationStatus.SUCCESS
+    assert result.records_generated == 200 and result.records_per_table == {"customers": 200}
+    out = Path(result.output_location or "")
+    assert out.parent == service.settings.data_dir and out.name == result.generation_id
+    table = pacsv.read_csv(out / "customers.csv")
+    assert table.num_rows == 200 and table.column_names == ["customer_id", "email", "age", "signup"]
+    report = Path(result.report_location or "").read_text()
+    assert result.generation_id in report and "Validity" in report
+    m = result.data_quality_metrics
+    assert m is not None and m.validity_score == 1.0 and m.uniqueness_score > 0.5
+    assert not any(service.settings.staging_dir.iterdir())  # staging cleaned
+    status = service.status(result.generation_id)
+    assert status.status == GenerationStatus.SUCCESS and status.records_generated == 200
+    rows = service.history(limit=5)
+    assert rows[0]["generation_id"] == result.generation_id and rows[0]["status"] == "success"
+
+
+def test_same_seed_same_bytes(service: SyntheticDataService) -> None:
+    a = service.generate(request(seed=11))
+    b = service.generate(request(seed=11))
+    assert Path(a.output_files[0]).read_bytes() == Path(b.output_files[0]).read_bytes()
+
+
+def test_invalid_schema_is_refused_before_anything_is_recorded(service: SyntheticDataService) -> None:
+    bad = {"fields": [{"name": "age", "type": "integer", "constraints": {"min": 10, "max": 1}}]}
+    with pytest.raises(SchemaError) as info:
+        service.generate(request(schema=bad))
+    assert "age" in info.value.message
+    assert service.history() == []
+
+
+def test_validate_schema_reports_compliance(service: SyntheticDataService) -> None:
+    schema = {"fields": [{"name": "ssn", "type": "ssn"}, {"name": "card", "type": "credit_card"}]}
+    result = service.validate_schema(
+        ValidateSchemaRequest.model_validate({"schema": schema, "compliance_requirements": ["PCI-DSS", "HIPAA"]})
+    )
+    assert result.compliance_issues
+
+
+def test_inline_destination_is_truncated_with_a_warning(tmp_path: Path) -> None:
+    svc = SyntheticDataService(Settings(home=tmp_path, inline_max_rows=25, background_threshold=0))
+    result = svc.generate(request(volume=100, output_format="json", destination={"type": "inline"}))
+    assert result.data is not None and len(result.data["customers"]) == 25
+    assert any("truncated" in w for w in result.warnings)
+    assert set(result.data["customers"][0]) == {"customer_id", "email", "age", "signup"}
+    small = svc.generate(request(volume=10, output_format="json", destination={"type": "inline"}))
+    assert small.data is not None and len(small.data["customers"]) == 10
+    assert not any("truncated" in w for w in small.warnings)
+    tiny_budget = SyntheticDataService(Settings(home=tmp_path, inline_max_bytes=1024, background_threshold=0))
+    capped = tiny_budget.generate(request(volume=100, output_format="json", destination={"type": "inline"}))
+    assert capped.data is not None and 0 < len(capped.data["customers"]) < 20
+    assert len(json.dumps(capped.data["customers"], default=str)) <= 1024 + 50
+
+
+def test_local_location_is_confined_to_allowed_roots(service: SyntheticDataService, tmp_path: Path) -> None:
+    for location in ("/etc/sdga-out", "../../outside", str(tmp_path / "elsewhere")):
+        with pytest.raises(InvalidInputError, match="outside the allowed"):
+            service.generate(request(destination={"type": "local", "location": location}))
+    inside = service.generate(request(destination={"type": "local", "location": "exports/run1"}))
+    assert Path(inside.output_location or "") == service.settings.data_dir / "exports" / "run1"
+    allowed = SyntheticDataService(Settings(home=tmp_path / "h", allowed_roots=[tmp_path / "exports"]))
+    result = allowed.generate(request(destination={"type": "local", "location": str(tmp_path / "exports" / "x.csv")}))
+    assert Path(result.output_files[0]) == tmp_path / "exports" / "x.csv"
+    assert (tmp_path / "exports" / "x.csv.report.md").exists()
+    with pytest.raises(InvalidInputError):
+        service.quality_metrics(QualityMetricsRequest(data_location="/etc/passwd"))
+
+
+def test_generation_ids_must_be_uuids(service: SyntheticDataService) -> None:
+    for bad in ("../../etc/passwd", "abc", "", "1; DROP TABLE x"):
+        with pytest.raises(InvalidInputError):
+            service.status(bad)
+        with pytest.raises(InvalidInputError):
+            service.download(bad)
+    with pytest.raises(NotFoundError):
+        service.status("6f1e0c1a-0000-4000-8000-000000000000")
+    assert check_generation_id("6F1E0C1A-0000-4000-8000-000000000000") == "6f1e0c1a-0000-4000-8000-000000000000"
+
+
+def test_download_single_file_and_zip(service: SyntheticDataService) -> None:
+    single = service.download(service.generate(request()).generation_id)
+    assert single.filename == "customers.csv" and single.media_type.startswith("text/csv")
+    assert b"".join(single.chunks).split(b"\n", 1)[0].replace(b'"', b"") == b"customer_id,email,age,signup"
+    multi = service.generate(request(schema=MULTI_SCHEMA, volume=50))
+    assert multi.records_per_table == {"users": 50, "orders": 50}
+    stream = service.download(multi.generation_id)
+    assert stream.filename.endswith(".zip") and stream.media_type == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(stream.chunks)))
+    assert sorted(archive.namelist()) == ["orders.csv", "report.md", "users.csv"]
+    assert archive.testzip() is None
+    users = pacsv.read_csv(io.BytesIO(archive.read("users.csv")))
+    orders = pacsv.read_csv(io.BytesIO(archive.read("orders.csv")))
+    assert set(orders["user_id"].to_pylist()) <= set(users["user_id"].to_pylist())  # referential integrity
+
+
+def test_stream_zip_is_valid_for_many_chunks() -> None:
+    payload = [bytes([i % 251]) * 70_000 for i in range(5)]
+    data = b"".join(stream_zip([("a.bin", lambda: iter(payload)), ("b.txt", lambda: iter([b"hello"]))]))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.read("a.bin") == b"".join(payload) and archive.read("b.txt") == b"hello"
+
+
+def test_background_generation_is_polled(tmp_path: Path) -> None:
+    runner = ThreadRunner()
+    svc = SyntheticDataService(Settings(home=tmp_path, background_threshold=100), runner=runner)
+    first = svc.generate(request(volume=3000))
+    assert first.status == GenerationStatus.PENDING
+    assert any("background" in w for w in first.warnings)
+    runner.wait(first.generation_id, timeout=60)
+    final = svc.status(first.generation_id)
+    assert final.status == GenerationStatus.SUCCESS and final.records_generated == 3000
+    assert svc.generate(request(volume=50)).status == GenerationStatus.SUCCESS  # small: synchronous
+
+
+def test_unfinished_generation_cannot_be_downloaded(service: SyntheticDataService) -> None:
+    from sdga.adapters.history import GenerationRecord, now_ms
+
+    gid = "7f1e0c1a-0000-4000-8000-000000000002"
+    service.history_store.create(
+        GenerationRecord(generation_id=gid, timestamp=now_ms(), status=GenerationStatus.PENDING)
+    )
+    with pytest.raises(NotReadyError):
+        service.download(gid)
+    with pytest.raises(NotReadyError):
+        service.quality_metrics(QualityMetricsRequest(generation_id=gid))
+
+
+def test_failed_background_job_is_recorded(tmp_path: Path) -> None:
+    runner = ThreadRunner()
+    svc = SyntheticDataService(Settings(home=tmp_path, background_threshold=10), runner=runner)
+    target = svc.settings.data_dir / "blocked"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("a file where a directory must go")
+    result = svc.generate(
+        request(volume=100, schema=MULTI_SCHEMA, destination={"type": "local", "location": "blocked"})
+    )
+    runner.wait(result.generation_id, timeout=60)
+    final = svc.status(result.generation_id)
+    assert final.status == GenerationStatus.FAILED and final.errors and "blocked" in final.errors[0]
+    assert target.read_text() == "a file where a directory must go"
+    with pytest.raises(NotFoundError):
+        svc.download(result.generation_id)
+
+
+def test_stale_running_job_is_reported_failed(service: SyntheticDataService) -> None:
+    import sqlite3
+
+    from sdga.adapters.history import GenerationRecord, now_ms
+
+    gid = "7f1e0c1a-0000-4000-8000-000000000001"
+    service.history_store.create(
+        GenerationRecord(generation_id=gid, timestamp=now_ms(), status=GenerationStatus.RUNNING)
+    )
+    assert service.status(gid).status == GenerationStatus.RUNNING
+    conn = sqlite3.connect(service.settings.history_db)  # age the record as if its worker died long ago
+    data = json.loads(conn.execute("SELECT record FROM generations WHERE generation_id=?", (gid,)).fetchone()[0])
+    data["updated_at"] = "2000-01-01T00:00:00Z"
+    conn.execute("UPDATE generations SET record=? WHERE generation_id=?", (json.dumps(data), gid))
+    conn.commit()
+    conn.close()
+    status = service.status(gid)
+    assert status.status == GenerationStatus.FAILED and "stopped reporting" in status.errors[0]
+
+
+def test_quality_metrics_by_id_and_location(service: SyntheticDataService) -> None:
+    result = service.generate(request(output_format="parquet"))
+    by_id = service.quality_metrics(QualityMetricsRequest(generation_id=result.generation_id))
+    assert by_id.generation_id == result.generation_id and by_id.metrics.validity_score == 1.0
+    by_location = service.quality_metrics(QualityMetricsRequest(data_location=result.output_files[0]))
+    assert by_location.metrics.row_count == 200
+
+
+def test_destination_switches(tmp_path: Path) -> None:
+    svc = SyntheticDataService(Settings(home=tmp_path, allowed_destinations=["local"]))
+    with pytest.raises(InvalidInputError, match="not enabled"):
+        svc.generate(request(destination={"type": "inline"}))
+    with pytest.raises(ConfigurationError):
+        SyntheticDataService(Settings(home=tmp_path)).generate(request(destination={"type": "s3"}))
+    with pytest.raises(InvalidInputError):
+        SyntheticDataService(Settings(home=tmp_path)).generate(request(destination={"type": "rds"}))
+    with pytest.raises(InvalidInputError):
+        SyntheticDataService(Settings(home=tmp_path)).generate(
+            request(destination={"type": "rds", "location": "sqlite:///x.db"})
+        )
+    capped = SyntheticDataService(Settings(home=tmp_path, max_volume=100))
+    with pytest.raises(SchemaError, match="at most 100"):
+        capped.generate(request(volume=101))
+
+
+# ------------------------------------------------------------------------------------ S3 (moto)
+def test_generate_to_s3_and_read_back(aws_env: str, tmp_path: Path, unique_suffix: str) -> None:
+    bucket = f"sdga-gen-{unique_suffix}"
+    base = Settings(home=tmp_path)
+    client("s3", base).create_bucket(Bucket=bucket)
+    svc = SyntheticDataService(Settings(home=tmp_path / "h", storage_backend="s3", s3_bucket=bucket))
+    result = svc.generate(request(schema=MULTI_SCHEMA, volume=40, output_format="parquet", destination={"type": "s3"}))
+    assert result.output_location == f"s3://{bucket}/generations/{result.generation_id}/"
+    assert all(f.startswith("s3://") for f in result.output_files) and result.report_location
+    stream = svc.download(result.generation_id)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(stream.chunks)))
+    assert sorted(archive.namelist()) == ["orders.parquet", "report.md", "users.parquet"]
+    metrics = svc.quality_metrics(QualityMetricsRequest(generation_id=result.generation_id))
+    assert metrics.metrics.validity_score == 1.0
+    by_uri = svc.quality_metrics(QualityMetricsRequest(data_location=result.output_location))
+    assert by_uri.metrics.row_count is not None
+    explicit = svc.generate(request(destination={"type": "s3", "location": f"s3://{bucket}/team/run-1"}))
+    assert explicit.output_files == [f"s3://{bucket}/team/run-1/customers.csv"]
+    local = svc.generate(request(volume=5))  # 'local' in an S3 deployment goes to the bucket
+    assert (local.output_location or "").startswith("s3://") and any("S3" in w for w in local.warnings)
+
+
+def test_s3_destination_failure_leaves_nothing_and_records_failed(aws_env: str, tmp_path: Path) -> None:
+    svc = SyntheticDataService(Settings(home=tmp_path))
+    with pytest.raises(DestinationError) as info:
+        svc.generate(request(destination={"type": "s3", "location": "s3://sdga-missing-bucket/x"}))
+    gid = info.value.details["generation_id"]  # type: ignore[index]
+    status = svc.status(gid)
+    assert status.status == GenerationStatus.FAILED and "NoSuchBucket" in status.errors[0]
+    assert status.output_location is None and status.output_files == []
+    assert not any(svc.settings.staging_dir.iterdir())
+    assert svc.history(status=GenerationStatus.FAILED)[0]["generation_id"] == gid
