@@ -10,6 +10,29 @@ data "aws_caller_identity" "current" {}
 
 locals {
   collection_resource = "collection/${var.collection_name}"
+  network_rules = [
+    {
+      ResourceType = "collection"
+      Resource     = [local.collection_resource]
+    }
+  ]
+  network_public = jsonencode([
+    {
+      Description     = "Collection endpoint reachable over the internet (IAM and the data-access policy still apply)"
+      Rules           = local.network_rules
+      AllowFromPublic = true
+    }
+  ])
+  network_private = jsonencode([
+    {
+      Description     = "Collection endpoint reachable only by Bedrock and from the given VPC endpoints"
+      Rules           = local.network_rules
+      AllowFromPublic = false
+      SourceServices  = ["bedrock.amazonaws.com"]
+      SourceVPCEs     = var.vpc_endpoint_ids
+    }
+  ])
+
   # Terraform itself creates the index, so the identity running it needs data access too. For an assumed role the
   # session context resolves the role ARN (data-access policies do not accept STS session ARNs).
   data_principals = distinct(concat(
@@ -38,24 +61,7 @@ resource "aws_opensearchserverless_security_policy" "network" {
   name        = "${var.collection_name}-net"
   type        = "network"
   description = "Network access to ${var.collection_name}."
-  policy = jsonencode([
-    merge(
-      {
-        Description = "Collection endpoint access"
-        Rules = [
-          {
-            ResourceType = "collection"
-            Resource     = [local.collection_resource]
-          }
-        ]
-        AllowFromPublic = var.allow_public_network_access
-      },
-      var.allow_public_network_access ? {} : {
-        SourceServices = ["bedrock.amazonaws.com"]
-        SourceVPCEs    = var.vpc_endpoint_ids
-      },
-    )
-  ])
+  policy      = var.allow_public_network_access ? local.network_public : local.network_private
 }
 
 resource "aws_opensearchserverless_access_policy" "data" {
