@@ -343,6 +343,7 @@ class OfflinePlanner:
         has_intent = bool(
             re.search(_INTENT, text, re.IGNORECASE)
             or re.search(rf"\b\d+\s+(?:[\w-]+\s+){{0,3}}?{_RECORD_NOUN}\b", t.text, re.IGNORECASE)
+            or re.search(r"\b\d+\s+of them\b", t.text, re.IGNORECASE)
         )
 
         fresh = previous is None or (
@@ -367,7 +368,7 @@ class OfflinePlanner:
 
         editor = _SchemaEditor(copy.deepcopy(request_data.get("schema") or {}))
         changed = self._edit_schema(t, editor, field_list, understood, assumptions)
-        volume = self._volume(t, understood)
+        volume = self._volume(t, understood, editor)
 
         # --- assemble ------------------------------------------------------------------------------
         if volume is not None:
@@ -912,17 +913,21 @@ class OfflinePlanner:
         return changed
 
     # ----------------------------------------------------------------------------------------------
-    def _volume(self, t: _Text, understood: list[str]) -> int | None:
+    def _volume(self, t: _Text, understood: list[str], ed: _SchemaEditor | None = None) -> int | None:
+        """The record count; for a child table named by the noun ("10k orders"), the root count that yields it."""
         rest = t.remaining()
         candidates: list[tuple[int, int, int]] = []  # (priority, position, value)
+        nouns: dict[int, str] = {}
         for m in re.finditer(r"(?<![\w.%-])(\d+)(?![\w.%]|\.\d)", rest):
             value = int(m.group(1))
-            before = rest[max(0, m.start() - 40) : m.start()].lower()
-            after = rest[m.end() : m.end() + 60].lower()
+            # Free digits only, but read their context in the full text (a noun may belong to a constraint).
+            before = t.text[max(0, m.start() - 40) : m.start()].lower()
+            after = t.text[m.end() : m.end() + 60].lower()
             if re.search(r"\b(?:in|since|from|year|until|before|after)\s*$", before) and 1900 <= value <= 2100:
                 continue
             if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}?{_RECORD_NOUN}\b", after):
                 candidates.append((0, m.start(), value))
+                nouns[m.start()] = " ".join(re.findall(r"[a-z][\w-]*", after)[:4])
             elif re.search(
                 r"\b(?:generate|create|make|produce|give(?: me)?|need|want|build|it|volume|of|with|to)\s*$", before
             ):
@@ -932,15 +937,67 @@ class OfflinePlanner:
         if not candidates:
             return None
         candidates.sort()
-        value = candidates[0][2]
+        _, position, value = candidates[0]
         if value < 1:
             raise PlanningError("the number of records must be at least 1")
         if value > MAX_VOLUME:
             raise PlanningError(
                 f"{_fmt_int(value)} records is more than the limit of {_fmt_int(MAX_VOLUME)} per request"
             )
+        scaled = self._scale_to_table(ed, nouns.get(position, ""), value) if ed is not None else None
+        if scaled is not None:
+            root_volume, explanation = scaled
+            understood.append(f"volume: {_fmt_int(value)} {explanation}")
+            return root_volume
         understood.append(f"volume: {_fmt_int(value)} records")
         return value
+
+    @staticmethod
+    def _scale_to_table(ed: _SchemaEditor, noun_phrase: str, value: int) -> tuple[int, str] | None:
+        """When the count names a child table whose rows follow a cardinality, size its root instead.
+
+        "300 employees" in departments -> employees (about 40 per department) means 8 departments; the
+        children keep their realistic spread instead of a fixed count.
+        """
+        tables = {tb["name"]: tb for tb in ed.tables}
+        if len(tables) < 2 or not noun_phrase:
+            return None
+        words = set(_phrase_tokens(noun_phrase))
+        ranked = sorted(
+            (
+                (tk <= words, len(tk & words), -len(tk), n)
+                for n in tables
+                if (tk := set(_phrase_tokens(n.replace("_", " ")))) & words
+            ),
+            reverse=True,
+        )
+        if not ranked:
+            return None
+        target = ranked[0][3]
+        factor, chain, name = 1.0, [target], target
+        while True:
+            ref = next(
+                (f for f in tables[name]["fields"] if f.get("type") == "reference" and f.get("cardinality")), None
+            )
+            if ref is None or tables[name].get("volume") is not None:
+                break
+            card = ref["cardinality"]
+            mean = card.get("mean")
+            if mean is None:
+                lo, hi = float(card.get("min") or 0), card.get("max")
+                mean = (lo + float(hi)) / 2 if hi is not None else max(lo, 1.0)
+            factor *= max(float(mean), 1e-6)
+            name = str(ref.get("references", "")).split(".")[0]
+            if name not in tables or name in chain:
+                return None
+            chain.append(name)
+        if len(chain) == 1:
+            return None
+        root_volume = max(1, round(value / factor))
+        return root_volume, (
+            f"{target} (sized through {chain[-1]}: {_fmt_int(root_volume)} {chain[-1]} × about "
+            f"{factor:.3g} {target} each)"
+        )
 
 
 def plan_request(prompt: str, previous: Plan | None = None, *, retriever: Retriever | None = None) -> Plan:

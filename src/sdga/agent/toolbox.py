@@ -67,9 +67,16 @@ class Toolbox:
     """The three actions plus status and knowledge search, as used by every agent backend."""
 
     def __init__(
-        self, service: Any = None, *, remember: bool = True, prompt: str = "", template: str | None = None
+        self,
+        service: Any = None,
+        *,
+        remember: bool = True,
+        prompt: str = "",
+        template: str | None = None,
+        background: bool | None = False,
     ) -> None:
         self._service = service
+        self.background = background
         self.remember_runs = remember
         self.prompt = prompt
         self.template = template
@@ -119,7 +126,7 @@ class Toolbox:
                 details=validation.model_dump(mode="json"),
             )
         started = time.perf_counter()
-        response: GenerateDataResponse = self.service.generate(request, background=False, progress=progress)
+        response: GenerateDataResponse = self.service.generate(request, background=self.background, progress=progress)
         self.record.request, self.record.response = request, response
         self.record.steps.append(
             f"generate_synthetic_data: {response.status.value}, {response.records_generated:,} records in "
