@@ -18,9 +18,10 @@ locals {
 
   prefix_pattern = "${trimsuffix(var.generated_data_prefix, "/")}/*"
 
-  # What each function does with the data stores. generate writes data sets and history (and deletes the objects of
-  # an upload that failed half-way); metrics reads data sets and records scores on the history item; validate
-  # touches neither; the Converse agent runs all three tools.
+  # What each function does with the data stores (matching sdga.adapters): generate writes data sets (and deletes
+  # the objects of an upload that failed half-way) and history items (conditional PutItem; reads by Query on the
+  # key or the status index, never Scan); metrics reads data sets and history; validate touches neither; the
+  # Converse agent runs all three tools.
   s3_actions = {
     generate = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
     validate = []
@@ -28,10 +29,10 @@ locals {
     agent    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
   }
   dynamodb_actions = {
-    generate = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    generate = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
     validate = []
-    metrics  = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
-    agent    = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+    metrics  = ["dynamodb:GetItem", "dynamodb:Query"]
+    agent    = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
   }
   lambdas = { for k, name in var.function_names : k => {
     name             = name
