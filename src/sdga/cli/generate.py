@@ -314,13 +314,15 @@ def templates(as_json: bool = typer.Option(False, "--json", help="Print JSON ins
         print_json(rows)
         return
     table = Table(title="Templates", show_lines=False)
-    for column in ("name", "domain", "data type", "tables", "fields", "description"):
-        table.add_column(column, overflow="fold")
+    table.add_column("name", no_wrap=True, style="bold")
+    table.add_column("domain", no_wrap=True)
+    table.add_column("tables", overflow="fold")
+    table.add_column("fields", justify="right")
+    table.add_column("description", overflow="fold", ratio=1)
     for row in rows:
         table.add_row(
             row["name"],
             str(row["domain"] or ""),
-            str(row["data_type"] or ""),
             ", ".join(row["tables"]),
             str(row["fields"]),
             row["description"] or "",
@@ -344,7 +346,8 @@ def types(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
                 columns.append(key)
     table = Table(title="Field types")
     for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
+        wide = column in ("description", "example")
+        table.add_column(column.replace("_", " "), overflow="fold", no_wrap=column == "name", ratio=1 if wide else None)
     for entry in described:
         table.add_row(*(_text(entry.get(c)) for c in columns))
     Console().print(table)

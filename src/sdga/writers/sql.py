@@ -235,6 +235,46 @@ def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
     return pc.fill_null(out, pa.scalar("NULL", type=STRING))
 
 
+def row_literals(batch: pa.RecordBatch, dialect: SqlDialect) -> pa.Array:
+    """One ``(v1, v2, ...)`` tuple literal per row."""
+    parts: list[pa.Array | str] = ["("]
+    for i, column in enumerate(batch.columns):
+        if i:
+            parts.append(", ")
+        parts.append(sql_literals(column, dialect))
+    parts.append(")")
+    return concat(parts)
+
+
+def statement_bounds(lengths: np.ndarray, max_rows: int, max_bytes: int) -> list[tuple[int, int]]:
+    """Greedy split of rows into statements: each takes rows until ``max_rows`` or ``max_bytes`` is reached.
+
+    ``lengths`` are the rows' byte lengths. A statement always holds at least one row. The loop runs once
+    per statement (not per row). The split depends only on the rows, never on how they were batched.
+    """
+    n = len(lengths)
+    cumulative = np.concatenate(([0], np.cumsum(lengths + 2, dtype=np.int64)))  # + ",\n"
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < n:
+        by_bytes = int(np.searchsorted(cumulative, cumulative[start] + max_bytes, side="right")) - 1
+        end = max(start + 1, min(start + max_rows, by_bytes, n))
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def _statements(
+    table_name: str, columns: Sequence[str], rows: pa.Array, bounds: list[tuple[int, int]], dialect: SqlDialect
+) -> pa.Array:
+    offsets = pa.array([b[0] for b in bounds] + [bounds[-1][1]], type=pa.int64())
+    base = bounds[0][0]
+    bodies = join_lists(rows.slice(base, bounds[-1][1] - base), pc.subtract(offsets, base), ",\n")
+    names = ", ".join(quote_ident(name, dialect) for name in columns)
+    prefix = f"INSERT INTO {quote_ident(table_name, dialect)} ({names}) VALUES\n"
+    return concat([prefix, bodies, ";\n"])
+
+
 def insert_statements(
     table_name: str,
     batch: pa.RecordBatch,
@@ -244,29 +284,11 @@ def insert_statements(
     max_bytes: int = MAX_BYTES_PER_INSERT,
 ) -> pa.Array:
     """Multi-row INSERT statements for ``batch`` (one string per statement, each ending in ``;\\n``)."""
-    n = batch.num_rows
-    if n == 0:
+    if batch.num_rows == 0:
         return pa.array([], type=STRING)
-    parts: list[pa.Array | str] = ["("]
-    for i, column in enumerate(batch.columns):
-        if i:
-            parts.append(", ")
-        parts.append(sql_literals(column, dialect))
-    parts.append(")")
-    rows = concat(parts)
-    # Bytes per row including its ",\n" separator; a statement closes once it holds ``max_bytes``
-    # (so it is at most max_bytes plus one row), or ``max_rows`` rows.
-    lengths = pc.binary_length(rows).to_numpy(zero_copy_only=False).astype(np.int64) + 2
-    before = np.cumsum(lengths) - lengths
-    index = np.arange(n, dtype=np.int64)
-    by_bytes, by_rows = before // max_bytes, index // max_rows
-    starts = np.ones(n, dtype=bool)
-    starts[1:] = (by_bytes[1:] != by_bytes[:-1]) | (by_rows[1:] != by_rows[:-1])
-    offsets = np.append(np.flatnonzero(starts), n).astype(np.int64)
-    bodies = join_lists(rows, pa.array(offsets, type=pa.int64()), ",\n")
-    columns = ", ".join(quote_ident(name, dialect) for name in batch.schema.names)
-    prefix = f"INSERT INTO {quote_ident(table_name, dialect)} ({columns}) VALUES\n"
-    return concat([prefix, bodies, ";\n"])
+    rows = row_literals(batch, dialect)
+    lengths = pc.binary_length(rows).to_numpy(zero_copy_only=False).astype(np.int64)
+    return _statements(table_name, batch.schema.names, rows, statement_bounds(lengths, max_rows, max_bytes), dialect)
 
 
 # --------------------------------------------------------------------------------------------- writers
@@ -289,9 +311,14 @@ class SqlWriter(TableWriter):
         *,
         dialect: SqlDialect = SqlDialect.POSTGRESQL,
         tables: Sequence[TableLike] | None = None,
+        max_rows: int = MAX_ROWS_PER_INSERT,
+        max_bytes: int = MAX_BYTES_PER_INSERT,
     ) -> None:
         self.dialect = SqlDialect(dialect)
         self.tables = list(tables) if tables else [table]
+        self.max_rows, self.max_bytes = max_rows, max_bytes
+        self._pending: pa.Array | None = None
+        self._columns: list[str] = []
         super().__init__(path, table)
 
     def _write_header(self) -> None:
@@ -304,11 +331,31 @@ class SqlWriter(TableWriter):
 
     def start_table(self, table: TableLike) -> None:
         """Switch the table the following batches belong to."""
+        self._flush()
         self.table = table
         self.stream.write(f"\n-- {table.name}\n".encode())
 
     def _write(self, batch: pa.RecordBatch) -> None:
-        write_concat(self.stream, insert_statements(self.table.name, batch, self.dialect))
+        # Rows of the last, possibly unfinished statement wait for the next batch, so statements (and
+        # the script's bytes) do not depend on the batch size.
+        rows = row_literals(batch, self.dialect)
+        if self._pending is not None:
+            rows = pa.concat_arrays([self._pending, rows.cast(self._pending.type)])
+        self._columns = list(batch.schema.names)
+        lengths = pc.binary_length(rows).to_numpy(zero_copy_only=False).astype(np.int64)
+        bounds = statement_bounds(lengths, self.max_rows, self.max_bytes)
+        complete = bounds[:-1]
+        if complete:
+            write_concat(self.stream, _statements(self.table.name, self._columns, rows, complete, self.dialect))
+        tail = bounds[-1][0]
+        self._pending = rows.slice(tail)
+
+    def _flush(self) -> None:
+        if self._pending is not None and len(self._pending):
+            bounds = [(0, len(self._pending))]
+            write_concat(self.stream, _statements(self.table.name, self._columns, self._pending, bounds, self.dialect))
+        self._pending = None
 
     def _write_footer(self) -> None:
+        self._flush()
         self.stream.write(("\n" + script_footer(self.dialect)).encode("utf-8"))
