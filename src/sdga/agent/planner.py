@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sdga.agent.lexicon import category_values, detect_locale, field_from_phrase
@@ -35,7 +35,8 @@ from sdga.models import (
 )
 
 DEFAULT_VOLUME = 1000
-MIN_DOMAIN_SCORE = 6.0
+MIN_DOMAIN_SCORE = 3.0  # below this nothing matched; below 2.5x it needs a clear data-request wording
+STRONG_DOMAIN_SCORE = 7.5
 CORE_TYPES = {t.value for t in DataType if t is not DataType.CUSTOM}
 
 EXAMPLES = [
@@ -159,6 +160,11 @@ _REFUSE = [
 _INTENT = (
     r"\b(?:generate|create|make|produce|give|need|want|build|fake|mock|synthesi[sz]e|synthetic|populate|seed|fill"
     r"|prepare|dataset|data ?set|test ?data|records?|rows?|sample|simulate|dummy|example)\b"
+)
+_GENERIC = (
+    r"\b(?:generate|create|make|produce|give|need|want|build|fake|mock|synthesi[sz]e|synthetic|populate|prepare"
+    r"|datasets?|data ?sets?|test ?data|data|records?|rows?|entries|samples?|simulate|dummy|examples?|realistic"
+    r"|random|quick|demo|testing|tests?|some|lots|bunch|please|them|for|me|of)\b"
 )
 _RECORD_NOUN = (
     r"(?:records?|rows?|entries|items?|samples?|users?|profiles?|customers?|orders?|patients?|employees?|people"
@@ -384,6 +390,18 @@ class OfflinePlanner:
             )
             request_data["output_format"] = default_fmt.value
             assumptions.append(f"format: {default_fmt.value} (no format given)")
+        if dialect is None:
+            word = re.search(r"\b(mysql|mariadb|sqlite|postgres(?:ql)?)\b", t.text, re.IGNORECASE)
+            if word:
+                w = word.group(1).lower()
+                dialect = (
+                    SqlDialect.MYSQL
+                    if w in {"mysql", "mariadb"}
+                    else SqlDialect(w)
+                    if w == "sqlite"
+                    else SqlDialect.POSTGRESQL
+                )
+                understood.append(f"SQL dialect: {dialect.value}")
         if dialect is not None:
             request_data["sql_dialect"] = dialect.value
         if destination is not None:
@@ -447,12 +465,16 @@ class OfflinePlanner:
             entry = self.templates[explicit_template]
             understood.append(f"template: {entry.name} (named in the request)")
             return self._from_template(entry), entry.name, None
-        weak = best is not None and best.score < 2 * MIN_DOMAIN_SCORE
+        weak = best is not None and best.score < STRONG_DOMAIN_SCORE
         if best is None or (weak and (field_list or not has_intent)):
             if field_list:
                 return {"data_type": DataType.CUSTOM.value, "schema": {"name": "records", "fields": []}}, None, None
             known = ", ".join(sorted(self.templates))
-            hint = f" The closest match was '{matches[0].template}' but the request says too little." if matches else ""
+            hint = (
+                f" The closest match was '{matches[0].template}' but the request says too little."
+                if matches and has_intent
+                else ""
+            )
             raise PlanningError(
                 "I can only plan synthetic test data, and I could not tell what data you need from "
                 f"'{text}'.{hint} Name a domain ({known}) or list the fields, e.g. 'with fields name, email and "
@@ -495,7 +517,9 @@ class OfflinePlanner:
         return None
 
     def _domain_query(self, t: _Text) -> str:
-        return re.sub(r"\S+://\S+", " ", t.remaining())
+        """The words that describe the data: no URLs, numbers or generic request words."""
+        text = re.sub(r"\S+://\S+|\b\d+(?:\.\d+)?\b", " ", t.remaining())
+        return re.sub(_GENERIC, " ", text, flags=re.IGNORECASE)
 
     # ----------------------------------------------------------------------------------------------
     def _destination(
@@ -711,7 +735,7 @@ class OfflinePlanner:
             ]
             found = list({id(f): (t, f) for t, f in found}.values())
             if found:
-                oldest = self._years_before(int(hi) + 1)
+                oldest = self._years_before(int(hi) + 1) + timedelta(days=1)
                 youngest = self._years_before(int(lo))
                 for _, fld in found:
                     c = ed.constraints(fld)
@@ -888,6 +912,22 @@ class OfflinePlanner:
             detail = f"one of {', '.join(spec['constraints']['enum'])}" if spec["type"] == "category" else spec["type"]
             understood.append(f"added {table['name']}.{spec['name']} ({detail})")
             changed = True
+        # "with a loyalty tier", "with a risk segment and a signup date": only known kinds of value count.
+        for m in t.finditer(
+            r"\b(?:with|and)\s+an?\s+(?P<name>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)(?=$|[,.;]|\s+(?:and|with|as|in|for|to)\b)"
+        ):
+            phrase = m.group("name")
+            spec, known = field_from_phrase(phrase)
+            if not known or spec["type"] in {"string", "sentence"}:
+                continue
+            t.consume(m.start(), m.end())
+            if ed.resolve(phrase):
+                continue
+            table = ed.table(" ".join(re.findall(r"[a-z]+", t.text[max(0, m.start() - 60) : m.start()].lower())[-6:]))
+            ed.add(table, spec)
+            detail = f"one of {', '.join(spec['constraints']['enum'])}" if spec["type"] == "category" else spec["type"]
+            understood.append(f"added {table['name']}.{spec['name']} ({detail})")
+            changed = True
         return changed
 
     def _removals(self, t: _Text, ed: _SchemaEditor, understood: list[str], assumptions: list[str]) -> bool:
@@ -932,7 +972,7 @@ class OfflinePlanner:
                 r"\b(?:generate|create|make|produce|give(?: me)?|need|want|build|it|volume|of|with|to)\s*$", before
             ):
                 candidates.append((1, m.start(), value))
-            elif re.match(r"\s*(?:$|[,.;]|x\b|times\b)", after) or re.search(r"\bmake it\s*$", before):
+            elif re.match(r"\s*(?:$|[,.;]|x\b|times\b|of them\b)", after) or re.search(r"\bmake it\s*$", before):
                 candidates.append((2, m.start(), value))
         if not candidates:
             return None
