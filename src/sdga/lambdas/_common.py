@@ -15,6 +15,7 @@ response with a 4xx/5xx code and an :class:`~sdga.models.ErrorResponse` body.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, BedrockAgentResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -33,9 +35,11 @@ from sdga.models import ErrorResponse, GenerateDataResponse, QualityMetrics
 NAMESPACE = "SyntheticDataAgent"
 JSON = "application/json"
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "synthetic-data-agent"))
-tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "synthetic-data-agent"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE))
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "synthetic-data-agent")
+logger = Logger(service=SERVICE_NAME)
+tracer = Tracer(service=SERVICE_NAME)
+# The 'service' dimension is added from ``service`` on every metric (CloudWatch dashboards filter on it).
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE), service=SERVICE_NAME)
 
 _service_lock = threading.Lock()
 _service: Any = None
@@ -98,8 +102,15 @@ def _unexpected(exc: Exception) -> Response[str]:
     )
 
 
+def _service_error(exc: ServiceError) -> Response[str]:
+    """Powertools' own errors (unknown route → 404, wrong method → 405 ...), in ErrorResponse shape."""
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return Response(status_code=exc.status_code, content_type=JSON, body=error_body(code, exc.msg))
+
+
 def install_error_handlers(app: Any) -> None:
     app.exception_handler(SdgaError)(_sdga_error)
+    app.exception_handler(ServiceError)(_service_error)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.exception_handler(Exception)(_unexpected)
 
@@ -114,6 +125,11 @@ def make_http_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=False)
     install_error_handlers(app)
     return app
+
+
+def typed(body: Any, status: int = 200) -> Response[Any]:
+    """A response for a validated Bedrock route: Powertools checks ``body`` against the route's return type."""
+    return Response(status_code=status, content_type=JSON, body=body)
 
 
 def ok(body: Any, status: int = 200) -> Response[str]:
@@ -242,6 +258,20 @@ def parse_list(value: Any, what: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- observability
+def publish_metrics(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Flush the EMF metrics after each invocation, and only when some were recorded (no empty warnings)."""
+
+    @functools.wraps(func)
+    def wrapper(event: Any, context: Any) -> dict[str, Any]:
+        try:
+            return func(event, context)
+        finally:
+            if metrics.metric_set:
+                metrics.flush_metrics()
+
+    return wrapper
+
+
 def add_metric(name: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
     try:
         metrics.add_metric(name=name, unit=unit, value=value)

@@ -26,13 +26,14 @@ from sdga.lambdas._common import (
     logger,
     make_bedrock_app,
     make_http_app,
-    metrics,
     ok,
     parse_list,
     parse_structured,
+    publish_metrics,
     record_generation_metrics,
     summarize_generation,
     tracer,
+    typed,
 )
 from sdga.models import (
     SUPPORTED_LOCALES,
@@ -112,6 +113,9 @@ class GenerationSummary(BaseModel):
     warnings: list[str] = Field(default_factory=list, description="Warnings (first five).")
     seed: int | None = Field(default=None, description="The effective seed.")
     next_step: str | None = Field(default=None, description="What to do next (e.g. poll status).")
+    data_sample: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None, description="inline destination only: the first rows of each table."
+    )
 
 
 def bedrock_to_request(body: BedrockGenerateBody) -> GenerateDataRequest:
@@ -176,7 +180,7 @@ def bedrock_generate(
 ) -> Annotated[GenerationSummary, Body(description="Result summary.")]:
     response = _run(bedrock_to_request(body))
     code = 202 if response.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING) else 200
-    return ok(summarize_generation(response), code)  # type: ignore[return-value]
+    return typed(GenerationSummary.model_validate(summarize_generation(response)), code)  # type: ignore[return-value]
 
 
 @bedrock_app.get(
@@ -189,7 +193,7 @@ def bedrock_generate(
 def bedrock_status(
     generation_id: Annotated[str, Path(description="The generation_id (UUID) returned by generateSyntheticData.")],
 ) -> Annotated[GenerationSummary, Body(description="Status summary.")]:
-    return ok(summarize_generation(get_service().status(generation_id)))  # type: ignore[return-value]
+    return typed(GenerationSummary.model_validate(summarize_generation(get_service().status(generation_id))))  # type: ignore[return-value]
 
 
 # -------------------------------------------------------------------------------------- HTTP API
@@ -244,8 +248,9 @@ def http_download(generation_id: str) -> Response[str]:
         raise InvalidInputError("result too large to return through Lambda; store results in S3 to download them")
     return Response(
         status_code=200,
-        content_type=stream.media_type,
-        body=base64.b64encode(data).decode(),
+        # octet-stream keeps Powertools from JSON-encoding a .json file's bytes; it base64-encodes them instead
+        content_type="application/octet-stream",
+        body=data,
         headers={"Content-Disposition": f'attachment; filename="{stream.filename}"'},
         compress=False,
     )
@@ -285,7 +290,7 @@ def _job(event: dict[str, Any], _context: Any) -> dict[str, Any] | None:
 
 
 @tracer.capture_lambda_handler
-@metrics.log_metrics(raise_on_empty_metrics=False)
+@publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.generate.handler``)."""
     return dispatch(event, context, bedrock_app, http_app, extra=_job)

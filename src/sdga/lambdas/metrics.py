@@ -14,11 +14,12 @@ from sdga.lambdas._common import (
     get_service,
     make_bedrock_app,
     make_http_app,
-    metrics,
     ok,
     parse_structured,
+    publish_metrics,
     quality_metrics,
     tracer,
+    typed,
 )
 from sdga.lambdas.generate import _json_body_of
 from sdga.models import QualityMetricsRequest, QualityMetricsResponse
@@ -93,7 +94,7 @@ bedrock_app = make_bedrock_app()
 def bedrock_metrics(
     body: Annotated[BedrockMetricsBody, Body(description="Give generation_id or data_location.")],
 ) -> Annotated[dict[str, Any], Body(description="Quality metrics.")]:
-    return ok(small(_measure(bedrock_to_request(body))))  # type: ignore[return-value]
+    return typed(small(_measure(bedrock_to_request(body))))  # type: ignore[return-value]
 
 
 http_app = make_http_app()
@@ -106,7 +107,7 @@ def http_metrics() -> Response[str]:
 
 
 @tracer.capture_lambda_handler
-@metrics.log_metrics(raise_on_empty_metrics=False)
+@publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.metrics.handler``)."""
     return dispatch(event, context, bedrock_app, http_app)

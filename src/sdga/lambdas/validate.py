@@ -16,11 +16,12 @@ from sdga.lambdas._common import (
     get_service,
     make_bedrock_app,
     make_http_app,
-    metrics,
     ok,
     parse_list,
     parse_structured,
+    publish_metrics,
     tracer,
+    typed,
 )
 from sdga.lambdas.generate import _json_body_of
 from sdga.models import ComplianceRequirement, ValidateSchemaRequest, ValidateSchemaResponse
@@ -88,7 +89,7 @@ bedrock_app = make_bedrock_app()
 def bedrock_validate(
     body: Annotated[BedrockValidateBody, Body(description="Schema (JSON-encoded) and compliance regimes.")],
 ) -> Annotated[ValidateSchemaResponse, Body(description="Validation result.")]:
-    return ok(_validate(bedrock_to_request(body)))  # type: ignore[return-value]
+    return typed(_validate(bedrock_to_request(body)))  # type: ignore[return-value]
 
 
 http_app = make_http_app()
@@ -101,7 +102,7 @@ def http_validate() -> Response[str]:
 
 
 @tracer.capture_lambda_handler
-@metrics.log_metrics(raise_on_empty_metrics=False)
+@publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.validate.handler``)."""
     return dispatch(event, context, bedrock_app, http_app)
