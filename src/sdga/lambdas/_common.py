@@ -105,7 +105,7 @@ def _unexpected(exc: Exception) -> Response[str]:
 def _service_error(exc: ServiceError) -> Response[str]:
     """Powertools' own errors (unknown route → 404, wrong method → 405 ...), in ErrorResponse shape."""
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return Response(status_code=exc.status_code, content_type=JSON, body=error_body(code, exc.msg))
+    return Response(status_code=exc.status_code, content_type=JSON, body=error_body(code, str(exc.msg)))
 
 
 def install_error_handlers(app: Any) -> None:

@@ -228,7 +228,7 @@ def http_status(generation_id: str) -> Response[str]:
 
 
 @http_app.get("/api/v1/synthetic-data/download/<generation_id>")
-def http_download(generation_id: str) -> Response[str]:
+def http_download(generation_id: str) -> Response[Any]:
     """S3 results: redirect to a pre-signed URL (one file) or list pre-signed URLs (several)."""
     from sdga.adapters.s3 import presign
 
@@ -243,9 +243,14 @@ def http_download(generation_id: str) -> Response[str]:
             return Response(status_code=302, content_type=JSON, body="", headers={"Location": urls[0]["url"]})
         return ok({"generation_id": status.generation_id, "files": urls})
     stream = service.download(generation_id)
-    data = b"".join(stream.chunks)
-    if len(data) > 5_000_000:
-        raise InvalidInputError("result too large to return through Lambda; store results in S3 to download them")
+    parts: list[bytes] = []
+    size = 0
+    for chunk in stream.chunks:  # Lambda responses are capped at 6 MB (base64 adds a third)
+        size += len(chunk)
+        if size > 4_000_000:
+            raise InvalidInputError("result too large to return through Lambda; store results in S3 to download them")
+        parts.append(chunk)
+    data = b"".join(parts)
     return Response(
         status_code=200,
         # octet-stream keeps Powertools from JSON-encoding a .json file's bytes; it base64-encodes them instead
