@@ -224,14 +224,24 @@ def export_documents(out_dir: Path) -> list[Path]:
             f"# Template {entry.name} ({entry.domain})\n\n{entry.description}\n\nTags: {', '.join(entry.tags)}\n\n"
             f"```yaml\n{body}```\n",
         )
-    for doc in load_markdown_documents() + load_rule_documents():
+    for doc in load_markdown_documents():
         assert doc.source is not None
-        rel = doc.source.split("/", 1)[1] if doc.source.startswith("knowledge/") else doc.source
-        put(rel, doc.text)
+        put(doc.source.removeprefix("knowledge/documents/"), doc.text)
+    # Bedrock ingests markdown but not YAML: each rule file becomes a page with its YAML.
+    for doc in load_rule_documents():
+        stem = Path(doc.source or doc.id).stem
+        put(f"compliance/rules/{stem}.md", f"# {doc.title}\n\n```yaml\n{doc.text.rstrip()}\n```\n")
     # Metadata files let Bedrock filter by kind/template (the "<file>.metadata.json" convention).
     for path in list(written):
         rel = path.relative_to(out_dir).as_posix()
-        meta = {"kind": "template" if rel.startswith("templates/") else "document"}
+        kind = (
+            "template"
+            if rel.startswith("templates/")
+            else "compliance"
+            if rel.startswith("compliance/")
+            else "guidance"
+        )
+        meta = {"kind": "domain" if rel.startswith("domains/") else kind}
         if rel.startswith("templates/"):
             meta["template"] = path.stem
         put(rel + ".metadata.json", json.dumps({"metadataAttributes": meta}))
