@@ -270,3 +270,13 @@ def test_tricky_strings_cover_the_cases() -> None:
     for needle in ("'", '"', "\\", "\n", "\r", "\t", "😀", "&", "<", "\x01"):
         assert needle in joined
     assert None in TRICKY_STRINGS and "" in TRICKY_STRINGS
+
+
+def test_xml_forbidden_noncharacters_are_replaced(tmp_path: Path) -> None:
+    schema = pa.schema([("s", pa.string())])
+    table = users_table()
+    table.arrow_schema = schema
+    out = tmp_path / "n.xml"
+    with open_writer(out, table, "xml") as w:
+        w.write_batch(pa.record_batch([["a\ufffeb\uffffc", "fine \ufffd", "\x00"]], schema=schema))
+    assert [r.findtext("s") for r in ET.parse(out).getroot()] == ["a\ufffdb\ufffdc", "fine \ufffd", "\ufffd"]

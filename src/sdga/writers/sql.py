@@ -36,6 +36,7 @@ from sdga.writers._encode import (
     is_temporal,
     join_lists,
     json_or_null,
+    present_bytes,
     temporal_text,
     write_concat,
 )
@@ -195,10 +196,13 @@ def create_table_sql(
 
 def _string_literal(text: pa.Array, dialect: SqlDialect) -> pa.Array:
     text = text.cast(STRING)
-    text = pc.replace_substring(text, "\x00", "")
-    if dialect == SqlDialect.MYSQL:
+    present = present_bytes(text)
+    if 0x00 in present:
+        text = pc.replace_substring(text, "\x00", "")
+    if dialect == SqlDialect.MYSQL and 0x5C in present:
         text = pc.replace_substring(text, "\\", "\\\\")
-    text = pc.replace_substring(text, "'", "''")
+    if 0x27 in present:
+        text = pc.replace_substring(text, "'", "''")
     return concat(["'", text, "'"])
 
 
