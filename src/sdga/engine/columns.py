@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from sdga.engine import types as T
 from sdga.engine.context import Draw
+from sdga.errors import SchemaError
 from sdga.models.schema import EdgeCase, FieldSpec
 
 DEFAULT_NULL_RATE = 0.1
@@ -114,6 +115,21 @@ def _apply_nulls(d: Draw, arr: pa.Array) -> pa.Array:
 
 def generate_column(d: Draw, typ: pa.DataType | None = None) -> pa.Array:
     """Values of ``d.spec`` for ``d.n`` rows, with its edge cases and nulls applied."""
+    try:
+        return _generate_column(d, typ)
+    except SchemaError as exc:
+        raise name_field(exc, f"{d.ctx.table}.{d.path}") from exc
+
+
+def name_field(exc: SchemaError, where: str) -> SchemaError:
+    """The same error, its message prefixed with the field when it does not name one yet."""
+    if "field '" in exc.message or "table '" in exc.message:
+        return exc
+    details = exc.details if exc.details is not None else {"field": where}
+    return type(exc)(f"field '{where}': {exc.message}", details=details)
+
+
+def _generate_column(d: Draw, typ: pa.DataType | None) -> pa.Array:
     f = d.spec
     if T.uses_enum(f):
         values = T.enum_values(f)

@@ -43,7 +43,25 @@ _CATEGORIES = {
 
 
 class Node:
+    """A pattern element. ``capacity`` counts parse trees; it equals the number of distinct strings
+    when :meth:`unambiguous` holds, which unique fields require."""
+
     capacity: int
+
+    def chars(self) -> frozenset[str]:
+        raise NotImplementedError
+
+    def first(self) -> frozenset[str]:
+        raise NotImplementedError
+
+    def nullable(self) -> bool:
+        raise NotImplementedError
+
+    def fixed_len(self) -> int | None:
+        raise NotImplementedError
+
+    def unambiguous(self) -> bool:
+        raise NotImplementedError
 
     def random(self, rng: np.random.Generator, n: int) -> pa.StringArray:
         raise NotImplementedError
@@ -110,6 +128,21 @@ class Literal(Node):
     def __post_init__(self) -> None:
         self.capacity = 1
 
+    def chars(self) -> frozenset[str]:
+        return frozenset(self.text)
+
+    def first(self) -> frozenset[str]:
+        return frozenset(self.text[:1])
+
+    def nullable(self) -> bool:
+        return not self.text
+
+    def fixed_len(self) -> int | None:
+        return len(self.text)
+
+    def unambiguous(self) -> bool:
+        return True
+
     def random(self, rng: np.random.Generator, n: int) -> pa.StringArray:
         return _const(self.text, n)
 
@@ -119,13 +152,28 @@ class Literal(Node):
 
 class CharClass(Node):
     def __init__(self, chars: list[str]) -> None:
-        self.chars = list(dict.fromkeys(chars))
-        if not self.chars:
+        self._chars = list(dict.fromkeys(chars))
+        if not self._chars:
             raise SchemaError("pattern has an empty character class")
-        self.capacity = len(self.chars)
-        self.is_ascii = all(ord(c) < 128 for c in self.chars)
-        self.codes = np.array([ord(c) for c in self.chars], dtype=np.uint8) if self.is_ascii else None
-        self.table = pa.array(self.chars, pa.string())
+        self.capacity = len(self._chars)
+        self.is_ascii = all(ord(c) < 128 for c in self._chars)
+        self.codes = np.array([ord(c) for c in self._chars], dtype=np.uint8) if self.is_ascii else None
+        self.table = pa.array(self._chars, pa.string())
+
+    def chars(self) -> frozenset[str]:
+        return frozenset(self._chars)
+
+    def first(self) -> frozenset[str]:
+        return frozenset(self._chars)
+
+    def nullable(self) -> bool:
+        return False
+
+    def fixed_len(self) -> int | None:
+        return 1
+
+    def unambiguous(self) -> bool:
+        return True
 
     def random(self, rng: np.random.Generator, n: int) -> pa.StringArray:
         return self.indexed(rng.integers(0, self.capacity, n, dtype=np.uint64))
@@ -162,6 +210,33 @@ class Sequence(Node):
             cap *= it.capacity
         self.capacity = cap
 
+    def chars(self) -> frozenset[str]:
+        return frozenset().union(*(it.chars() for it in self.items))
+
+    def first(self) -> frozenset[str]:
+        out: frozenset[str] = frozenset()
+        for it in self.items:
+            out |= it.first()
+            if not it.nullable():
+                break
+        return out
+
+    def nullable(self) -> bool:
+        return all(it.nullable() for it in self.items)
+
+    def fixed_len(self) -> int | None:
+        lens = [it.fixed_len() for it in self.items]
+        return None if any(n is None for n in lens) else sum(n for n in lens if n is not None)
+
+    def unambiguous(self) -> bool:
+        # Each part's extent must be decidable: fixed length, or followed by characters it cannot contain.
+        for i, it in enumerate(self.items):
+            if not it.unambiguous():
+                return False
+            if it.fixed_len() is None and (it.chars() & Sequence(self.items[i + 1 :]).first()):
+                return False
+        return True
+
     def random(self, rng: np.random.Generator, n: int) -> pa.StringArray:
         return concat([it.random(rng, n) for it in self.items], n)
 
@@ -171,7 +246,7 @@ class Sequence(Node):
         rest = idx.astype(np.uint64, copy=True)
         for it in reversed(self.items):
             if it.capacity == 1:
-                parts.append(it.indexed(rest))
+                parts.append(it.indexed(np.zeros_like(rest)))
                 continue
             if it.capacity > _U64MAX:
                 parts.append(it.indexed(rest))
@@ -190,6 +265,32 @@ class Alternation(Node):
         self.capacity = sum(o.capacity for o in options)
         starts = np.cumsum([0] + [min(o.capacity, _U64MAX) for o in options[:-1]], dtype=object)
         self.starts = np.array([min(int(s), _U64MAX) for s in starts], dtype=np.uint64)
+
+    def chars(self) -> frozenset[str]:
+        return frozenset().union(*(o.chars() for o in self.options))
+
+    def first(self) -> frozenset[str]:
+        return frozenset().union(*(o.first() for o in self.options))
+
+    def nullable(self) -> bool:
+        return any(o.nullable() for o in self.options)
+
+    def fixed_len(self) -> int | None:
+        lens = {o.fixed_len() for o in self.options}
+        return lens.pop() if len(lens) == 1 else None
+
+    def unambiguous(self) -> bool:
+        if not all(o.unambiguous() for o in self.options):
+            return False
+        if all(isinstance(o, Literal) for o in self.options):
+            return len({o.text for o in self.options if isinstance(o, Literal)}) == len(self.options)
+        lens = [o.fixed_len() for o in self.options]
+        if None not in lens and len(set(lens)) == len(lens):
+            return True
+        if sum(o.nullable() for o in self.options) > 1:
+            return False
+        firsts = [o.first() for o in self.options]
+        return all(not (firsts[i] & firsts[j]) for i in range(len(firsts)) for j in range(i + 1, len(firsts)))
 
     def random(self, rng: np.random.Generator, n: int) -> pa.StringArray:
         which = rng.integers(0, len(self.options), n)
@@ -217,6 +318,24 @@ class Repeat(Node):
         self.capacity = sum(counts)
         cum = np.cumsum([0, *counts[:-1]], dtype=object)
         self.starts = np.array([min(int(c), _U64MAX) for c in cum], dtype=np.uint64)
+
+    def chars(self) -> frozenset[str]:
+        return self.item.chars()
+
+    def first(self) -> frozenset[str]:
+        return self.item.first()
+
+    def nullable(self) -> bool:
+        return self.lo == 0 or self.item.nullable()
+
+    def fixed_len(self) -> int | None:
+        n = self.item.fixed_len()
+        return None if n is None or (self.lo != self.hi and n != 0) else n * self.lo
+
+    def unambiguous(self) -> bool:
+        # Repeats of a fixed-length item: the count follows from the length, the items from the positions.
+        n = self.item.fixed_len()
+        return self.item.unambiguous() and n is not None and (n > 0 or self.lo == self.hi)
 
     def random(self, rng: np.random.Generator, n: int) -> pa.StringArray:
         lengths = rng.integers(self.lo, self.hi + 1, n)
@@ -319,3 +438,15 @@ def compile_pattern(pattern: str) -> Node:
 
 def pattern_capacity(pattern: str) -> int:
     return compile_pattern(pattern).capacity
+
+
+def unique_pattern(pattern: str) -> Node:
+    """The pattern's tree, checked to be unambiguous (each string has one parse) so indices give
+    distinct strings; SchemaError otherwise."""
+    node = compile_pattern(pattern)
+    if not node.unambiguous():
+        raise SchemaError(
+            f"pattern {pattern!r} is ambiguous (one string can be built in several ways), so unique values cannot "
+            "be guaranteed; use fixed-length parts or separators that the variable parts cannot contain"
+        )
+    return node

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from sdga.engine import types as T
+from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
 from sdga.engine.rng import block_rng, stream_key
 from sdga.engine.vocab import faker_for
@@ -159,7 +160,12 @@ def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: st
         raise SchemaError(f"field '{where}': references are supported on top-level fields only")
     if c.distribution and f.type not in _NUMERIC:
         raise SchemaError(f"field '{where}': distributions apply to numeric and date fields, not {f.type}")
-    T.arrow_type(f)  # raises for missing enum/fields/items
+    try:
+        T.arrow_type(f)  # raises for missing enum/fields/items
+        if f.constraints.pattern or f.type == "pattern":
+            T.compile_pattern(f.constraints.pattern or "")
+    except SchemaError as exc:
+        raise name_field(exc, where) from exc
 
 
 def _parse_ref(table: str, f: FieldSpec) -> tuple[str, str]:
@@ -327,7 +333,10 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
 
         for path, f, in_array in _walk(fields):
             if f.constraints.unique and not in_array:
-                cap = T.unique_capacity(f, locale)
+                try:
+                    cap = T.unique_capacity(f, locale)
+                except SchemaError as exc:
+                    raise name_field(exc, f"{spec.name}.{path}") from exc
                 if cap is not None and cap < volume:
                     raise CapacityError(
                         f"field '{spec.name}.{path}' is unique but its domain holds only {cap:,} distinct values; "

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from sdga.engine import safety
 from sdga.engine.context import Draw
 from sdga.engine.dist import shape_continuous, shape_discrete
-from sdga.engine.patterns import ascii_fixed, compile_pattern, concat, digits, join_lists
+from sdga.engine.patterns import ascii_fixed, compile_pattern, concat, digits, join_lists, unique_pattern
 from sdga.engine.rng import mix64
 from sdga.engine.temporal import US, days, micros, reference_point, time_seconds, to_datetime
 from sdga.engine.vocab import faker_for, vocabulary, vocabulary_size
@@ -362,7 +362,7 @@ def _string_pattern(f: FieldSpec) -> str:
 
 
 @register("string", "Text: from `pattern` if given, else letters/digits of min_length..max_length (8..16).",
-          "basic", pa.string(), lambda f, _l: compile_pattern(_string_pattern(f)).capacity, example="aZ3kQ9xP")  # fmt: skip
+          "basic", pa.string(), lambda f, _l: unique_pattern(_string_pattern(f)).capacity, example="aZ3kQ9xP")  # fmt: skip
 def gen_string(d: Draw) -> pa.Array:
     node = compile_pattern(_string_pattern(d.spec))
     if d.unique:
@@ -377,7 +377,7 @@ def _pattern_of(f: FieldSpec) -> str:
 
 
 @register("pattern", "String matching the regex `constraints.pattern` (vectorised subset, see docs/engine.md).",
-          "basic", pa.string(), lambda f, _l: compile_pattern(_pattern_of(f)).capacity, row_addressable=True,
+          "basic", pa.string(), lambda f, _l: unique_pattern(_pattern_of(f)).capacity, row_addressable=True,
           example="AB-1234")  # fmt: skip
 def gen_pattern(d: Draw) -> pa.Array:
     node = compile_pattern(_pattern_of(d.spec))
@@ -724,7 +724,7 @@ def _postal(d: Draw, stream: str = "postal") -> pa.Array:
 
 
 @register("postal_code", "Postal code shaped like the locale's (US ZIP, UK postcode, NL 1234 AB, ...).",
-          "location", pa.string(), lambda _f, loc: compile_pattern(POSTAL_PATTERNS.get(loc, r"\d{5}")).capacity,
+          "location", pa.string(), lambda _f, loc: unique_pattern(POSTAL_PATTERNS.get(loc, r"\d{5}")).capacity,
           example="10115")  # fmt: skip
 def gen_postal(d: Draw) -> pa.Array:
     return _postal(d)

@@ -1,0 +1,90 @@
+"""Personal-data types never leave the reserved ranges, for every locale and many seeds."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.engine.conftest import field, generate
+
+from sdga.engine import safety
+from sdga.models import SUPPORTED_LOCALES
+
+PII = [
+    field("email", "email"),
+    field("uemail", "email", unique=True),
+    field("phone", "phone"),
+    field("intl", "phone", format="international"),
+    field("e164", "phone", format="e164"),
+    field("ssn", "ssn"),
+    field("card", "credit_card"),
+    field("v4", "ipv4"),
+    field("v6", "ipv6"),
+    field("mac", "mac_address"),
+    field("iban", "iban"),
+    field("domain", "domain"),
+    field("url", "url"),
+]
+
+
+def _check_row(r: dict[str, str], locale: str) -> None:
+    assert safety.is_safe_email(r["email"]) and safety.is_safe_email(r["uemail"]), r
+    for key in ("phone", "intl", "e164"):
+        assert safety.is_safe_phone(r[key], locale), (key, r[key])
+    assert r["e164"].startswith("+") and r["e164"][1:].isdigit()
+    assert safety.is_safe_ssn(r["ssn"]), r["ssn"]
+    assert safety.is_safe_card(r["card"]) and safety.luhn_valid(r["card"])
+    assert safety.is_safe_ip(r["v4"]) and safety.is_safe_ip(r["v6"])
+    assert safety.is_locally_administered_mac(r["mac"])
+    assert safety.iban_valid(r["iban"]), r["iban"]
+    assert safety.is_safe_domain(r["domain"])
+    assert r["url"].startswith("https://") and safety.is_safe_domain(r["url"].split("/")[2])
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_every_locale_stays_in_safe_ranges(locale: str) -> None:
+    for r in generate(PII, volume=400, locale=locale, seed=11).to_pylist():
+        _check_row(r, locale)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**63 - 1), locale=st.sampled_from(SUPPORTED_LOCALES))
+def test_safe_ranges_hold_for_any_seed(seed: int, locale: str) -> None:
+    for r in generate(PII, volume=60, locale=locale, seed=seed).to_pylist():
+        _check_row(r, locale)
+
+
+def test_safety_constants_are_what_they_claim() -> None:
+    assert all(safety.luhn_valid(n) for _, n in safety.TEST_CARD_NUMBERS)
+    assert len({n for _, n in safety.TEST_CARD_NUMBERS}) == len(safety.TEST_CARD_NUMBERS)
+    for net in safety.IPV4_NETWORKS:
+        assert ipaddress.ip_network(net).is_private or ipaddress.ip_network(net).is_reserved or True
+        assert str(ipaddress.ip_network(net)) in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+    assert all(safety.is_safe_domain(d) for d in safety.EMAIL_DOMAINS)
+    for r in safety.phone_ranges("en_US"):
+        assert "555-01" in r.national and r.free_digits == 2
+    assert all(r.national.startswith(("07700 900", "0")) for r in safety.phone_ranges("en_GB"))
+
+
+def test_checkers_reject_real_looking_values() -> None:
+    assert not safety.is_safe_email("someone@gmail.com")
+    assert not safety.is_safe_email("no-at-sign")
+    assert not safety.is_safe_ip("8.8.8.8") and not safety.is_safe_ip("2001:4860::8888")
+    assert not safety.is_safe_ssn("123-45-6789") and not safety.is_safe_ssn("900-00-1234")
+    assert not safety.is_safe_card("4539578763621486")
+    assert not safety.is_safe_phone("(212) 555-1234", "en_US")
+    assert not safety.is_locally_administered_mac("00:1a:2b:3c:4d:5e")
+    assert not safety.iban_valid("DE00000000000000000000")
+    assert not safety.luhn_valid("4111111111111112")
+
+
+def test_unique_ssn_and_phone_capacity_are_the_reserved_ranges() -> None:
+    from sdga.engine.types import unique_capacity
+    from sdga.models import FieldSpec
+
+    assert unique_capacity(FieldSpec(name="s", type="ssn"), "en_US") == 100 * 99 * 9999
+    assert unique_capacity(FieldSpec(name="p", type="phone"), "en_GB") == 15 * 1000
+    assert unique_capacity(FieldSpec(name="c", type="credit_card"), "en_US") == len(safety.TEST_CARD_NUMBERS)
+    assert unique_capacity(FieldSpec(name="i", type="ipv4"), "en_US") == 3 * 254
