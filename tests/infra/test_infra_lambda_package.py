@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -139,6 +140,10 @@ INVOKE = textwrap.dedent(
                                      [("generation_id", gid)]), Context())
     agent = importlib.import_module("sdga.lambdas.agent")
     out["agent_import"] = callable(agent.handler)
+    from importlib import metadata
+    tops = {m.split(".")[0] for m in sys.modules} - set(sys.stdlib_module_names) - {"sdga"}
+    owners = metadata.packages_distributions()
+    out["imports"] = {t: owners.get(t, []) for t in sorted(tops)}
     print(json.dumps(out))
     """
 )
@@ -192,3 +197,66 @@ def test_handlers_run_from_the_unzipped_package(function_zip: Path, tmp_path: Pa
     assert metrics["generation_id"] == generated["generation_id"]
     assert out["agent_import"] is True
     assert (home / "history.sqlite3").is_file()
+
+    # What the handlers imported while serving those events must ship in the layers / image, which are built from
+    # the core dependencies + the aws extra of pyproject.toml.
+    helper = [
+        sys.executable,
+        str(SCRIPTS / "lambda_package.py"),
+        "requirements",
+        "--pyproject",
+        str(REPO / "pyproject.toml"),
+    ]
+    roots = subprocess.run([*helper, "--group", "all", "--extra", "aws"], capture_output=True, text=True, check=True)
+    closure = _requirement_closure(roots.stdout.splitlines())
+    missing = {
+        top: dists
+        for top, dists in out["imports"].items()
+        if top not in OPPORTUNISTIC and dists and not any(re.sub(r"[-_.]+", "-", d).lower() in closure for d in dists)
+    }
+    assert not missing, f"imported by the handlers but missing from the Lambda requirements (pyproject): {missing}"
+
+
+# Imported only because they happen to be installed in the test environment: libraries probe for them and work
+# without them (none is imported by sdga itself).
+OPPORTUNISTIC = {
+    "_distutils_hack",  # setuptools' .pth hook, not a runtime import
+    "certifi",  # botocore/urllib3 use it when present, else the system CA bundle
+    "cloudpickle",  # polars/pyarrow serialization helpers, optional
+    "pandas",  # pyarrow/polars interop, imported lazily when installed
+}
+
+
+def _requirement_closure(roots: list[str]) -> set[str]:
+    """Distributions reachable from ``roots`` through installed metadata (markers for extras are followed)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    seen: set[str] = set()
+    todo = [Requirement(r) for r in roots]
+    while todo:
+        req = todo.pop()
+        key = norm(req.name)
+        extras = set(req.extras)
+        marker_key = (key, frozenset(extras))
+        if marker_key in seen:
+            continue
+        seen.add(marker_key)
+        try:
+            requires = metadata.requires(req.name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for text in requires:
+            child = Requirement(text)
+            env = {"extra": ""}
+            if (
+                child.marker is None
+                or child.marker.evaluate(env)
+                or any(child.marker.evaluate({"extra": e}) for e in extras)
+            ):
+                todo.append(child)
+    return {k for k, _ in seen}
