@@ -203,8 +203,19 @@ def generate(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON response instead of the markdown report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors and warnings."),
+    # --- service destinations (sdga.cli.service) ---------------------------------------------------
+    destination: str | None = typer.Option(
+        None,
+        "--destination",
+        "-d",
+        help="local | s3 | rds | inline: run through the service (history, report, `sdga status/download`).",
+    ),
+    location: str | None = typer.Option(
+        None, "--location", help="With --destination: directory/file, s3://bucket/prefix or a SQLAlchemy URL."
+    ),
+    if_exists: str = typer.Option("fail", "--if-exists", help="With --destination rds: fail | replace | append."),
 ) -> None:
-    """Generate synthetic data from a template or a schema into files."""
+    """Generate synthetic data from a template or a schema into files, a bucket or a database."""
     from sdga.engine import plan_generation
     from sdga.generation import generate_to_path
     from sdga.writers import check_output_location
@@ -232,6 +243,19 @@ def generate(
         compliance=parse_compliance(compliance),
         allow_compliance_violations=allow_compliance_violations,
     )
+    if destination is not None:  # the service path: see sdga.cli.service.generate_via_service
+        from sdga.cli.service import generate_via_service
+
+        generate_via_service(
+            request,
+            destination=destination,
+            location=location if location is not None else (str(out) if out is not None else None),
+            if_exists=if_exists,
+            as_json=as_json,
+            quiet=quiet,
+            report=report,
+        )
+        return
     warnings = preflight(request)
     plan = plan_generation(request)
     target = out if out is not None else default_output_path(name, fmt, len(plan.tables))

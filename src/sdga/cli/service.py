@@ -11,6 +11,7 @@ import typer
 from sdga.cli.common import EXIT_INVALID, fail, handle_errors, print_json
 
 if TYPE_CHECKING:
+    from sdga.models import GenerateDataRequest
     from sdga.service import SyntheticDataService
 
 
@@ -71,6 +72,8 @@ def register(app: typer.Typer) -> None:
             print_json(rows)
             return
         table = Table("created", "generation_id", "status", "type", "records", "format", "destination", "ms")
+        table.columns[1].no_wrap = True
+        table.columns[0].no_wrap = True
         for r in rows:
             table.add_row(
                 str(r["created_at"])[:19],
@@ -82,7 +85,10 @@ def register(app: typer.Typer) -> None:
                 r["destination_type"] or "",
                 f"{r['execution_time_ms']:.0f}",
             )
-        Console().print(table)
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)  # piped: do not squeeze the ids into 80 columns
+        console.print(table)
 
     @app.command("status")
     @handle_errors
@@ -128,3 +134,52 @@ def register(app: typer.Typer) -> None:
         finally:
             tmp.unlink(missing_ok=True)
         typer.echo(f"{target} ({written:,} bytes)", err=True)
+
+
+def generate_via_service(
+    request: GenerateDataRequest,
+    *,
+    destination: str,
+    location: str | None,
+    if_exists: str,
+    as_json: bool,
+    quiet: bool,
+    report: Path | None = None,
+) -> None:
+    """``sdga generate --destination ...``: run the request through the service (history, report, rds, s3)."""
+    from rich.console import Console
+
+    from sdga.errors import InvalidInputError
+    from sdga.models import Destination, DestinationType, GenerationStatus
+    from sdga.report import render_report
+
+    allowed = {d.value for d in DestinationType}
+    if destination.strip().lower() not in allowed:
+        raise InvalidInputError(f"unknown destination {destination!r}: choose one of {', '.join(sorted(allowed))}")
+    if if_exists not in ("fail", "replace", "append"):
+        raise InvalidInputError("--if-exists must be fail, replace or append")
+    dest = Destination(type=DestinationType(destination.strip().lower()), location=location, if_exists=if_exists)  # type: ignore[arg-type]
+    request = request.model_copy(update={"destination": dest})
+    svc = _service()
+    total = request.volume
+    console = Console(stderr=True)
+    if quiet or as_json:
+        response = svc.generate(request, background=False)
+    else:
+        with console.status(f"generating {total:,} records per table → {dest.type.value}") as status:
+
+            def tick(table: str, rows: int) -> None:
+                status.update(f"generating {table} → {dest.type.value}")
+
+            response = svc.generate(request, background=False, progress=tick)
+    if report is not None:
+        report.write_text(response.model_dump_json(by_alias=True, indent=2), encoding="utf-8")
+    if as_json:
+        print_json(response)
+    elif not quiet:
+        text = render_report(response, request)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for warning in response.warnings if quiet else []:
+        typer.echo(f"warning: {warning}", err=True)
+    if response.status == GenerationStatus.FAILED:
+        raise typer.Exit(EXIT_INVALID)
