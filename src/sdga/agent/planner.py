@@ -958,6 +958,7 @@ class OfflinePlanner:
         rest = t.remaining()
         candidates: list[tuple[int, int, int]] = []  # (priority, position, value)
         nouns: dict[int, str] = {}
+        table_words = {w for tb in (ed.tables if ed else []) for w in _phrase_tokens(tb["name"].replace("_", " "))}
         for m in re.finditer(r"(?<![\w.%-])(\d+)(?![\w.%]|\.\d)", rest):
             value = int(m.group(1))
             # Free digits only, but read their context in the full text (a noun may belong to a constraint).
@@ -965,7 +966,10 @@ class OfflinePlanner:
             after = t.text[m.end() : m.end() + 60].lower()
             if re.search(r"\b(?:in|since|from|year|until|before|after)\s*$", before) and 1900 <= value <= 2100:
                 continue
-            if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}?{_RECORD_NOUN}\b", after):
+            first = re.match(r"\s+([a-z][\w-]*)", after)
+            if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}?{_RECORD_NOUN}\b", after) or (
+                first is not None and set(_phrase_tokens(first.group(1))) & table_words
+            ):
                 candidates.append((0, m.start(), value))
                 nouns[m.start()] = " ".join(re.findall(r"[a-z][\w-]*", after)[:4])
             elif re.search(

@@ -43,6 +43,7 @@ def _with_output(result_plan: Any, out: Path | None) -> None:
     if request.destination.type == DestinationType.LOCAL and not request.destination.location:
         request.destination = Destination(type=DestinationType.LOCAL, location=str(out))
         result_plan.understood.append(f"destination: local {out} (--out)")
+        result_plan.assumptions = [a for a in result_plan.assumptions if not a.startswith("destination:")]
 
 
 def _emit(result: Any, as_json: bool, plan_only: bool) -> None:
