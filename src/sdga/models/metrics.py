@@ -32,6 +32,9 @@ class FieldStatistics(StrictModel):
     min_value: Any | None = None
     max_value: Any | None = None
     avg_length: float | None = None
+    invalid_count: int | None = PydField(
+        default=None, description="Values breaking a constraint of the schema (only when a schema is given)."
+    )
 
 
 class FidelityReport(StrictModel):

@@ -79,6 +79,9 @@ def _read_json(path: Path) -> dict[str, pa.Table]:
     raise InvalidInputError(f"{path} is not a JSON array of objects, a table map or JSON Lines")
 
 
+_XML_NULL = "\u2400sdga-null\u2400"
+
+
 def _read_xml(path: Path) -> pa.Table:
     """The writer's layout: root element, one ``<record>`` per row, one child element per column."""
     rows: list[dict[str, object]] = []
@@ -89,7 +92,9 @@ def _read_xml(path: Path) -> pa.Table:
         row: dict[str, object] = {}
         for child in elem:
             if child.get(nil) == "true":
-                row[child.tag] = None
+                row[child.tag] = _XML_NULL
+            elif len(child) and all(c.tag == "item" for c in child):
+                row[child.tag] = json.dumps([c.text for c in child])
             elif len(child):
                 row[child.tag] = json.dumps({c.tag: c.text for c in child})
             else:
@@ -103,7 +108,8 @@ def _read_xml(path: Path) -> pa.Table:
     buffer = io.BytesIO()
     frame.write_csv(buffer)
     buffer.seek(0)
-    convert = pacsv.ConvertOptions(strings_can_be_null=True)
+    # Only xsi:nil is null: an empty element is an empty string, and 'NA' is Namibia, not a null.
+    convert = pacsv.ConvertOptions(strings_can_be_null=True, null_values=[_XML_NULL])
     return pacsv.read_csv(buffer, convert_options=convert)
 
 

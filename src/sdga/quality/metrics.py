@@ -48,7 +48,7 @@ NUMERIC_DTYPES = (
 FORMAT_PATTERNS: dict[str, str] = {
     "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-    "phone": r"^\+?[0-9][0-9 ()./x\-]{5,}[0-9]$",
+    "phone": r"^\+?[0-9(][0-9 ()./x\-]{5,}[0-9]( ?(x|ext\.?) ?[0-9]+)?$",
     "ipv4": r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",
     "ipv6": r"^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$",
     "mac_address": r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$",
@@ -306,18 +306,24 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     return pl.when(missing).then(pl.lit(c.nullable)).otherwise(value_ok)
 
 
-def _validity(df: pl.DataFrame, spec: TableSpec | None, parents: Mapping[str, pl.DataFrame]) -> tuple[int, int]:
-    """(valid cells, checked cells) for a table."""
+def _validity(
+    df: pl.DataFrame, spec: TableSpec | None, parents: Mapping[str, pl.DataFrame]
+) -> tuple[int, int, dict[str, int]]:
+    """(valid cells, checked cells, invalid values per schema field) for a table."""
     n = df.height
     if n == 0:
-        return 0, 0
+        return 0, 0, {}
     if spec is None:
-        return _validity_without_schema(df)
+        valid, checked = _validity_without_schema(df)
+        return valid, checked, {}
     exprs: list[pl.Expr] = []
-    missing_cells = 0
-    for field in spec.fields:
+    invalid: dict[str, int] = {}
+    for field in _leaf_fields(spec.fields, set(df.columns)):
+        if field.type == "array" and field.name in df.columns:
+            exprs.append(_array_valid(df, field).cast(pl.UInt32).sum().alias(field.name))
+            continue
         if field.name not in df.columns:
-            missing_cells += n
+            invalid[field.name] = n
             continue
         expr = _field_valid(df, field)
         if field.references and "." in field.references:
@@ -331,8 +337,44 @@ def _validity(df: pl.DataFrame, spec: TableSpec | None, parents: Mapping[str, pl
                     child = child.cast(pl.String)
                 expr = expr & (child.is_null() | child.is_in(keys.implode()))
         exprs.append(expr.cast(pl.UInt32).sum().alias(field.name))
-    valid = int(sum(df.select(exprs).row(0))) if exprs else 0
-    return valid, len(spec.fields) * n
+    if exprs:
+        for name, ok in df.select(exprs).row(0, named=True).items():
+            invalid[name] = n - int(ok)
+    checked = len(invalid) * n
+    return checked - sum(invalid.values()), checked, invalid
+
+
+def _leaf_fields(fields: list[FieldSpec], columns: set[str], prefix: str = "") -> list[FieldSpec]:
+    """Schema fields as the flattened data has them: an object's children become ``parent.child``."""
+    out: list[FieldSpec] = []
+    for f in fields:
+        name = prefix + f.name
+        if f.type == "object" and f.fields and name not in columns:
+            out.extend(_leaf_fields(f.fields, columns, name + "."))
+        else:
+            out.append(f if not prefix else f.model_copy(update={"name": name}))
+    return out
+
+
+def _array_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
+    """A list column (or its JSON text in CSV): length within bounds, enum items within the enum."""
+    c = spec.constraints
+    col = pl.col(spec.name)
+    dtype = df.schema[spec.name]
+    if isinstance(dtype, pl.List):
+        ok = pl.lit(True)
+        length = col.list.len()
+        if c.min_length is not None:
+            ok = ok & (length >= c.min_length)
+        if c.max_length is not None:
+            ok = ok & (length <= c.max_length)
+        enum = spec.items.constraints.enum if spec.items is not None else None
+        if enum is not None:
+            ok = ok & col.list.eval(pl.element().cast(pl.String).is_in([str(v) for v in enum])).list.all()
+    else:
+        text = col.cast(pl.String).str.strip_chars()
+        ok = text.str.starts_with("[") | (text == "")  # XML writes an empty list as an empty element
+    return pl.when(col.is_null()).then(pl.lit(c.nullable)).otherwise(ok.fill_null(False))
 
 
 def _validity_without_schema(df: pl.DataFrame) -> tuple[int, int]:
@@ -418,7 +460,10 @@ def _table_metrics(
             )
 
     cells = n * df.width
-    valid, checked = _validity(df, spec, parents)
+    valid, checked, invalid = _validity(df, spec, parents)
+    for name, count in invalid.items():
+        if name in field_statistics:
+            field_statistics[name].invalid_count = count
     metrics = QualityMetrics(
         uniqueness_score=_clip(_uniqueness(df, spec, stats)),
         validity_score=_clip(valid / checked) if checked else 1.0,

@@ -1,0 +1,85 @@
+"""read_data: every supported format, directories of tables, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sdga.errors import InvalidInputError
+from sdga.quality import read_data
+
+
+def _expect(tables: dict[str, pa.Table], name: str) -> pa.Table:
+    assert list(tables) == [name]
+    return tables[name]
+
+
+def test_csv_reads_types_and_empty_as_null(tmp_path: Path) -> None:
+    path = tmp_path / "users.csv"
+    path.write_text('id,name,score,when\n1,Ann,1.5,2024-01-02\n2,,2.5,2024-02-03\n3,"Bo, Jr",,\n')
+    table = _expect(read_data(path), "users")
+    assert table.num_rows == 3
+    assert pa.types.is_integer(table["id"].type) and pa.types.is_floating(table["score"].type)
+    assert table["name"].to_pylist() == ["Ann", None, "Bo, Jr"]
+    assert table["score"].null_count == 1
+
+
+def test_tsv_json_jsonl_parquet_xml(tmp_path: Path) -> None:
+    (tmp_path / "a.tsv").write_text("x\ty\n1\tq\n")
+    (tmp_path / "b.json").write_text(json.dumps([{"x": 1, "y": "q"}, {"x": 2, "y": None}]))
+    (tmp_path / "c.jsonl").write_text('{"x": 1}\n{"x": 2}\n')
+    pq.write_table(pa.table({"x": [1, 2, 3]}), tmp_path / "d.parquet")
+    (tmp_path / "e.xml").write_text(
+        '<?xml version="1.0"?>\n<e xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<record><x>1</x><y>a</y></record><record><x>2</x><y xsi:nil="true"/></record></e>'
+    )
+    (tmp_path / "notes.md").write_text("# not data")
+    tables = read_data(tmp_path)
+    assert sorted(tables) == ["a", "b", "c", "d", "e"]
+    assert tables["b"]["y"].to_pylist() == ["q", None]
+    assert tables["c"].num_rows == 2 and tables["d"].num_rows == 3
+    assert tables["e"]["x"].to_pylist() == [1, 2] and tables["e"]["y"].to_pylist() == ["a", None]
+
+
+def test_json_table_map_gives_several_tables(tmp_path: Path) -> None:
+    path = tmp_path / "all.json"
+    path.write_text(json.dumps({"users": [{"id": 1}], "orders": [{"id": 7, "user_id": 1}]}))
+    tables = read_data(path)
+    assert sorted(tables) == ["orders", "users"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", "", "is empty"),
+        ("bad.parquet", "not parquet at all", "not a readable PARQUET file"),
+        ("bad.json", "{not json", "not a readable JSON file"),
+        ("scalar.json", "42", "not a JSON array"),
+        ("ragged.csv", "a,b\n1,2\n1,2,3\n", "not a readable CSV file"),
+        ("data.sql", "INSERT INTO t VALUES (1);", "unsupported file type"),
+    ],
+)
+def test_bad_files_raise_one_clear_error(tmp_path: Path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(InvalidInputError, match=message) as excinfo:
+        read_data(path)
+    assert "\n" not in excinfo.value.message
+
+
+def test_missing_and_empty_directory(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="file not found"):
+        read_data(tmp_path / "nope.csv")
+    with pytest.raises(InvalidInputError, match="holds no data files"):
+        read_data(tmp_path)
+
+
+def test_two_files_for_one_table_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("a\n1\n")
+    (tmp_path / "t.jsonl").write_text('{"a": 1}\n')
+    with pytest.raises(InvalidInputError, match="two files define table 't'"):
+        read_data(tmp_path)
