@@ -86,6 +86,7 @@ def test_cli_errors(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     reset_clients()
     code, _, err = run(cli, "status", "../../etc/passwd")
     assert code == 2 and err.startswith("error:") and "UUID" in err

@@ -2,7 +2,8 @@
 
 boto3 (>= 1.28) reads ``AWS_ENDPOINT_URL`` natively; the endpoint is still passed explicitly when it is
 configured in :class:`~sdga.config.Settings` (e.g. from the YAML file) so the same code reaches AWS, moto
-or LocalStack without code changes.
+or LocalStack without code changes. Retries use botocore's "standard" mode; ``AWS_MAX_ATTEMPTS`` sets
+how many attempts (default 3).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def client(service: str, settings: Settings) -> Any:
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ConfigurationError("AWS backends need boto3: pip install 'synthetic-data-agent[aws]'") from exc
         kwargs: dict[str, Any] = {
-            "config": Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60)
+            "config": Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=60)
         }
         if settings.aws_region:
             kwargs["region_name"] = settings.aws_region
