@@ -63,6 +63,7 @@ def write_zip(entries: Iterable[tuple[str, Path]], out: Path) -> str:
                 mode = 0o755 if os.access(path, os.X_OK) and path.suffix in {".so", ""} else 0o644
                 info.external_attr = (0o100000 | mode) << 16
                 zf.writestr(info, path.read_bytes(), compresslevel=9)
+        tmp.chmod(0o644)  # mkstemp creates 0600; the archive is not secret
         tmp.replace(out)
     except BaseException:
         tmp.unlink(missing_ok=True)
