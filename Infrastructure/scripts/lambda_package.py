@@ -147,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unpacked size {total / 1_048_576:.1f} MB (limit {args.max_bytes / 1_048_576:.0f} MB)")
         if total > args.max_bytes:
             print(
-                'too large for a zip-packaged Lambda: deploy as a container image (lambda_package_type = "image")'
-                " or use the AWS SDK for pandas managed layer and --without-scientific",
+                "too large for a zip-packaged Lambda (function + layers): deploy the container image instead"
+                ' (lambda_package_type = "image", build-lambda.sh --image auto)',
                 file=sys.stderr,
             )
             return 1
