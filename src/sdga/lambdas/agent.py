@@ -9,6 +9,9 @@ to an asynchronous invocation of this same function (the ``sdga_job`` event), li
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -30,7 +33,7 @@ from sdga.lambdas._common import (
     ok,
     tracer,
 )
-from sdga.lambdas.generate import _job, _json_body_of
+from sdga.lambdas.generate import _job
 
 ASK_PATH = "/api/v1/agent/ask"
 MAX_SESSIONS = 256
@@ -72,6 +75,25 @@ def _session(session_id: str | None) -> ChatSession:
         return session
 
 
+def _body() -> Any:
+    """The JSON body of the current event (base64 handled), as readable InvalidInputErrors."""
+    event = http_app.current_event
+    raw = event.body
+    if not raw:
+        raise InvalidInputError('request body is empty; send {"prompt": "...", "session_id": "..."}')
+    if event.is_base64_encoded:
+        try:
+            raw = base64.b64decode(raw, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInputError("request body is not valid base64 UTF-8 text") from exc
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+
+
 def _parse(body: Any) -> tuple[str, str | None, bool]:
     if not isinstance(body, dict):
         raise InvalidInputError('send a JSON object: {"prompt": "...", "session_id": "..."}')
@@ -95,7 +117,7 @@ bedrock_app = make_bedrock_app()  # no action group calls this function; kept so
 
 @http_app.post(ASK_PATH)
 def http_ask() -> Response[str]:
-    prompt, session_id, plan_only = _parse(_json_body_of(http_app))
+    prompt, session_id, plan_only = _parse(_body())
     session = _session(session_id)
     backend = _get_backend()
     logger.info("agent request", extra={"backend": backend.name, "session_id": session.session_id})
