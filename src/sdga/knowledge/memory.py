@@ -45,7 +45,11 @@ CREATE TABLE IF NOT EXISTS generations (
 
 
 def default_home() -> Path:
-    """SDGA_HOME (default ``~/.sdga``), the directory that also holds the generation history."""
+    """SDGA_HOME (default ``~/.sdga``; ``/tmp/sdga`` inside Lambda), the directory that holds the history."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and not os.environ.get("SDGA_HOME"):
+        path = Path("/tmp/sdga")  # the only writable place in Lambda, as for the service
+        path.mkdir(parents=True, exist_ok=True)
+        return path
     try:
         from sdga.config import load_settings
 
