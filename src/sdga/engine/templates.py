@@ -17,6 +17,9 @@ from sdga.errors import InvalidInputError, NotFoundError
 from sdga.models.schema import Schema
 from sdga.schema_io import to_model
 
+# libyaml's safe loader when available: ten times faster than the pure-Python one.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class TemplateInfo:
@@ -35,7 +38,7 @@ def _load_all() -> dict[str, tuple[TemplateInfo, dict[str, Any]]]:
         if not entry.name.endswith((".yaml", ".yml")):
             continue
         try:
-            doc = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            doc = yaml.load(entry.read_text(encoding="utf-8"), Loader=_Loader)
         except yaml.YAMLError as exc:
             raise InvalidInputError(f"template file {entry.name} is not valid YAML: {exc}") from exc
         if not isinstance(doc, dict) or "schema" not in doc:

@@ -7,20 +7,27 @@ row: it takes indices into these arrays.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from faker import VERSION as faker_version
 from faker import Faker
 
 from sdga.errors import SchemaError
 from sdga.models.generation import SUPPORTED_LOCALES
 
 _SAMPLES = 2500
+# Lists that are sampled through Faker (slow to build, so cached on disk); the rest are read directly.
+_SAMPLED_KINDS = {"city", "state", "street_name", "company", "color", "user_agent", "country", "job_title", "word"}
 _lock = threading.RLock()
 _NON_ALPHA = re.compile(r"[^a-z]")
 
@@ -116,6 +123,38 @@ _cache: dict[tuple[str, str], list[str]] = {}
 _arrays: dict[tuple[str, str], pa.StringArray] = {}
 
 
+def _disk_cache_dir() -> Path | None:
+    """Where built word lists are kept between runs (keyed by the Faker version); None disables it."""
+    if os.environ.get("SDGA_VOCAB_CACHE", "1") in ("0", "false", "no"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sdga" / "vocab" / f"faker-{faker_version}"
+
+
+def _load_or_build(locale: str, kind: str) -> list[str]:
+    """Sampling Faker takes ~0.5 s for some lists; keep the result on disk (best effort, atomic)."""
+    folder = _disk_cache_dir()
+    path = folder / f"{locale}.{kind}.json" if folder else None
+    if path is not None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, list) and data and all(isinstance(x, str) for x in data):
+                return data
+        except (OSError, ValueError):
+            pass
+    values = _build(locale, kind)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(values, fh, ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return values
+
+
 def vocabulary_list(locale: str, kind: str) -> list[str]:
     key = (locale, kind)
     found = _cache.get(key)
@@ -123,7 +162,7 @@ def vocabulary_list(locale: str, kind: str) -> list[str]:
         with _lock:
             found = _cache.get(key)
             if found is None:
-                found = _build(locale, kind)
+                found = _load_or_build(locale, kind) if kind in _SAMPLED_KINDS else _build(locale, kind)
                 _cache[key] = found
     return found
 
