@@ -341,7 +341,10 @@ class SyntheticDataService:
 
     def _check_destination(self, request: GenerateDataRequest) -> None:
         dest = request.destination
-        if dest.type.value not in self.settings.allowed_destinations:
+        default_store = (
+            dest.type == DestinationType.LOCAL and not dest.location and self.settings.storage_backend == "s3"
+        )
+        if dest.type.value not in self.settings.allowed_destinations and not default_store:
             raise InvalidInputError(
                 f"destination {dest.type.value!r} is not enabled here; allowed: "
                 f"{', '.join(self.settings.allowed_destinations)}",

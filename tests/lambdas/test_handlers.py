@@ -440,3 +440,41 @@ def test_parse_helpers() -> None:
         "b": {"c": True, "d": ["x", 2.5]},
         "e": None,
     }
+
+
+def test_http_api_key_is_enforced_for_http_events_only(tmp_path: Path) -> None:
+    _common.set_service(SyntheticDataService(Settings(home=tmp_path, api_key="k3y")))
+    event = http_event("GET", "/api/v1/synthetic-data/history")
+    res = generate.handler(event, Context())
+    assert res["statusCode"] == 401 and json.loads(res["body"])["error"] == "unauthorized"
+    event["headers"]["X-Api-Key"] = "k3y"
+    assert generate.handler(event, Context())["statusCode"] == 200
+    bedrock = bedrock_event("schema-validation-actions", VAL, body={"schema": json.dumps(SCHEMA)})
+    code, _ = answer(validate.handler(bedrock, Context()), bedrock)  # the agent is authorised by IAM
+    assert code == 200
+
+
+def test_s3_deployment_download_redirects_to_presigned_url(aws_env: str, tmp_path: Path, unique_suffix: str) -> None:
+    from sdga.adapters.aws import client
+
+    bucket = f"sdga-lambda-{unique_suffix}"
+    client("s3", Settings(home=tmp_path)).create_bucket(Bucket=bucket)
+    svc = SyntheticDataService(
+        Settings(home=tmp_path, storage_backend="s3", s3_bucket=bucket, allowed_destinations=["s3", "inline"])
+    )
+    _common.set_service(svc)
+    event = bedrock_event("data-generation-actions", GEN, body={"volume": "30", "schema": json.dumps(SCHEMA)})
+    code, body = answer(generate.handler(event, Context()), event)
+    assert code == 200 and body["output_location"].startswith(f"s3://{bucket}/generations/")
+    res = generate.handler(http_event("GET", f"/api/v1/synthetic-data/download/{body['generation_id']}"), Context())
+    assert res["statusCode"] == 302
+    url = res["headers"]["Location"]
+    assert (bucket in url and "Signature" in url) or "X-Amz-Signature" in url
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as got:  # the moto server honours the signed URL
+        rows = json.loads(got.read())
+    assert len(rows) == 30
+    # the default 'local' destination of the HTTP API lands in the bucket in an S3 deployment
+    res = generate.handler(http_event("POST", GEN, {"volume": 5, "schema": SCHEMA}), Context())
+    assert res["statusCode"] == 200 and json.loads(res["body"])["output_location"].startswith("s3://")

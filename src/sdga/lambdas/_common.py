@@ -406,6 +406,23 @@ def _normalise_bedrock_event(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def _check_api_key(event: dict[str, Any]) -> dict[str, Any] | None:
+    """HTTP API events need ``x-api-key`` when SDGA_API_KEY is set (Bedrock events come through IAM)."""
+    import secrets
+
+    expected = get_service().settings.api_key
+    if not expected:
+        return None
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    if secrets.compare_digest(headers.get("x-api-key", "").encode(), str(expected).encode()):
+        return None
+    return {
+        "statusCode": 401,
+        "headers": {"Content-Type": JSON},
+        "body": error_body("unauthorized", "missing or wrong X-API-Key header"),
+    }
+
+
 def is_bedrock_event(event: Any) -> bool:
     return isinstance(event, dict) and ("messageVersion" in event or "actionGroup" in event or "agent" in event)
 
@@ -433,6 +450,9 @@ def dispatch(
         if handled is not None:
             return handled
     if is_http_event(event) and http_app is not None:
+        denied = _check_api_key(event)
+        if denied is not None:
+            return denied
         logger.info(
             "http request",
             extra={"path": event.get("rawPath"), "method": event["requestContext"]["http"].get("method")},
