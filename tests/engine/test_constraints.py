@@ -134,7 +134,8 @@ def test_edge_case_dates() -> None:
     [
         ({"kind": "normal", "mean": 50, "std": 5}, lambda x: abs(x.mean() - 50) < 0.5 and abs(x.std() - 5) < 0.5),
         ({"kind": "exponential", "mean": 10}, lambda x: abs(x.mean() - 10) < 1 and np.median(x) < x.mean()),
-        ({"kind": "lognormal", "mean": 20}, lambda x: np.median(x) < x.mean() and 15 < np.median(x) < 25),
+        ({"kind": "lognormal", "mean": 20}, lambda x: np.median(x) < x.mean() and abs(x.mean() - 20) < 2),
+        ({"kind": "lognormal", "mean": 20, "std": 10}, lambda x: abs(x.mean() - 20) < 1 and abs(x.std() - 10) < 1.5),
         ({"kind": "empirical", "quantiles": [0, 1, 2, 50, 100]}, lambda x: abs(np.median(x) - 2) < 0.3),
         ({"kind": "zipf", "exponent": 2}, lambda x: (x == 0).mean() > 0.5),
         ({"kind": "poisson", "mean": 4}, lambda x: abs(x.mean() - 4) < 0.2 and (x == np.round(x)).all()),
@@ -145,6 +146,12 @@ def test_distributions(dist: dict[str, object], check: object) -> None:
     x = np.array(generate([spec], volume=20000).column("x").to_pylist(), dtype=float)
     assert x.min() >= 0 and x.max() <= 100
     assert check(x)  # type: ignore[operator]
+
+
+def test_decimal_distribution_is_in_units() -> None:
+    spec = field("a", "amount", min=0, max=1000, distribution={"kind": "normal", "mean": 200, "std": 20})
+    x = np.array([float(v) for v in generate([spec], volume=5000).column("a").to_pylist()])
+    assert abs(x.mean() - 200) < 2 and abs(x.std() - 20) < 2
 
 
 def test_date_distribution() -> None:

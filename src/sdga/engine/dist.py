@@ -71,15 +71,18 @@ def shape_continuous(u: np.ndarray, lo: float, hi: float, dist: Distribution | N
         shift = 1.0 - lo if log and lo <= 0 else 0.0
         a, b = (math.log(lo + shift), math.log(hi + shift)) if log else (lo, hi)
         mean = dist.mean if dist and dist.mean is not None else None
+        sd = dist.std if dist and dist.std else None
         if log:
-            mu = math.log(mean + shift) if mean is not None and mean + shift > 0 else (a + b) / 2
+            # ``mean``/``std`` are of the values themselves: sigma^2 = ln(1 + s^2/m^2), mu = ln(m) - sigma^2/2
+            m = mean + shift if mean is not None and mean + shift > 0 else None
+            if sd is not None and m is not None:
+                sigma = math.sqrt(math.log1p((sd / m) ** 2))
+            else:
+                sigma = min((b - a) / 6, 1.0) if b > a else 1.0
+            mu = math.log(m) - sigma * sigma / 2 if m is not None else (a + b) / 2
         else:
             mu = mean if mean is not None else (a + b) / 2
-        sd = dist.std if dist and dist.std else None
-        if sd is None or sd <= 0:
-            sigma = (b - a) / 6 if b > a else 1.0
-        else:
-            sigma = math.log1p(sd / max(abs(mean or (lo + hi) / 2), 1e-9)) if log else sd
+            sigma = sd if sd is not None else ((b - a) / 6 if b > a else 1.0)
         pa_, pb = _ncdf((a - mu) / sigma), _ncdf((b - mu) / sigma)
         x = np.full_like(u, min(max(mu, a), b)) if pb - pa_ < 1e-12 else mu + sigma * norm_ppf(pa_ + u * (pb - pa_))
         x = np.exp(x) - shift if log else x

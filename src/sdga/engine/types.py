@@ -25,7 +25,7 @@ from sdga.engine.rng import mix64
 from sdga.engine.temporal import US, days, micros, reference_point, time_seconds, to_datetime
 from sdga.engine.vocab import faker_for, vocabulary, vocabulary_size
 from sdga.errors import SchemaError
-from sdga.models.schema import FAKER_TYPE_PREFIX, FieldSpec
+from sdga.models.schema import FAKER_TYPE_PREFIX, Distribution, FieldSpec
 
 Generator = Callable[[Draw], pa.Array]
 Capacity = Callable[[FieldSpec, str], "int | None"]
@@ -182,8 +182,21 @@ def _gen_decimal(d: Draw, default: tuple[float, float]) -> pa.Array:
     elif d.spec.constraints.distribution is None and d.path not in d.ctx.copula:
         scaled = d.rng("v").integers(slo, shi, d.n, endpoint=True, dtype=np.int64)
     else:
-        scaled = shape_discrete(d.uniforms(), slo, shi, d.spec.constraints.distribution)
+        scaled = shape_discrete(d.uniforms(), slo, shi, _scaled_distribution(d.spec.constraints.distribution, 10**p))
     return _decimal_from_scaled(scaled, _decimal_type(d.spec))
+
+
+def _scaled_distribution(dist: Distribution | None, factor: float) -> Distribution | None:
+    """The distribution in units of 10**-precision (decimals are drawn as scaled integers)."""
+    if dist is None:
+        return None
+    return dist.model_copy(
+        update={
+            "mean": dist.mean * factor if dist.mean is not None else None,
+            "std": dist.std * factor if dist.std is not None else None,
+            "quantiles": [q * factor for q in dist.quantiles] if dist.quantiles else None,
+        }
+    )
 
 
 def _decimal_cap(default: tuple[float, float]) -> Capacity:
