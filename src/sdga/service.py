@@ -351,7 +351,7 @@ class SyntheticDataService:
                 details={"field": "destination.type"},
             )
         if dest.type == DestinationType.LOCAL and dest.location:
-            self.resolve_local(dest.location, must_exist=False)
+            self.resolve_output(dest.location)
         elif dest.type == DestinationType.S3:
             if dest.location:
                 from sdga.adapters.s3 import parse_s3_uri
@@ -402,6 +402,29 @@ class SyntheticDataService:
         if must_exist and not resolved.exists():
             raise NotFoundError(f"no such file or directory: {raw}")
         return resolved
+
+    def resolve_output(self, location: str | Path) -> Path:
+        """A local destination: inside ``SDGA_HOME`` only under ``data/``, and never inside a stored generation."""
+        path = self.resolve_local(location, must_exist=False)
+        if not self.restrict_paths:
+            return path
+        home, data = self.settings.home_dir, self.settings.data_dir.resolve()
+        if path == home or path.is_relative_to(home):
+            inside = path.relative_to(data).parts if path.is_relative_to(data) else None
+            if not inside:
+                raise InvalidInputError(
+                    f"local destination {str(location)!r} would overwrite service files; use a path under data/",
+                    details={"field": "destination.location"},
+                )
+            try:
+                uuid.UUID(inside[0])
+            except ValueError:
+                return path
+            raise InvalidInputError(
+                f"local destination {str(location)!r} is inside a stored generation; choose another directory",
+                details={"field": "destination.location"},
+            )
+        return path
 
     # ---------------------------------------------------------------------------------- execution
     def _set(self, record: GenerationRecord, status: GenerationStatus) -> None:
@@ -565,7 +588,7 @@ class SyntheticDataService:
         if dest.type == DestinationType.INLINE:
             self._inline_rows(plan, response)
         if dest.type == DestinationType.LOCAL and dest.location:
-            target = self.resolve_local(dest.location, must_exist=False)
+            target = self.resolve_output(dest.location)
             response.output_location = str(target)
             self._write_report(data_dir, request, response)
             if target.suffix.lstrip(".").lower() in _EXTENSIONS and not target.is_dir():

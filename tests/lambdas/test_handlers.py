@@ -478,3 +478,52 @@ def test_s3_deployment_download_redirects_to_presigned_url(aws_env: str, tmp_pat
     # the default 'local' destination of the HTTP API lands in the bucket in an S3 deployment
     res = generate.handler(http_event("POST", GEN, {"volume": 5, "schema": SCHEMA}), Context())
     assert res["statusCode"] == 200 and json.loads(res["body"])["output_location"].startswith("s3://")
+
+
+def test_lambda_background_mode_invokes_itself_asynchronously(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside Lambda a large request is handed to an async self-invocation carrying the job event."""
+    from botocore.stub import Stubber
+
+    from sdga.adapters import aws
+    from sdga.adapters.background import LambdaSelfInvokeRunner
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "sdga-generate")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings = Settings(home=tmp_path, background_threshold=10, background_mode="lambda")
+    aws.reset_clients()
+    lambda_client = aws.client("lambda", settings)
+    sent: dict[str, Any] = {}
+    with Stubber(lambda_client) as stub:
+        stub.add_response(
+            "invoke",
+            {"StatusCode": 202},
+            {"FunctionName": "sdga-generate", "InvocationType": "Event", "Payload": _Capture(sent)},
+        )
+        svc = SyntheticDataService(settings)
+        assert isinstance(svc.runner, LambdaSelfInvokeRunner)
+        _common.set_service(svc)
+        event = bedrock_event("data-generation-actions", GEN, body={"volume": "500", "schema": json.dumps(SCHEMA)})
+        code, body = answer(generate.handler(event, Context()), event)
+        stub.assert_no_pending_responses()
+    assert code == 202 and body["status"] == "pending" and "poll" in body["next_step"]
+    job = json.loads(sent["payload"])["sdga_job"]
+    assert job["generation_id"] == body["generation_id"] and job["request"]["volume"] == 500
+    # the asynchronous invocation then runs the job in the same function
+    assert generate.handler(json.loads(sent["payload"]), Context())["status"] == "success"
+    status = bedrock_event("data-generation-actions", STATUS, "GET", params={"generation_id": body["generation_id"]})
+    code, final = answer(generate.handler(status, Context()), status)
+    assert code == 200 and final["status"] == "success" and final["records_generated"] == 500
+    aws.reset_clients()
+
+
+class _Capture:
+    """Stubber parameter matcher that records the payload it was given."""
+
+    def __init__(self, into: dict[str, Any]) -> None:
+        self.into = into
+
+    def __eq__(self, other: object) -> bool:
+        self.into["payload"] = other
+        return True

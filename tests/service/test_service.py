@@ -85,6 +85,10 @@ def test_local_location_is_confined_to_allowed_roots(service: SyntheticDataServi
     for location in ("/etc/sdga-out", "../../outside", str(tmp_path / "elsewhere")):
         with pytest.raises(InvalidInputError, match="outside the allowed"):
             service.generate(request(destination={"type": "local", "location": location}))
+    first = service.generate(request())
+    for location in ("../history.sqlite3", "../staging", "..", first.generation_id, f"{first.generation_id}/x"):
+        with pytest.raises(InvalidInputError):  # service files and stored generations are off limits
+            service.generate(request(destination={"type": "local", "location": location}))
     inside = service.generate(request(destination={"type": "local", "location": "exports/run1"}))
     assert Path(inside.output_location or "") == service.settings.data_dir / "exports" / "run1"
     allowed = SyntheticDataService(Settings(home=tmp_path / "h", allowed_roots=[tmp_path / "exports"]))
