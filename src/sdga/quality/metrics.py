@@ -27,7 +27,7 @@ from sdga.models import (
     Schema,
     TableSpec,
 )
-from sdga.quality.distribution import classify
+from sdga.quality.distribution import SUBSAMPLE, classify
 from sdga.quality.io import read_data
 
 NUMERIC_DTYPES = (
@@ -384,6 +384,16 @@ def _validity_without_schema(df: pl.DataFrame) -> tuple[int, int]:
     text_cols = [c for c, d in df.schema.items() if d == pl.String]
     if not text_cols:
         return checked, checked
+    # Only columns whose first values are mostly numbers can be "numbers with strays": skip the rest cheaply.
+    head = df.select(text_cols).head(1000)
+    text_cols = [
+        c
+        for c in text_cols
+        if head.get_column(c).drop_nulls().len()
+        and head.get_column(c).drop_nulls().str.strip_chars().cast(pl.Float64, strict=False).is_not_null().mean() >= 0.5  # type: ignore[operator]
+    ]
+    if not text_cols:
+        return checked, checked
     exprs = []
     for c in text_cols:
         parsed = pl.col(c).str.strip_chars().cast(pl.Float64, strict=False).is_not_null().sum()
@@ -417,7 +427,10 @@ def _uniqueness(df: pl.DataFrame, spec: TableSpec | None, stats: Mapping[str, Ma
                     scores.append(min(1.0, unique / present))
     if scores:
         return float(np.mean(scores))
-    # No declared keys: the whole row is the key, so the score is the share of distinct rows.
+    # No declared keys: the whole row is the key, so the score is the share of distinct rows. A column
+    # that is already distinct and complete makes every row distinct without hashing the rows.
+    if any(s.get("unique") == n and not s.get("nulls") for s in stats.values()):
+        return 1.0
     hashable = [c for c, d in df.schema.items() if not isinstance(d, pl.List | pl.Array | pl.Object)]
     if not hashable:
         return 1.0
@@ -426,6 +439,16 @@ def _uniqueness(df: pl.DataFrame, spec: TableSpec | None, stats: Mapping[str, Ma
 
 
 # --- per table and aggregate -----------------------------------------------------------------------------
+def _distribution_sample(series: pl.Series, seed: int) -> np.ndarray:
+    """The values the distribution test sees: a seeded subsample as float64 (never a full copy)."""
+    present = series.drop_nulls()
+    if present.dtype.is_float():
+        present = present.filter(present.is_finite())
+    if present.len() > SUBSAMPLE:
+        present = present.sample(SUBSAMPLE, with_replacement=False, seed=seed)
+    return present.cast(pl.Float64).to_numpy()
+
+
 def _table_metrics(
     table: pa.Table, spec: TableSpec | None, parents: Mapping[str, pl.DataFrame], seed: int = 0
 ) -> tuple[QualityMetrics, int, int]:
@@ -451,7 +474,7 @@ def _table_metrics(
             avg_length=float(avg) if avg is not None else None,
         )
         if _is_numeric(dtype) and dtype != pl.Boolean:
-            values = df.get_column(name).drop_nulls().to_numpy()
+            values = _distribution_sample(df.get_column(name), seed)
             distribution[name] = DistributionAnalysis(
                 mean=_json_safe(_maybe_float(s.get("mean"))),
                 median=_json_safe(_maybe_float(s.get("median"))),
