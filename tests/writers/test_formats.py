@@ -165,11 +165,14 @@ def test_csv_round_trip_with_stdlib_reader(tmp_path: Path) -> None:
     assert [g["name"] for g in got] == [r["name"] or "" for r in rows]
 
 
-def test_parquet_round_trip_typed_snappy_row_group_per_batch(tmp_path: Path) -> None:
+def test_parquet_round_trip_typed_snappy_fixed_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdga.writers import parquet
+
+    monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 10)
     rows = users_rows(24)
-    path = _write_users(tmp_path, "parquet", rows, batch_size=10)
+    path = _write_users(tmp_path, "parquet", rows, batch_size=7)
     meta = pq.ParquetFile(path).metadata
-    assert meta.num_row_groups == 3  # 10 + 10 + 4
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [10, 10, 4]  # not the batches
     assert meta.row_group(0).column(0).compression == "SNAPPY"
     table = pq.read_table(path)
     assert table.schema.equals(USERS_SCHEMA)  # nested struct/list types kept, not strings
