@@ -69,7 +69,7 @@ build_layer() {
   "${HELPER[@]}" requirements --pyproject "${REPO_ROOT}/pyproject.toml" --group "${reqs}" --extra aws >"${work}/requirements.txt"
   sed 's/^/    /' "${work}/requirements.txt"
   local pip_args=(install --quiet --target "${work}/layer/python" --platform "${PLATFORM}" --implementation cp
-    --python-version "${PY_VERSION}" --only-binary=:all: --upgrade -r "${work}/requirements.txt")
+    --python-version "${PY_VERSION}" --only-binary=:all: --upgrade --no-warn-conflicts -r "${work}/requirements.txt")
   if [ -n "${SDGA_WHEELHOUSE:-}" ]; then
     pip_args+=(--no-index --find-links "${SDGA_WHEELHOUSE}")
   fi

@@ -55,14 +55,14 @@ def write_zip(entries: Iterable[tuple[str, Path]], out: Path) -> str:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             for arcname, path in sorted(entries, key=lambda e: e[0]):
                 info = zipfile.ZipInfo(arcname, date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 3  # unix, so the permission bits below are honoured
                 mode = 0o755 if os.access(path, os.X_OK) and path.suffix in {".so", ""} else 0o644
                 info.external_attr = (0o100000 | mode) << 16
-                zf.writestr(info, path.read_bytes(), compresslevel=9)
+                zf.writestr(info, path.read_bytes(), compresslevel=6)
         tmp.chmod(0o644)  # mkstemp creates 0600; the archive is not secret
         tmp.replace(out)
     except BaseException:
