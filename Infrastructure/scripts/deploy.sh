@@ -7,6 +7,7 @@
 # 4. terraform plan + apply (the plan is shown; apply asks unless --auto-approve)
 # 5. knowledge base: upload the documents and start ingestion
 # prod additionally needs SDGA_CONFIRM_PROD=prod or typing "prod" at the prompt.
+# SDGA_BUILD_DIR overrides where the artefacts, the image tag and the saved plan are read/written (with --skip-build).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -32,7 +33,7 @@ require_cmd "$TERRAFORM" aws python3
 
 PACKAGE_TYPE="$(tfvar "$ENV" lambda_package_type)"
 PACKAGE_TYPE="${PACKAGE_TYPE:-image}"
-BUILD_DIR="${REPO_ROOT}/Infrastructure/build"
+BUILD_DIR="${SDGA_BUILD_DIR:-${REPO_ROOT}/Infrastructure/build}"
 TF_VARS=(-var-file="environments/${ENV}.tfvars")
 
 if [ "$BUILD" = 1 ]; then

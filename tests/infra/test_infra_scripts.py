@@ -119,3 +119,41 @@ def test_deploy_rejects_unknown_options(fake_tools: tuple[dict[str, str], Path])
     result = _run("deploy.sh", "dev", "--yolo", env=env)
     assert result.returncode != 0 and "unknown option" in result.stderr
     assert not log.exists()
+
+
+def test_deploy_pushes_the_image_then_plans_and_applies(tmp_path: Path) -> None:
+    """The whole deploy.sh flow against stand-ins: ECR first, push the content-hash tag, plan with it, apply the plan."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    repo_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sdga-dev-lambda"
+    stubs = {
+        "terraform": f'echo "terraform $*" >> "{log}"\ncase "$*" in *"output -raw ecr_repository_url"*) echo "{repo_url}" ;; esac',
+        "aws": f'echo "aws $*" >> "{log}"\ncase "$*" in "ecr describe-images"*) exit 1 ;; "ecr get-login-password"*) echo secret ;; esac',
+        "docker": f'echo "docker $*" >> "{log}"; cat >/dev/null',
+    }
+    for tool, body in stubs.items():
+        stub = bin_dir / tool
+        stub.write_text(f"#!/usr/bin/env bash\n{body}\n", encoding="utf-8")
+        stub.chmod(0o755)
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "image-tag").write_text("0123456789abcdef\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "SDGA_CONFIRM_PROD"}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", SDGA_BUILD_DIR=str(build))
+    result = _run("deploy.sh", "dev", "--skip-build", "--auto-approve", env=env)
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text(encoding="utf-8").splitlines()
+
+    def index(fragment: str) -> int:
+        return next(i for i, c in enumerate(calls) if fragment in c)
+
+    ecr = index(
+        "apply -input=false -auto-approve -var-file=environments/dev.tfvars -target=module.kms -target=module.ecr"
+    )
+    login = index("docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com")
+    push = index(f"docker push {repo_url}:0123456789abcdef")
+    plan = index("plan -input=false -var-file=environments/dev.tfvars -var lambda_image_tag=0123456789abcdef")
+    apply = index(f"apply -input=false {build}/dev.tfplan")
+    assert index("backends/dev.s3.tfbackend") < ecr < login < push < plan < apply
+    assert not any("start-ingestion-job" in c for c in calls)  # dev has no knowledge base
