@@ -231,3 +231,18 @@ def test_real_process_bad_input_has_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_large_runs_log_progress_when_not_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdga.cli import generate as generate_cli
+
+    monkeypatch.setattr(generate_cli, "PROGRESS_MIN_ROWS", 1000)
+    code, _, stderr = _run(
+        "generate", "-t", "user_profile", "-n", "5000", "--batch-size", "500", "-o", str(tmp_path / "u.csv"),
+        "--no-metrics",
+    )  # fmt: skip
+    assert code == 0, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 10 and lines[-1] == "progress: 5,000/5,000 rows (100%), user_profile"
+    code, _, stderr = _run("generate", "-t", "user_profile", "-n", "5000", "-o", str(tmp_path / "v.csv"), "-q")
+    assert code == 0 and stderr == ""

@@ -38,7 +38,7 @@ from sdga.models import (
 from sdga.writers import EXTENSIONS, default_output_path
 from sdga.writers._atomic import publish_file, temp_path_for
 
-# Show a progress bar on stderr for runs at least this large even when stderr is not a terminal.
+# Log progress lines on stderr for runs at least this large when stderr is not a terminal (no live bar).
 PROGRESS_MIN_ROWS = 1_000_000
 
 _FORMAT_BY_SUFFIX = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".ndjson": OutputFormat.JSONL}
@@ -148,6 +148,20 @@ def preflight(request: GenerateDataRequest) -> list[str]:
         )
     warnings = [f"`{m.field}`: {m.message}" if m.field else m.message for m in checked.errors]
     return warnings + enforce_compliance(request)
+
+
+class _ProgressLog:
+    """Progress for large runs when stderr is not a terminal (CI logs): one plain line per 10%."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.next_step = max(total, 1), 0, 10
+
+    def __call__(self, table: str, rows: int) -> None:
+        self.done += rows
+        percent = self.done * 100 // self.total
+        if percent >= self.next_step:
+            typer.echo(f"progress: {self.done:,}/{self.total:,} rows ({percent}%), {table}", err=True)
+            self.next_step = (percent // 10 + 1) * 10
 
 
 def _write_json_report(path: Path, response: GenerateDataResponse) -> None:
@@ -266,7 +280,8 @@ def generate(
         check_output_location(report.parent, OutputFormat.JSON, 2)
 
     total = sum(int(getattr(t, "volume", 0) or 0) for t in plan.tables)
-    show_progress = not quiet and (sys.stderr.isatty() or total >= PROGRESS_MIN_ROWS)
+    show_progress = not quiet and sys.stderr.isatty()
+    log_progress = not quiet and not show_progress and total >= PROGRESS_MIN_ROWS
     progress_bar = (
         Progress(
             TextColumn("[bold]{task.description}"),
@@ -299,7 +314,14 @@ def generate(
             )
     else:
         response = generate_to_path(
-            request, target, workers=workers, batch_size=batch_size, metrics=metrics, warnings=warnings, plan=plan
+            request,
+            target,
+            workers=workers,
+            batch_size=batch_size,
+            progress=_ProgressLog(total) if log_progress else None,
+            metrics=metrics,
+            warnings=warnings,
+            plan=plan,
         )
     if report is not None:
         response.report_location = str(report)
