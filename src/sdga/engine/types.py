@@ -23,7 +23,7 @@ from sdga.engine.dist import shape_continuous, shape_discrete
 from sdga.engine.patterns import ascii_fixed, compile_pattern, concat, digits, join_lists, unique_pattern
 from sdga.engine.rng import mix64
 from sdga.engine.temporal import US, days, micros, reference_point, time_seconds, to_datetime
-from sdga.engine.vocab import faker_for, vocabulary, vocabulary_size
+from sdga.engine.vocab import faker_for, vocabulary, vocabulary_product, vocabulary_size
 from sdga.errors import SchemaError
 from sdga.models.schema import FAKER_TYPE_PREFIX, Distribution, FieldSpec
 
@@ -457,6 +457,7 @@ def _hex(values: np.ndarray, width: int) -> pa.StringArray:
 
 
 _HEX_PAIRS = np.array([[ord(c) for c in f"{i:02x}"] for i in range(256)], dtype=np.uint8)
+_HEX_PAIRS16 = np.ascontiguousarray(_HEX_PAIRS).view(np.uint16).ravel()
 
 
 def uuid_strings(hi: np.ndarray, lo: np.ndarray) -> pa.StringArray:
@@ -465,11 +466,10 @@ def uuid_strings(hi: np.ndarray, lo: np.ndarray) -> pa.StringArray:
     raw = np.empty((n, 2), dtype=">u8")
     raw[:, 0] = hi
     raw[:, 1] = lo
-    hexes = _HEX_PAIRS[raw.view(np.uint8).reshape(n, 16)].reshape(n, 32)
-    out = np.empty((n, 36), dtype=np.uint8)
-    out[:, (8, 13, 18, 23)] = ord("-")
-    for a, b, src in ((0, 8, 0), (9, 13, 8), (14, 18, 12), (19, 23, 16), (24, 36, 20)):
-        out[:, a:b] = hexes[:, src : src + b - a]
+    # one 16-bit lookup per byte gives its two hex digits
+    h = np.take(_HEX_PAIRS16, raw.view(np.uint8).reshape(n, 16)).view(np.uint8)
+    dash = np.full((n, 1), ord("-"), dtype=np.uint8)
+    out = np.concatenate([h[:, 0:8], dash, h[:, 8:12], dash, h[:, 12:16], dash, h[:, 16:20], dash, h[:, 20:32]], axis=1)
     return ascii_fixed(out)
 
 
@@ -528,15 +528,16 @@ def gen_full_name(d: Draw) -> pa.Array:
 _NUM_SUFFIX = pa.array([""] + [str(i) for i in range(1, 100)], pa.string())
 
 
-def _handle_parts(d: Draw, seps: list[str], initial_share: float) -> list[pa.Array | str]:
+def _handle_parts(d: Draw, seps: tuple[str, ...], initial_share: float) -> list[pa.Array | str]:
     """``first<sep>last[NN]`` from the row's person; unique fields end in a row-unique number."""
     p = d.person()
-    firsts = vocabulary(d.ctx.locale, "first_slug_or_initial")
+    firsts = vocabulary_product(d.ctx.locale, "first_slug_or_initial", seps)
     lasts = vocabulary(d.ctx.locale, "last_slug")
     rng = d.rng("handle")
-    # first half of ``firsts`` holds the full names, second half the initials (same order)
-    first_idx = p.first + (rng.random(d.n) < initial_share) * (len(firsts) // 2)
-    sep = _take(pa.array(seps, pa.string()), rng.integers(0, len(seps), d.n))
+    # "first_slug_or_initial" holds the full names, then the initials (same order); the product adds a separator
+    names = vocabulary_size(d.ctx.locale, "first_slug_or_initial")
+    first_idx = p.first + (rng.random(d.n) < initial_share) * (names // 2)
+    first_idx = first_idx + rng.integers(0, len(seps), d.n) * names
     if d.unique:
         assert d.rows is not None
         # Names hold no digits, so a distinct trailing number per row makes the whole handle distinct.
@@ -545,7 +546,7 @@ def _handle_parts(d: Draw, seps: list[str], initial_share: float) -> list[pa.Arr
         k = rng.integers(0, 100, d.n)
         k[rng.random(d.n) < 0.65] = 0
         suffix = _take(_NUM_SUFFIX, k)
-    return [_take(firsts, first_idx), sep, _take(lasts, p.last), suffix]
+    return [_take(firsts, first_idx), _take(lasts, p.last), suffix]
 
 
 @register("email", "E-mail built from the row's name on reserved domains (example.com/.net/.org, *.test, *.example).",
@@ -553,13 +554,13 @@ def _handle_parts(d: Draw, seps: list[str], initial_share: float) -> list[pa.Arr
 def gen_email(d: Draw) -> pa.Array:
     domains = pa.array(["@" + x for x in safety.EMAIL_DOMAINS], pa.string())
     dom = _take(domains, d.rng("domain").integers(0, len(domains), d.n))
-    return concat([*_handle_parts(d, [".", "_", "", "."], 0.15), dom], d.n)
+    return concat([*_handle_parts(d, (".", "_", "", "."), 0.15), dom], d.n)
 
 
 @register("username", "Login name built from the row's name (unique ones end in a row number).", "person",
           pa.string(), lambda _f, _l: 1 << 40, example="mschmidt42")  # fmt: skip
 def gen_username(d: Draw) -> pa.Array:
-    return concat(_handle_parts(d, ["", ".", "_"], 0.4), d.n)
+    return concat(_handle_parts(d, ("", ".", "_"), 0.4), d.n)
 
 
 def _phone_ranges(locale: str) -> tuple[safety.PhoneRange, ...]:
@@ -746,27 +747,34 @@ def gen_postal(d: Draw) -> pa.Array:
 _NUMBER_FIRST = {"en_US", "en_GB", "fr_FR"}
 
 
-def _street_parts(d: Draw, unique: bool) -> list[pa.Array | str]:
-    streets = vocabulary(d.ctx.locale, "street_name")
+_HOUSE_NUMBER_TEXT = [str(i) for i in range(10000)]
+_house_numbers: dict[tuple[str, str], pa.Array] = {}
+
+
+def _house_numbers_affixed(prefix: str, suffix: str) -> pa.Array:
+    arr = _house_numbers.get((prefix, suffix))
+    if arr is None:
+        arr = pa.array([prefix + v + suffix for v in _HOUSE_NUMBER_TEXT], pa.string())
+        _house_numbers[(prefix, suffix)] = arr
+    return arr
+
+
+def _street_parts(d: Draw, unique: bool, tail: str = "") -> list[pa.Array | str]:
+    """House number and street in the locale's order; ``tail`` is appended (baked into the last word list)."""
+    loc = d.ctx.locale
+    n_streets = vocabulary_size(loc, "street_name")
     if unique:
-        idx = d.index(len(streets) * 9999)
-        s = (idx % _U64(len(streets))).astype(np.int64)
-        num = (idx // _U64(len(streets)) + _U64(1)).astype(np.int64)
+        idx = d.index(n_streets * 9999)
+        s = (idx % _U64(n_streets)).astype(np.int64)
+        num = (idx // _U64(n_streets) + _U64(1)).astype(np.int64)
     else:
         rng = d.rng("street")
-        s = rng.integers(0, len(streets), d.n)
+        s = rng.integers(0, n_streets, d.n)
         num = np.minimum(np.floor(rng.lognormal(3.5, 1.2, d.n)).astype(np.int64) + 1, 9999)
-    number = _take(_HOUSE_NUMBERS, num)
-    name = _take(streets, s)
-    loc = d.ctx.locale
     if loc in _NUMBER_FIRST:
-        return [number, " ", name]
-    if loc in ("es_ES", "pt_BR"):
-        return [name, ", ", number]
-    return [name, " ", number]
-
-
-_HOUSE_NUMBERS = pa.array([str(i) for i in range(10000)], pa.string())
+        return [_take(_house_numbers_affixed("", " "), num), _take(vocabulary(loc, "street_name", suffix=tail), s)]
+    sep = ", " if loc in ("es_ES", "pt_BR") else " "
+    return [_take(vocabulary(loc, "street_name", suffix=sep), s), _take(_house_numbers_affixed("", tail), num)]
 
 
 @register("street_address", "House number and street of the locale, in its usual order.", "location",
@@ -778,23 +786,23 @@ def gen_street_address(d: Draw) -> pa.Array:
 @register("address", "Full postal address: street, city, region/postcode laid out as in the locale.", "location",
           pa.string(), lambda _f, loc: vocabulary_size(loc, "street_name") * 9999, example="221 Baker Street, London, NW1 6XE")  # fmt: skip
 def gen_address(d: Draw) -> pa.Array:
-    street = _street_parts(d, d.unique)
-    rng = d.rng("city")
-    cities = vocabulary(d.ctx.locale, "city")
-    city = _take(cities, rng.integers(0, len(cities), d.n))
-    postal = _postal(d, "address-postal")
     loc = d.ctx.locale
-    if loc == "en_US":
-        states = vocabulary(loc, "state")
-        state = _take(states, rng.integers(0, len(states), d.n))
-        return concat([*street, ", ", city, ", ", state, " ", postal], d.n)
+    rng = d.rng("city")
+    city_idx = rng.integers(0, vocabulary_size(loc, "city"), d.n)
+    postal = _postal(d, "address-postal")
+    if loc in ("en_US", "pt_BR"):
+        sep = ", " if loc == "en_US" else " - "
+        street = _street_parts(d, d.unique, tail=sep)
+        city = _take(vocabulary(loc, "city", suffix=sep), city_idx)
+        state = _take(
+            vocabulary(loc, "state", suffix=" " if loc == "en_US" else ", "),
+            rng.integers(0, vocabulary_size(loc, "state"), d.n),
+        )
+        return concat([*street, city, state, postal], d.n)
+    street = _street_parts(d, d.unique, tail=", ")
     if loc == "en_GB":
-        return concat([*street, ", ", city, ", ", postal], d.n)
-    if loc == "pt_BR":
-        states = vocabulary(loc, "state")
-        state = _take(states, rng.integers(0, len(states), d.n))
-        return concat([*street, " - ", city, " - ", state, ", ", postal], d.n)
-    return concat([*street, ", ", postal, " ", city], d.n)
+        return concat([*street, _take(vocabulary(loc, "city", suffix=", "), city_idx), postal], d.n)
+    return concat([*street, postal, _take(vocabulary(loc, "city", prefix=" "), city_idx)], d.n)
 
 
 # --- time --------------------------------------------------------------------------------------------------

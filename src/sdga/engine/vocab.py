@@ -120,7 +120,7 @@ def _build(locale: str, kind: str) -> list[str]:
 
 
 _cache: dict[tuple[str, str], list[str]] = {}
-_arrays: dict[tuple[str, str], pa.StringArray] = {}
+_arrays: dict[tuple[str, str, str, str], pa.StringArray] = {}
 
 
 def _disk_cache_dir() -> Path | None:
@@ -167,12 +167,27 @@ def vocabulary_list(locale: str, kind: str) -> list[str]:
     return found
 
 
-def vocabulary(locale: str, kind: str) -> pa.StringArray:
-    """The word list ``kind`` for ``locale`` as an Arrow string array (cached per process)."""
-    key = (locale, kind)
+def vocabulary(locale: str, kind: str, prefix: str = "", suffix: str = "") -> pa.StringArray:
+    """The word list ``kind`` for ``locale`` as an Arrow string array (cached per process).
+
+    ``prefix``/``suffix`` bake separators into the words, so that building a value takes fewer
+    concatenation passes (each pass over a column costs as much as the words themselves).
+    """
+    key = (locale, kind, prefix, suffix)
     arr = _arrays.get(key)
     if arr is None:
-        arr = pa.array(vocabulary_list(locale, kind), type=pa.string())
+        arr = pa.array([prefix + v + suffix for v in vocabulary_list(locale, kind)], type=pa.string())
+        _arrays[key] = arr
+    return arr  # type: ignore[return-value]
+
+
+def vocabulary_product(locale: str, kind: str, suffixes: tuple[str, ...]) -> pa.StringArray:
+    """Every word of ``kind`` followed by every suffix: entry ``s * len(words) + w`` is ``words[w] + suffixes[s]``."""
+    key = (locale, kind, "*", "\x00".join(suffixes))
+    arr = _arrays.get(key)
+    if arr is None:
+        words = vocabulary_list(locale, kind)
+        arr = pa.array([w + sfx for sfx in suffixes for w in words], type=pa.string())
         _arrays[key] = arr
     return arr  # type: ignore[return-value]
 
