@@ -157,3 +157,40 @@ def test_deploy_pushes_the_image_then_plans_and_applies(tmp_path: Path) -> None:
     apply = index(f"apply -input=false {build}/dev.tfplan")
     assert index("backends/dev.s3.tfbackend") < ecr < login < push < plan < apply
     assert not any("start-ingestion-job" in c for c in calls)  # dev has no knowledge base
+
+
+def test_upload_knowledge_base_syncs_and_waits_for_ingestion(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    outputs = {
+        "knowledge_base_bucket_name": "sdga-staging-kb-123456789012-us-east-1",
+        "knowledge_base_prefix": "documents/",
+        "knowledge_base_id": "KB12345678",
+        "knowledge_base_data_source_id": "DS12345678",
+    }
+    cases = "\n".join(f'  *"output -raw {k}") echo "{v}" ;;' for k, v in outputs.items())
+    stubs = {
+        "terraform": f'echo "terraform $*" >> "{log}"\ncase "$*" in\n{cases}\nesac',
+        "aws": (
+            f'echo "aws $*" >> "{log}"\ncase "$*" in\n'
+            "  *start-ingestion-job*) echo JOB42 ;;\n"
+            '  *"--query ingestionJob.status"*) echo COMPLETE ;;\n'
+            "esac"
+        ),
+    }
+    for tool, body in stubs.items():
+        stub = bin_dir / tool
+        stub.write_text(f"#!/usr/bin/env bash\n{body}\n", encoding="utf-8")
+        stub.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "SDGA_CONFIRM_PROD"}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    result = _run("upload-knowledge-base.sh", "staging", env=env)
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text(encoding="utf-8").splitlines()
+    sync = next(c for c in calls if c.startswith("aws s3 sync"))
+    assert sync.endswith("--exclude __pycache__/*")
+    assert "src/sdga/knowledge/documents s3://sdga-staging-kb-123456789012-us-east-1/documents/ --delete" in sync
+    start = next(c for c in calls if "start-ingestion-job" in c)
+    assert "--knowledge-base-id KB12345678 --data-source-id DS12345678" in start
+    assert any("get-ingestion-job" in c and "--ingestion-job-id JOB42" in c for c in calls)
