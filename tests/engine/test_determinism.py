@@ -83,3 +83,14 @@ def test_templates_are_deterministic(data_type: str) -> None:
         return [_digest(table(plan, t.name)) for t in plan.tables]
 
     assert run() == run()
+
+
+def test_concurrent_generations_in_threads_stay_deterministic() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(seed: int) -> str:
+        return _digest(table(plan_generation(request(MIXED, volume=3000, seed=seed))))
+
+    expected = [run(s) for s in (1, 2, 3, 4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(run, (1, 2, 3, 4))) == expected

@@ -112,6 +112,13 @@ def test_reference_errors() -> None:
         plan_generation(_tables(users, malformed))
 
 
+def test_reference_to_an_empty_table() -> None:
+    users = {"name": "users", "volume": 0, "fields": [field("id", "uuid", primary_key=True)]}
+    orders = {"name": "orders", "fields": [field("uid", "reference", references="users.id")]}
+    with pytest.raises(SchemaError, match="no rows"):
+        plan_generation(_tables(users, orders))
+
+
 def test_reference_cycle() -> None:
     a = {"name": "a", "fields": [field("id", "uuid", primary_key=True), field("b_id", "reference", references="b.id")]}
     b = {"name": "b", "fields": [field("id", "uuid", primary_key=True), field("a_id", "reference", references="a.id")]}

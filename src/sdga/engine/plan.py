@@ -312,6 +312,11 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
                     raise SchemaError(f"field '{spec.name}.{f.name}' references '{rt}.{rc}', which may be null")
                 arrow_fields.append(_arrow_field(f, T.arrow_type(target)))
                 fks.append(ForeignKey(f.name, rt, rc))
+                if rt != spec.name and plans[rt].volume == 0 and spec.volume != 0:
+                    raise SchemaError(
+                        f"field '{spec.name}.{f.name}' references '{rt}', which has no rows",
+                        details={"field": f"{spec.name}.{f.name}", "references": f.references},
+                    )
                 if f.cardinality is not None and spec.volume is None and rt != spec.name:
                     if child_counts is not None:
                         raise SchemaError(f"table '{spec.name}': only one reference may set the volume by cardinality")

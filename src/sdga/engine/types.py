@@ -8,6 +8,7 @@ from the reserved ranges in :mod:`sdga.engine.safety`.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from faker import Faker
 
 from sdga.engine import safety
 from sdga.engine.context import Draw
@@ -1032,11 +1034,27 @@ def _faker_value(value: Any) -> Any:
     return str(value)
 
 
+_faker_local = threading.local()
+
+
+def _private_faker(locale: str) -> Faker:
+    """A Faker owned by this thread: re-seeding it cannot disturb a generation running in another thread."""
+    fakers: dict[str, Faker] | None = getattr(_faker_local, "fakers", None)
+    if fakers is None:
+        fakers = _faker_local.fakers = {}
+    fake = fakers.get(locale)
+    if fake is None:
+        faker_for(locale)  # validates the locale
+        fake = fakers[locale] = Faker(locale)
+    return fake
+
+
 def gen_faker(d: Draw) -> pa.Array:
     """Slow path: one Faker call per value, seeded per block so it stays deterministic."""
-    fn = faker_method(d.spec, d.ctx.locale)
-    fake = faker_for(d.ctx.locale)
-    fake.seed_instance(d.key("faker") & ((1 << 63) - 1) ^ max(d.ctx.block, 0))
+    faker_method(d.spec, d.ctx.locale)  # validates the method name
+    fake = _private_faker(d.ctx.locale)
+    fake.seed_instance((d.key("faker") & ((1 << 63) - 1)) ^ max(d.ctx.block, 0))
+    fn = getattr(fake, d.spec.type[len(FAKER_TYPE_PREFIX) :])
     return pa.array([_faker_value(fn()) for _ in range(d.n)], pa.string())
 
 
