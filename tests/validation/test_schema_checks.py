@@ -371,6 +371,13 @@ CASES: list[tuple[str, Severity, Schema, Schema, dict[str, Any]]] = [
         ),
         {},
     ),
+    (
+        "unique_unsupported",
+        Severity.ERROR,
+        _single(_field("note", "text", constraints={"unique": True})),
+        _single(_field("note", "string", constraints={"unique": True})),
+        {},
+    ),
     ("volume_too_large", Severity.ERROR, _single(_field("a")), _single(_field("a")), {"volume": 2_000_000_000}),
     ("volume_zero", Severity.WARNING, _single(_field("a")), _single(_field("a")), {"volume": 0}),
 ]
@@ -458,3 +465,17 @@ def test_every_template_validates_cleanly() -> None:
         result = validate_schema(get_template(info.name), volume=1000)
         errors = [m for m in result.errors if m.severity == Severity.ERROR]
         assert result.valid, (info.name, errors)
+
+
+def test_the_engine_plan_is_the_safety_net() -> None:
+    schema = _single(_field("a", "string"))
+    result = validate_schema(schema, locale="xx_XX")
+    assert [m.code for m in result.errors] == ["generation_refused"]
+    assert "unsupported locale" in result.errors[0].message
+    assert validate_schema(schema, locale="de_DE").valid
+
+
+def test_slow_faker_path_is_a_warning() -> None:
+    result = validate_schema(_single(_field("bs", "faker:bs")), volume=200_000)
+    assert result.valid
+    assert any(m.code == "generation_warning" for m in result.errors)

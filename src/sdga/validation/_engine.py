@@ -36,17 +36,41 @@ def known_type_names() -> list[str]:
     return sorted(set(names) | set(FIELD_TYPES))
 
 
-def unique_capacity(spec: FieldSpec, locale: str) -> int | None:
-    """How many distinct values the field's generator can produce (None = unbounded or unknown)."""
+def unique_capacity(spec: FieldSpec, locale: str) -> tuple[int | None, str | None]:
+    """(distinct values the field's generator can produce or None if unbounded, why it cannot be unique)."""
     try:
         from sdga.engine.types import unique_capacity as engine_capacity
     except ImportError:  # pragma: no cover
-        return None
+        return None, None
     try:
         result: Any = engine_capacity(spec, locale)
-    except Exception:  # the engine reports its own errors at plan time; capacity is best effort here
-        return None
-    return int(result) if result is not None else None
+    except SdgaError as exc:
+        return None, exc.message
+    except Exception:  # capacity is best effort here; the plan check below reports the engine's own error
+        return None, None
+    return (int(result) if result is not None else None), None
+
+
+def plan_problems(schema: Any, volume: int | None, locale: str) -> tuple[str | None, list[str]]:
+    """Ask the engine to plan the schema: (its error message if it refuses, its warnings).
+
+    The safety net behind the explicit checks: whatever else would stop generation shows up here.
+    """
+    try:
+        from sdga.engine import plan_generation
+        from sdga.models import GenerateDataRequest
+    except ImportError:  # pragma: no cover
+        return None, []
+    try:
+        request = GenerateDataRequest.model_validate(
+            {"schema": schema.model_dump(mode="json", by_alias=True), "volume": max(1, volume or 1), "locale": locale}
+        )
+        plan = plan_generation(request)
+    except SdgaError as exc:
+        return exc.message, []
+    except Exception as exc:  # a validation error of the request itself (e.g. unsupported locale)
+        return " ".join(str(exc).split())[:300], []
+    return None, list(plan.warnings)
 
 
 def pattern_problem(pattern: str) -> str | None:

@@ -313,15 +313,19 @@ class _Checker:
             self.error("reference_missing", where, "type 'reference' needs 'references': 'table.field'.")
 
         # Uniqueness capacity
-        if (c.unique or spec.primary_key) and volume is not None and volume > 0 and known:
-            capacity = self.capacity(spec)
-            if capacity is not None and capacity < volume:
+        if (c.unique or spec.primary_key) and known and spec.type != "reference":
+            capacity, problem = self.capacity(spec)
+            if problem and c.unique:
+                self.error("unique_unsupported", where, problem)
+            elif capacity is not None and volume is not None and 0 < capacity < volume:
                 self.error(
                     "unique_capacity",
                     where,
                     f"only {capacity:,} distinct values exist for this field but {volume:,} unique rows are requested; "
                     "widen the range/enum/pattern, lower the volume, or drop unique.",
                 )
+            elif capacity == 0 and volume:
+                self.error("unique_capacity", where, "this field has no value to draw for a unique key.")
 
         # Nested fields
         if spec.fields:
@@ -333,9 +337,11 @@ class _Checker:
 
         self.suggest_for(spec, where)
 
-    def capacity(self, spec: FieldSpec) -> int | None:
+    def capacity(self, spec: FieldSpec) -> tuple[int | None, str | None]:
         c = spec.constraints
-        capacity = _engine.unique_capacity(spec, self.locale)
+        capacity, problem = _engine.unique_capacity(spec, self.locale)
+        if problem:
+            return None, problem
         if capacity is None and c.enum is not None:
             capacity = len({repr(v) for v in c.enum})
         if capacity is None and spec.type == "boolean":
@@ -344,7 +350,7 @@ class _Checker:
             lo, hi = _as_number(c.min), _as_number(c.max)
             if lo is not None and hi is not None and hi >= lo:
                 capacity = int(math.floor(hi) - math.ceil(lo) + 1)
-        return capacity
+        return capacity, None
 
     def check_distribution(self, spec: FieldSpec, where: str) -> None:
         d = spec.constraints.distribution
@@ -554,6 +560,12 @@ def validate_schema(
     """
     checker = _Checker(schema, volume, locale)
     checker.run()
+    if not any(m.severity == Severity.ERROR for m in checker.messages):
+        refusal, plan_warnings = _engine.plan_problems(schema, volume, locale)
+        if refusal:
+            checker.error("generation_refused", None, refusal)
+        for warning in plan_warnings:
+            checker.warn("generation_warning", None, warning)
     issues = check_compliance(schema, compliance_requirements)
     for issue in issues:
         if issue.severity == Severity.ERROR and issue.fix:
