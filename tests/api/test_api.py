@@ -184,6 +184,21 @@ def test_ui_templates_and_meta(client: TestClient) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
 
 
+def test_agent_ask_offline(client: TestClient) -> None:
+    res = client.post("/api/v1/agent/ask", json={"prompt": "200 user profiles as csv"})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["ok"] and body["backend"] == "offline" and body["status"] == "success"
+    assert client.get(f"{API}/status/{body['generation_id']}").json()["records_generated"] == 200
+    follow = client.post(
+        "/api/v1/agent/ask", json={"prompt": "make it parquet", "session_id": body["session_id"], "plan_only": True}
+    )
+    assert follow.status_code == 200 and follow.json()["request"]["output_format"] == "parquet"
+    assert follow.json()["generation_id"] is None
+    assert_error(client.post("/api/v1/agent/ask", json={"prompt": "qwerty zxcv"}), 422)
+    assert_error(client.post("/api/v1/agent/ask", json={"prompt": ""}), 422, "invalid_input")
+
+
 def test_openapi_is_served(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     assert f"{API}/generate" in doc["paths"]

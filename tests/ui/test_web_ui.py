@@ -90,6 +90,13 @@ def test_web_ui_validate_generate_download(server: str, browser: object, tmp_pat
     expect(page.locator("input[name=compliance]")).to_have_count(5)
     assert page.locator("#template option[value='user_profile']").count() == 1
 
+    # the agent: a plain-English request fills the form and generates
+    page.fill("#ask-prompt", "300 user profiles as csv")
+    page.click("#ask-btn")
+    expect(page.locator("#summary")).to_contain_text("success", timeout=60_000)
+    expect(page.locator("#schema-status")).to_contain_text("Valid JSON")
+    assert page.locator("#format").input_value() == "csv"
+
     # a schema that is not JSON is flagged while typing
     page.fill("#schema", '{"fields": [')
     expect(page.locator("#schema-status")).to_contain_text("JSON error")
@@ -119,6 +126,7 @@ def test_web_ui_validate_generate_download(server: str, browser: object, tmp_pat
     expect(page.locator("#field-stats tbody tr")).to_have_count(6)
     expect(page.locator("#download-panel")).to_be_visible()
     expect(page.locator("#history tbody tr").first).to_contain_text("success")
+    expect(page.locator("#history tbody tr")).to_have_count(2)  # the agent's run and this one
 
     with page.expect_download(timeout=30_000) as info:
         page.click("#download-link")

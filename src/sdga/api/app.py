@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+from collections import OrderedDict
 from importlib import resources
 from typing import Annotated, Any
 
@@ -16,7 +18,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -77,6 +79,32 @@ class TemplateEntry(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+
+
+class AskRequest(BaseModel):
+    """A plain-English request for the agent (``SDGA_LLM_BACKEND``; ``offline`` needs no model)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1, max_length=4000, description="What data you need, in plain English.")
+    session_id: str | None = Field(
+        default=None, min_length=2, max_length=100, description="Continue a conversation (follow-up edits)."
+    )
+    plan_only: bool = Field(default=False, description="Only plan and validate; do not generate.")
+
+
+class AskResponse(BaseModel):
+    session_id: str
+    backend: str
+    ok: bool
+    answer: str = ""
+    report: str = ""
+    generation_id: str | None = None
+    status: str | None = None
+    output_location: str | None = None
+    request: dict[str, Any] | None = None
+    steps: list[str] = Field(default_factory=list)
+    error: dict[str, Any] | None = None
 
 
 class Options(BaseModel):
@@ -262,6 +290,53 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         if not name.replace("_", "").replace("-", "").isalnum():
             raise InvalidInputError(f"invalid template name {name[:64]!r}")
         return await run_in_threadpool(svc.template, name)
+
+    sessions: OrderedDict[str, Any] = OrderedDict()
+    agent_lock = threading.Lock()
+    agent: dict[str, Any] = {}
+
+    def ask_agent(body: AskRequest) -> AskResponse:
+        from sdga.agent import ChatSession, get_backend
+
+        with agent_lock:
+            if "backend" not in agent:
+                agent["backend"] = get_backend(None, service=svc)
+            backend = agent["backend"]
+            if body.session_id and body.session_id in sessions:
+                sessions.move_to_end(body.session_id)
+                session = sessions[body.session_id]
+            else:
+                session = ChatSession(session_id=body.session_id) if body.session_id else ChatSession()
+                sessions[session.session_id] = session
+                while len(sessions) > 256:
+                    sessions.popitem(last=False)
+        result = backend.ask(body.prompt.strip(), session=session, plan_only=body.plan_only)
+        response = result.response
+        return AskResponse(
+            session_id=session.session_id,
+            backend=result.backend,
+            ok=result.ok,
+            answer=result.answer,
+            report=result.report(),
+            generation_id=response.generation_id if response else None,
+            status=response.status.value if response else None,
+            output_location=response.output_location if response else None,
+            request=result.request.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if result.request
+            else None,
+            steps=list(result.steps),
+            error=result.error,
+        )
+
+    @app.post(
+        "/api/v1/agent/ask",
+        response_model=AskResponse,
+        dependencies=secured,
+        tags=["agent"],
+        summary="Ask the agent in plain English (plans, validates, generates, reports)",
+    )
+    async def ask(body: AskRequest) -> AskResponse:
+        return await run_in_threadpool(ask_agent, body)
 
     @app.get(f"{API}/options", response_model=Options, tags=["meta"])
     def options() -> Options:

@@ -3,7 +3,7 @@
 
 const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
-const state = { generationId: null, polling: null };
+const state = { generationId: null, sessionId: null };
 
 const STARTER = {
   name: "customers",
@@ -266,6 +266,44 @@ async function loadHistory() {
   } catch (err) { /* history is optional */ }
 }
 
+// ------------------------------------------------------------------------------------------ agent
+async function ask() {
+  const prompt = $("ask-prompt").value.trim();
+  if (!prompt) return;
+  clearResults();
+  $("ask-btn").disabled = true;
+  $("ask-answer").textContent = "Thinking…";
+  $("ask-answer").className = "hint";
+  try {
+    const body = { prompt, plan_only: $("ask-plan-only").checked };
+    if (state.sessionId) body.session_id = state.sessionId;
+    const result = await api("/api/v1/agent/ask", { method: "POST", body: JSON.stringify(body) });
+    state.sessionId = result.session_id;
+    const steps = (result.steps || []).map((step) => "• " + step).join("\n");
+    $("ask-answer").textContent = result.answer || steps || (result.ok ? "Done." : "The agent could not complete the request.");
+    if (result.request && result.request.schema) {
+      $("schema").value = JSON.stringify(result.request.schema, null, 2);
+      parseSchema();
+      if (result.request.volume) $("volume").value = result.request.volume;
+      if (result.request.output_format) $("format").value = result.request.output_format;
+      for (const box of document.querySelectorAll("input[name=compliance]")) {
+        box.checked = (result.request.compliance_requirements || []).includes(box.value);
+      }
+    }
+    if (result.generation_id) {
+      const status = await api(`${API}/synthetic-data/status/${result.generation_id}`);
+      if (["pending", "running"].includes(status.status)) await poll(result.generation_id, result.request ? result.request.volume : 0);
+      else showResult(status);
+    }
+  } catch (err) {
+    $("ask-answer").textContent = err.message;
+    $("ask-answer").className = "hint error";
+  } finally {
+    $("ask-btn").disabled = false;
+    loadHistory();
+  }
+}
+
 // ---------------------------------------------------------------------------------------- wiring
 window.addEventListener("DOMContentLoaded", async () => {
   $("api-key").value = apiKey();
@@ -279,6 +317,8 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("generate-btn").addEventListener("click", generate);
   $("download-link").addEventListener("click", download);
   $("refresh-history").addEventListener("click", loadHistory);
+  $("ask-btn").addEventListener("click", ask);
+  $("ask-prompt").addEventListener("keydown", (e) => { if (e.key === "Enter") ask(); });
   try { await loadOptions(); } catch (err) { showError(err); }
   await loadTemplates();
   await loadHistory();
