@@ -524,8 +524,19 @@ def test_lambda_environment_follows_the_contract() -> None:
     common = ROOT_LOCALS["common_environment"]
     for name in CONTRACT_ENV:
         assert re.search(rf"\b{name}\b", common), name
-    assert 'SDGA_STORAGE_BACKEND = \\"s3\\"' in common.replace("  ", " ") or "s3" in common
-    assert "SDGA_HISTORY_BACKEND" in common and "dynamodb" in common
+    expected = {
+        "SDGA_STORAGE_BACKEND": '"s3"',
+        "SDGA_S3_BUCKET": "module.s3.data_bucket_name",
+        "SDGA_S3_PREFIX": "module.s3.generated_data_prefix",
+        "SDGA_KMS_KEY_ID": "module.kms.s3_key_arn",
+        "SDGA_HISTORY_BACKEND": '"dynamodb"',
+        "SDGA_HISTORY_TABLE": "module.dynamodb.table_name",
+        "SDGA_HISTORY_TTL_DAYS": "tostring(var.history_ttl_days)",
+        "POWERTOOLS_METRICS_NAMESPACE": "local.metrics_namespace",
+    }
+    for name, value in expected.items():
+        assert re.search(rf"\b{name} = {re.escape(value)}[,}}]", common), name
+    assert ROOT_LOCALS["function_environment"]["generate"] == {"SDGA_BACKGROUND_MODE": "lambda"}
     agent = ROOT_LOCALS["function_environment"]["agent"]
     for name in AGENT_ENV:
         assert name in agent, name
