@@ -175,3 +175,32 @@ def test_infer_bad_sample_exits_2(tmp_path: Path) -> None:
     res = runner.invoke(app, ["infer", "--from", str(header_only)])
     assert res.exit_code == 2 and "no rows" in _one_error_line(res)
     assert not (tmp_path / "s.yaml").exists()
+
+
+def test_metrics_by_generation_id_uses_the_stored_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SDGA_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    args = [
+        "generate",
+        "-t",
+        "user_profile",
+        "-n",
+        "300",
+        "-f",
+        "csv",
+        "-d",
+        "local",
+        "--location",
+        "exports",
+        "--json",
+    ]
+    made = runner.invoke(app, args)
+    assert made.exit_code == 0, made.stderr
+    gid = json.loads(made.stdout)["generation_id"]
+    res = runner.invoke(app, ["metrics", gid])
+    assert res.exit_code == 0, res.stderr
+    body = json.loads(res.stdout)
+    assert body["generation_id"] == gid and body["metrics"]["row_count"] == 300
+    assert body["metrics"]["validity_score"] == 1.0  # checked against the stored request's template
+    unknown = runner.invoke(app, ["metrics", "00000000-0000-4000-8000-000000000000"])
+    assert unknown.exit_code == 2 and "00000000-0000-4000-8000-000000000000" in _one_error_line(unknown)
