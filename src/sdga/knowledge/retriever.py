@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from sdga.errors import ConfigurationError, DestinationError
 from sdga.knowledge.bm25 import BM25Index, tokenize
 from sdga.knowledge.corpus import Document, load_corpus, load_templates
@@ -62,8 +64,22 @@ def _aggregate(hits: list[SearchHit], k: int) -> list[TemplateMatch]:
 class LocalKnowledgeBase:
     """BM25+ over the shipped documents and the remembered generations (rebuilt when memory changes)."""
 
-    def __init__(self, memory: GenerationMemory | None = None, *, documents: list[Document] | None = None) -> None:
+    def __init__(
+        self,
+        memory: GenerationMemory | None = None,
+        *,
+        documents: list[Document] | None = None,
+        semantic: bool | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
         self.memory = memory
+        if semantic is None:
+            from sdga.knowledge.semantic import semantic_enabled
+
+            semantic = semantic_enabled()
+        self.semantic = semantic
+        self.cache_dir = cache_dir or (memory.path.parent if memory else None)
+        self._emb: np.ndarray | None = None
         self._static = documents if documents is not None else load_corpus()
         self._lock = threading.Lock()
         self._built_for: tuple[int, float] | None = None
@@ -86,6 +102,10 @@ class LocalKnowledgeBase:
                 remembered = [r.to_document() for r in self.memory.records()] if self.memory else []
                 self._docs = self._static + remembered
                 self._index = BM25Index([tokenize(d.title + "\n" + d.text) for d in self._docs])
+                if self.semantic:
+                    from sdga.knowledge.semantic import embed_documents
+
+                    self._emb = embed_documents([d.title + "\n" + d.text for d in self._docs], self.cache_dir)
                 self._built_for = version
             return self._index
 
@@ -95,6 +115,13 @@ class LocalKnowledgeBase:
         if not tokens:
             return []
         scores = index.scores(tokens)
+        if self.semantic and self._emb is not None and len(self._docs):
+            from sdga.knowledge.semantic import SEMANTIC_FLOOR, SEMANTIC_WEIGHT, get_encoder
+
+            # Hybrid: cosine similarity above a floor adds to BM25+, so paraphrases without shared words
+            # still score while unrelated text (cosine near 0) adds nothing.
+            cosine = self._emb @ get_encoder().encode([query])[0]
+            scores = scores + SEMANTIC_WEIGHT * np.clip(cosine - SEMANTIC_FLOOR, 0.0, None)
         order = sorted(range(len(self._docs)), key=lambda i: (-scores[i], i))
         hits: list[SearchHit] = []
         for i in order:
