@@ -442,14 +442,15 @@ data "aws_iam_policy_document" "knowledge_base" {
     }
   }
 
+  # Decided by the plain bool, not by collection_arn (unknown until the collection exists).
   dynamic "statement" {
-    for_each = var.collection_arn == null ? [] : [var.collection_arn]
+    for_each = var.create_knowledge_base_role ? [1] : []
 
     content {
       sid       = "VectorStoreAccess"
       effect    = "Allow"
       actions   = ["aoss:APIAccessAll"]
-      resources = [statement.value]
+      resources = [var.collection_arn]
     }
   }
 }
