@@ -283,3 +283,50 @@ def test_xml_forbidden_noncharacters_are_replaced(tmp_path: Path) -> None:
     with open_writer(out, table, "xml") as w:
         w.write_batch(pa.record_batch([["a\ufffeb\uffffc", "fine \ufffd", "\x00"]], schema=schema))
     assert [r.findtext("s") for r in ET.parse(out).getroot()] == ["a\ufffdb\ufffdc", "fine \ufffd", "\ufffd"]
+
+
+def test_types_the_engine_never_emits_still_write(tmp_path: Path) -> None:
+    """Dictionary, date64, non-UTC timestamps, durations, maps, uint64 and binary: readable everywhere."""
+    schema = pa.schema(
+        [
+            ("c", pa.dictionary(pa.int8(), pa.string())),
+            ("d64", pa.date64()),
+            ("ts", pa.timestamp("ns", tz="Europe/Berlin")),
+            ("dur", pa.duration("s")),
+            ("m", pa.map_(pa.string(), pa.int64())),
+            ("big", pa.uint64()),
+            ("bin", pa.binary()),
+        ]
+    )
+    batch = pa.record_batch(
+        [
+            pa.array(["a", None]).dictionary_encode(),
+            pa.array([dt.date(2020, 1, 1)] * 2, pa.date64()),
+            pa.array([dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)] * 2, pa.timestamp("ns", tz="Europe/Berlin")),
+            pa.array([dt.timedelta(seconds=5)] * 2, pa.duration("s")),
+            pa.array([[("k", 1)], None], pa.map_(pa.string(), pa.int64())),
+            pa.array([2**64 - 1, None], pa.uint64()),
+            pa.array([b"\x00\xff", None]),
+        ],
+        schema=schema,
+    )
+    table = users_table("x")
+    table.arrow_schema = schema
+    for fmt in OutputFormat:
+        with open_writer(tmp_path / f"x.{fmt.value}", table, fmt) as writer:
+            writer.write_batch(batch)
+    rows = json.loads((tmp_path / "x.json").read_text())
+    assert rows[0] == {
+        "c": "a",
+        "d64": "2020-01-01",
+        "ts": "2024-01-01T12:00:00Z",  # the instant, in UTC
+        "dur": "0:00:05",
+        "m": {"k": 1},
+        "big": 2**64 - 1,
+        "bin": "AP8=",
+    }
+    csv_opts = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
+    assert pacsv.read_csv(tmp_path / "x.csv", convert_options=csv_opts).column("bin").to_pylist() == ["AP8=", None]
+    assert ET.parse(tmp_path / "x.xml").getroot()[0].findtext("m") == '{"k":1}'
+    script = (tmp_path / "x.sql").read_text()
+    assert "BYTEA" in script and "NUMERIC(20,0)" in script and "'\\x00ff'::bytea" in script

@@ -206,10 +206,12 @@ def json_or_null(arr: pa.Array) -> pa.Array:
     if pa.types.is_struct(data_type):
         return _json_struct(arr)
     if pa.types.is_map(data_type):
-        return _per_value(arr, lambda v: json.dumps(dict(v), ensure_ascii=False, default=_python_text))
+        return _per_value(
+            arr, lambda v: json.dumps(dict(v), ensure_ascii=False, separators=(",", ":"), default=_python_text)
+        )
     if is_nested(data_type):
         return _json_list(arr)
-    return _per_value(arr, lambda v: json.dumps(v, ensure_ascii=False, default=_python_text))
+    return _per_value(arr, lambda v: json.dumps(_json_safe(v), ensure_ascii=False, separators=(",", ":")))
 
 
 def _json_struct(arr: pa.StructArray) -> pa.Array:
@@ -325,6 +327,13 @@ def write_concat(stream: IO[bytes], texts: pa.Array) -> int:
         return 0
     stream.write(memoryview(data_buf)[start:end])
     return end - start
+
+
+def _json_safe(value: Any) -> Any:
+    """Python values of exotic Arrow types as JSON-encodable values (bytes base64, durations text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return _python_text(value)
 
 
 def _python_text(value: Any) -> str:

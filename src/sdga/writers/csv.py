@@ -14,8 +14,23 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from sdga.writers._encode import decode_dictionary, finite_floats, is_nested, is_temporal, json_or_null, temporal_text
+from sdga.writers._encode import decode_dictionary, finite_floats, is_nested, json_or_null, plain_text
 from sdga.writers.base import TableWriter
+
+
+def _native(data_type: pa.DataType) -> bool:
+    """Types pyarrow's CSV writer renders the way we want as they are."""
+    t = pa.types
+    return bool(
+        t.is_integer(data_type)
+        or t.is_floating(data_type)
+        or t.is_decimal(data_type)
+        or t.is_boolean(data_type)
+        or t.is_string(data_type)
+        or t.is_large_string(data_type)
+        or t.is_date(data_type)
+        or t.is_null(data_type)
+    )
 
 
 def flatten_for_csv(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -31,12 +46,12 @@ def flatten_for_csv(batch: pa.RecordBatch) -> pa.RecordBatch:
         elif is_nested(arr.type):
             names.append(name)
             arrays.append(json_or_null(arr))
-        elif is_temporal(arr.type) and not pa.types.is_date(arr.type):
-            names.append(name)
-            arrays.append(temporal_text(arr, sep=" ", utc_marker="Z"))
-        else:
+        elif _native(arr.type):
             names.append(name)
             arrays.append(finite_floats(arr))
+        else:  # timestamps, times, binary (base64), durations, ...: our text form
+            names.append(name)
+            arrays.append(plain_text(arr, sep=" ", utc_marker="Z"))
 
     for field, column in zip(batch.schema, batch.columns, strict=True):
         add(field.name, column)

@@ -36,6 +36,7 @@ from sdga.writers._encode import (
     is_temporal,
     join_lists,
     json_or_null,
+    plain_text,
     present_bytes,
     temporal_text,
     write_concat,
@@ -235,7 +236,7 @@ def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
         pg = dialect == SqlDialect.POSTGRESQL
         out = concat(["'\\x", hexed, "'::bytea"]) if pg else concat(["X'", hexed, "'"])
     else:
-        out = _string_literal(pc.cast(arr, STRING), dialect)
+        out = _string_literal(plain_text(arr, sep=" ", utc_marker=""), dialect)
     return pc.fill_null(out, pa.scalar("NULL", type=STRING))
 
 
