@@ -265,11 +265,15 @@ def render(results: list[dict[str, Any]], memory: list[dict[str, Any]], args: ar
             "one Python call per value)."
         )
     if memory:
-        lines += ["", "## Peak memory (sdga, streamed to Parquet)", "", "| Rows | Time | Rows/s | Peak memory |"]
-        lines.append("|---:|---:|---:|---:|")
+        lines += ["", "## Peak memory (sdga, streamed to Parquet)", ""]
+        lines += [
+            "| Rows | Time | Rows/s | CPU time | Rows per CPU-second | Peak memory |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in memory:
             lines.append(
-                f"| {r['rows']:,} | {r['seconds']:.1f} s | {r['rows_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} MiB |"
+                f"| {r['rows']:,} | {r['seconds']:.1f} s | {r['rows_per_s']:,.0f} | {r['cpu_seconds']:.1f} s "
+                f"| {r['rows_per_cpu_s']:,.0f} | {r['peak_rss_mb']:,.0f} MiB |"
             )
     if notes:
         lines += ["", *[f"- {n}" for n in notes]]
