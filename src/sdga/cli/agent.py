@@ -202,11 +202,15 @@ def register(app: typer.Typer) -> None:
 
     @kb.command("eval")
     @handle_errors
-    def kb_eval(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    def kb_eval(
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        held_out: bool = typer.Option(False, "--held-out", help="Use the held-out query set (never tuned on)."),
+    ) -> None:
         """Retrieval quality: hit@1 of the template ranking on the shipped query set."""
+        from sdga.knowledge import get_retriever
         from sdga.knowledge.evaluation import evaluate
 
-        report = evaluate()
+        report = evaluate(get_retriever(), held_out=held_out)
         if as_json:
             print_json(report)
             return

@@ -15,21 +15,24 @@ from sdga.knowledge.corpus import load_templates
 from sdga.knowledge.retriever import LocalKnowledgeBase, Retriever
 
 
-def load_queries() -> dict[str, list[str]]:
-    """Template name -> queries whose best match must be that template."""
-    text = (resources.files("sdga.knowledge") / "eval_queries.yaml").read_text(encoding="utf-8")
+def load_queries(held_out: bool = False) -> dict[str, list[str]]:
+    """Template name -> queries whose best match must be that template (``held_out``: the untuned set)."""
+    name = "eval_queries_heldout.yaml" if held_out else "eval_queries.yaml"
+    text = (resources.files("sdga.knowledge") / name).read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
     return {str(k): [str(q) for q in v] for k, v in data.items()}
 
 
-def evaluate(retriever: Retriever | None = None, *, only_installed: bool = True) -> dict[str, Any]:
+def evaluate(
+    retriever: Retriever | None = None, *, only_installed: bool = True, held_out: bool = False
+) -> dict[str, Any]:
     """hit@1 overall and per template, with the misses; templates not installed are skipped."""
     retriever = retriever or LocalKnowledgeBase(None)
     installed = {t.name for t in load_templates()}
     hits, total = 0, 0
     per_template: dict[str, float] = {}
     misses: list[dict[str, Any]] = []
-    for template, queries in load_queries().items():
+    for template, queries in load_queries(held_out).items():
         if only_installed and template not in installed:
             continue
         ok = 0
