@@ -89,7 +89,8 @@ class Draw:
             assert self.rows is not None
             return Permutation(cap, self.key("unique") & ((1 << 64) - 1))(self.rows)
         if cap >= 1 << 63:
-            return self.rng("idx").integers(0, np.iinfo(np.uint64).max, self.n, dtype=np.uint64, endpoint=True)
+            raw = self.rng("idx").integers(0, np.iinfo(np.uint64).max, self.n, dtype=np.uint64, endpoint=True)
+            return raw if cap == 1 << 64 else raw % np.uint64(cap)
         return self.rng("idx").integers(0, cap, self.n, dtype=np.uint64)
 
     def person(self) -> Person:
