@@ -73,6 +73,10 @@ _READABLE = {OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.CSV, OutputForm
 _EXTENSIONS = {"json", "jsonl", "csv", "sql", "parquet", "xml"}
 # Below this validity score a finished generation is reported as 'partial' rather than 'success'.
 PARTIAL_VALIDITY = 0.95
+# Results up to this many rows (all tables) are measured by reading the written files back.
+READBACK_MAX_ROWS = 1_000_000
+# Larger results are measured on the first rows of each table, kept while writing.
+METRICS_SAMPLE_ROWS = 200_000
 ProgressCallback = Callable[[str, int], None]
 
 
@@ -473,21 +477,27 @@ class SyntheticDataService:
         is_rds = request.destination.type == DestinationType.RDS
         fmt = OutputFormat.PARQUET if is_rds else request.output_format
         try:
+            from sdga.engine import iter_batches
+
             tick = _ProgressRecorder(self, record, progress)
+            sampler = _Sampler(max(METRICS_SAMPLE_ROWS, self.settings.inline_max_rows))
+            workers = self.settings.workers
             result = write_plan(
                 plan,
                 data_dir,
                 fmt,
                 sql_dialect=request.sql_dialect,
-                workers=self.settings.workers,
+                workers=workers,
                 progress=tick,
+                batches=lambda name: sampler.tee(name, iter_batches(plan, name, workers=workers)),
             )
+            response.warnings += [w for w in getattr(plan, "warnings", []) if w not in response.warnings]
             response.records_per_table = dict(result.records)
             response.records_generated = sum(result.records.values())
-            status = self._measure(plan, request, data_dir, fmt, response)
+            status = self._measure(plan, data_dir, fmt, sampler, response)
             response.status = status
             response.execution_time_ms = (time.perf_counter() - started) * 1000
-            published = self._publish(gid, request, plan, data_dir, fmt, response)
+            published = self._publish(gid, request, plan, data_dir, sampler, response)
             response.output_location = published.location
             response.output_files = [f for f in published.files if not f.endswith(("report.md", MANIFEST_NAME))]
             reports = [f for f in published.files if f.endswith("report.md")]
@@ -516,23 +526,29 @@ class SyntheticDataService:
         return response.model_copy(deep=True)
 
     def _measure(
-        self, plan: Any, request: GenerateDataRequest, data_dir: Path, fmt: OutputFormat, response: GenerateDataResponse
+        self, plan: Any, data_dir: Path, fmt: OutputFormat, sampler: _Sampler, response: GenerateDataResponse
     ) -> GenerationStatus:
-        """Validate the output against the schema and compute the quality metrics; decide the status."""
+        """Validate the output against the schema and compute the quality metrics; decide the status.
+
+        Up to :data:`READBACK_MAX_ROWS` rows in a readable format, the written files themselves are read back
+        and measured (a true round trip); otherwise the first :data:`METRICS_SAMPLE_ROWS` rows of every
+        table, kept while writing, are measured, so memory stays bounded for any volume.
+        """
+        from sdga.generation import plan_schema
         from sdga.quality import calculate_quality_metrics
 
-        schema = request.schema_ if request.schema_ is not None else self.template(request.data_type.value)
+        schema = plan_schema(plan)
+        total = sum(sampler.seen.values())
         try:
             data: Any
-            if fmt in _READABLE:
+            if fmt in _READABLE and total <= READBACK_MAX_ROWS:
                 data = data_dir
             else:
-                from sdga.engine import iter_batches
-
-                data = {
-                    t.name: pa.Table.from_batches(list(iter_batches(plan, t.name)), schema=t.arrow_schema)
-                    for t in plan.tables
-                }
+                data = {name: t.slice(0, METRICS_SAMPLE_ROWS) for name, t in sampler.tables(plan).items()}
+                if any(n > METRICS_SAMPLE_ROWS for n in sampler.seen.values()):
+                    response.warnings.append(
+                        f"quality metrics measured on the first {METRICS_SAMPLE_ROWS:,} rows of each table"
+                    )
             metrics: QualityMetrics = calculate_quality_metrics(data, schema=schema)
         except Exception as exc:
             log.warning("quality metrics failed: %s", exc, exc_info=True)
@@ -558,7 +574,7 @@ class SyntheticDataService:
         request: GenerateDataRequest,
         plan: Any,
         data_dir: Path,
-        fmt: OutputFormat,
+        sampler: _Sampler,
         response: GenerateDataResponse,
     ) -> Published:
         """Write the report, then make the result visible at the destination (the last, atomic step)."""
@@ -586,7 +602,7 @@ class SyntheticDataService:
             published = self.store.publish(gid, data_dir)
             return Published(location=loaded.location, files=[f for f in published.files if f.endswith("report.md")])
         if dest.type == DestinationType.INLINE:
-            self._inline_rows(plan, response)
+            self._inline_rows(plan, sampler, response)
         if dest.type == DestinationType.LOCAL and dest.location:
             target = self.resolve_output(dest.location)
             response.output_location = str(target)
@@ -614,20 +630,16 @@ class SyntheticDataService:
         self._write_report(data_dir, request, response)
         return self.store.publish(gid, data_dir)
 
-    def _inline_rows(self, plan: Any, response: GenerateDataResponse) -> None:
+    def _inline_rows(self, plan: Any, sampler: _Sampler, response: GenerateDataResponse) -> None:
         """First rows of every table into the response, capped by rows and by JSON size."""
-        from sdga.engine import iter_batches
-
         max_rows = self.settings.inline_max_rows
         budget = self.settings.inline_max_bytes
         data: dict[str, list[dict[str, Any]]] = {}
         truncated = False
+        tables = sampler.tables(plan)
         for table in plan.tables:
-            rows: list[dict[str, Any]] = []
-            for batch in iter_batches(plan, table.name, batch_size=max_rows):
-                rows = batch.slice(0, max_rows).to_pylist()
-                break
-            if int(table.volume) > len(rows):
+            rows = tables[table.name].slice(0, max_rows).to_pylist()
+            if sampler.seen.get(table.name, 0) > len(rows):
                 truncated = True
             encoded = [len(json.dumps(r, default=str)) + 1 for r in rows]
             keep = 0
@@ -786,6 +798,30 @@ class SyntheticDataService:
         scratch.mkdir(parents=True, exist_ok=True)
         out: list[Path] = [download(self.settings, f, scratch / _basename(f)) for f in files]
         return out[0] if len(out) == 1 else scratch
+
+
+class _Sampler:
+    """Keeps the first ``limit`` rows of every table as the batches stream to the writer."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: dict[str, list[pa.RecordBatch]] = {}
+        self.rows: dict[str, int] = {}
+        self.seen: dict[str, int] = {}
+
+    def tee(self, table: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        kept = self.kept.setdefault(table, [])
+        for batch in batches:
+            have = self.rows.get(table, 0)
+            self.seen[table] = self.seen.get(table, 0) + batch.num_rows
+            if have < self.limit:
+                part = batch.slice(0, self.limit - have)
+                kept.append(part)
+                self.rows[table] = have + part.num_rows
+            yield batch
+
+    def tables(self, plan: Any) -> dict[str, pa.Table]:
+        return {t.name: pa.Table.from_batches(self.kept.get(t.name, []), schema=t.arrow_schema) for t in plan.tables}
 
 
 class _ProgressRecorder:

@@ -252,3 +252,20 @@ def test_s3_destination_failure_leaves_nothing_and_records_failed(aws_env: str, 
     assert status.output_location is None and status.output_files == []
     assert not any(svc.settings.staging_dir.iterdir())
     assert svc.history(status=GenerationStatus.FAILED)[0]["generation_id"] == gid
+
+
+def test_large_results_are_measured_on_a_bounded_sample(
+    service: SyntheticDataService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sdga.service as service_module
+
+    monkeypatch.setattr(service_module, "READBACK_MAX_ROWS", 100)
+    monkeypatch.setattr(service_module, "METRICS_SAMPLE_ROWS", 50)
+    result = service.generate(request(volume=300))
+    assert result.status == GenerationStatus.SUCCESS and result.records_generated == 300
+    m = result.data_quality_metrics
+    assert m is not None and m.row_count == 50 and m.validity_score == 1.0
+    assert any("first 50 rows" in w for w in result.warnings)
+    xml = service.generate(request(volume=40, output_format="xml"))  # not read back: measured while writing
+    assert xml.data_quality_metrics is not None and xml.data_quality_metrics.row_count == 40
+    assert Path(xml.output_files[0]).read_text().count("<customers") >= 1
