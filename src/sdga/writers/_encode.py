@@ -76,9 +76,33 @@ def finite_floats(arr: pa.Array) -> pa.Array:
     return pc.if_else(finite, arr, pa.scalar(None, type=arr.type))
 
 
+_UNIT_FACTOR = {"ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
+def _as_whole_seconds(arr: pa.Array) -> pa.Array | None:
+    """``arr`` in second resolution when no value has a sub-second part (a NumPy check), else None.
+
+    Formatting whole seconds then needs no fraction trimming, the slowest step of timestamp text.
+    """
+    unit = arr.type.unit
+    if unit == "s":
+        return arr
+    raw = pc.fill_null(arr.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    if np.any(raw % _UNIT_FACTOR[unit]):
+        return None
+    if pa.types.is_timestamp(arr.type):
+        return arr.cast(pa.timestamp("s", tz=arr.type.tz))
+    return arr.cast(pa.time32("s"))
+
+
 def temporal_text(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> pa.Array:
     """Dates, times and timestamps as ISO 8601 strings (nulls stay null)."""
     data_type = arr.type
+    trim = True
+    if pa.types.is_timestamp(data_type) or pa.types.is_time(data_type):
+        whole = _as_whole_seconds(arr)
+        if whole is not None:
+            arr, data_type, trim = whole, whole.type, False
     if pa.types.is_timestamp(data_type) and data_type.tz is not None:
         naive = arr.cast(pa.timestamp(data_type.unit))  # the stored instant, i.e. UTC wall time
         text = pc.cast(naive, STRING)
@@ -89,10 +113,11 @@ def temporal_text(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> pa
     if pa.types.is_timestamp(data_type):
         if sep != " ":
             text = pc.replace_substring(text, " ", sep, max_replacements=1)
-        text = _trim_fraction(text)
+        if trim:
+            text = _trim_fraction(text)
         if suffix:
             text = concat([text, suffix])
-    elif pa.types.is_time(data_type):
+    elif pa.types.is_time(data_type) and trim:
         text = _trim_fraction(text)
     return text
 
