@@ -655,6 +655,7 @@ class OfflinePlanner:
         changed |= self._uniques(t, ed, understood)
         changed |= self._additions(t, ed, understood, assumptions)
         changed |= self._removals(t, ed, understood, assumptions)
+        changed |= self._edge_cases(t, ed, understood)
         return changed
 
     def _apply_field_list(
@@ -951,6 +952,46 @@ class OfflinePlanner:
             else:
                 assumptions.append(f"'{cand}': kept (a key or the only field)")
         return changed
+
+    _NUMERIC_TYPES = frozenset({"integer", "float", "decimal", "amount", "date", "datetime", "timestamp"})
+    _TEXT_TYPES = frozenset({"string", "text", "sentence", "full_name", "first_name", "last_name", "company",
+                             "address", "street_address", "city", "username", "word"})  # fmt: skip
+
+    def _edge_cases(self, t: _Text, ed: _SchemaEditor, understood: list[str]) -> bool:
+        """ "with edge cases" / "boundary values" / "for security testing": inject boundary values."""
+        edge = t.finditer(r"\b(?:edge[- ]cases?|boundary values?|corner cases?|negative testing)\b")
+        security = t.finditer(r"\b(?:security|penetration|pen|injection|fuzz(?:ing)?)\s*(?:test(?:s|ing)?)?\b")
+        if not edge and not security:
+            return False
+        for m in edge + security:
+            t.consume(m.start(), m.end())
+        numeric, text = ["min", "max"], ["unicode", "special_chars"] + (["very_long"] if security else [])
+        touched = []
+        for table in ed.tables:
+            for fld in table["fields"]:
+                if fld.get("primary_key") or fld.get("type") == "reference":
+                    continue
+                c = ed.constraints(fld)
+                if c.get("unique") or c.get("enum"):
+                    continue
+                kinds = (
+                    numeric
+                    if fld.get("type") in self._NUMERIC_TYPES
+                    else text
+                    if fld.get("type") in self._TEXT_TYPES
+                    else []
+                )
+                if edge and not kinds:
+                    continue
+                if kinds:
+                    c["edge_cases"] = list(dict.fromkeys([*(c.get("edge_cases") or []), *kinds]))
+                    c.setdefault("edge_case_rate", 0.02)
+                    touched.append(fld["name"])
+        if not touched:
+            return False
+        what = "boundary values and " + ("injection-style text" if security else "unicode/special characters")
+        understood.append(f"edge cases: {what} in {len(touched)} fields (2% of rows)")
+        return True
 
     # ----------------------------------------------------------------------------------------------
     def _volume(self, t: _Text, understood: list[str], ed: _SchemaEditor | None = None) -> int | None:
