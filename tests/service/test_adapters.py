@@ -307,3 +307,28 @@ def test_dynamodb_history_list_uses_the_status_index(ddb_settings: Settings) -> 
     done = history.list(status=GenerationStatus.SUCCESS)
     assert {r.generation_id[-1] for r in done} == {"0", "1"}
     assert len(history.list(limit=3)) == 3
+
+
+def test_records_stay_small_enough_for_dynamodb(tmp_path: Path) -> None:
+    from sdga.adapters.history import MAX_RECORD_BYTES, storable_json
+    from sdga.models import FieldStatistics, QualityMetrics
+
+    rec = _record(status=GenerationStatus.SUCCESS)
+    assert rec.response is not None
+    rec.response.data = {"t": [{"x": "y" * 100}] * 5000}  # inline rows are never stored
+    rec.response.data_quality_metrics = QualityMetrics(
+        uniqueness_score=1,
+        validity_score=0.99,
+        completeness_score=1,
+        field_statistics={f"f{i}": FieldStatistics(min_value="a" * 400, max_value="z" * 400) for i in range(1000)},
+    )
+    text = storable_json(rec)
+    assert len(text.encode()) <= MAX_RECORD_BYTES
+    stored = GenerationRecord.model_validate_json(text)
+    assert stored.response is not None and stored.response.data is None
+    assert stored.response.data_quality_metrics is not None
+    assert stored.response.data_quality_metrics.validity_score == 0.99  # the scores survive trimming
+    history = SqliteHistory(tmp_path / "h.sqlite3")
+    history.create(rec)
+    got = history.get(rec.generation_id)
+    assert got is not None and got.response is not None and got.response.data is None

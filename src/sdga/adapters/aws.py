@@ -29,9 +29,7 @@ def client(service: str, settings: Settings) -> Any:
             from botocore.config import Config
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ConfigurationError("AWS backends need boto3: pip install 'synthetic-data-agent[aws]'") from exc
-        kwargs: dict[str, Any] = {
-            "config": Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=60)
-        }
+        kwargs: dict[str, Any] = {"config": Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=60)}
         if settings.aws_region:
             kwargs["region_name"] = settings.aws_region
         if settings.aws_endpoint_url:

@@ -77,6 +77,35 @@ class GenerationRecord(BaseModel):
         }
 
 
+# DynamoDB items are limited to 400 KB; records stay well below that on every backend.
+MAX_RECORD_BYTES = 350_000
+
+
+def storable_json(record: GenerationRecord, limit: int = MAX_RECORD_BYTES) -> str:
+    """The record as stored: never the inline rows, and detail dropped (scores kept) if it is too large."""
+    data = record.model_dump(mode="json", by_alias=True)
+    response = data.get("response") or {}
+    response.pop("data", None)
+    text = json.dumps(data, separators=(",", ":"))
+    if len(text.encode()) <= limit:
+        return text
+    metrics = response.get("data_quality_metrics") or {}
+    for key in ("field_statistics", "distribution_analysis", "tables", "fidelity"):
+        metrics.pop(key, None)
+    if isinstance(data.get("request"), dict):
+        data["request"].pop("schema", None)
+    response["warnings"] = [*(response.get("warnings") or [])[:20], "history record trimmed: see the stored report"]
+    response["output_files"] = (response.get("output_files") or [])[:200]
+    text = json.dumps(data, separators=(",", ":"))
+    if len(text.encode()) > limit:  # pathological: keep only what status needs
+        data["request"] = None
+        response["errors"] = [e[:500] for e in (response.get("errors") or [])[:5]]
+        response["warnings"] = response["warnings"][-5:]
+        response["output_files"] = response["output_files"][:20]
+        text = json.dumps(data, separators=(",", ":"))
+    return text
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -143,7 +172,7 @@ class SqliteHistory:
                         record.status.value,
                         record.created_date,
                         record.expires_at,
-                        record.model_dump_json(by_alias=True),
+                        storable_json(record),
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -163,7 +192,7 @@ class SqliteHistory:
                 f" AND status IN ({','.join('?' * len(allowed))})",
                 (
                     record.status.value,
-                    record.model_dump_json(by_alias=True),
+                    storable_json(record),
                     record.expires_at,
                     record.generation_id,
                     *allowed,
@@ -197,7 +226,3 @@ class SqliteHistory:
                 "DELETE FROM generations WHERE expires_at IS NOT NULL AND expires_at <= ?", (int(time.time()),)
             )
         return cur.rowcount
-
-
-def record_json(record: GenerationRecord) -> str:
-    return json.dumps(record.model_dump(mode="json", by_alias=True))
