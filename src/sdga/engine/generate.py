@@ -11,6 +11,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +22,7 @@ from sdga.engine.context import BlockContext, Draw
 from sdga.engine.dist import norm_cdf, shape_discrete
 from sdga.engine.plan import BLOCK_ROWS, GenerationPlan, TablePlan
 from sdga.engine.rng import Permutation, block_rng, stream_key
-from sdga.errors import InvalidInputError, SchemaError
+from sdga.errors import ConfigurationError, InvalidInputError, SchemaError
 from sdga.models.schema import Distribution, DistributionKind
 
 
@@ -114,16 +115,27 @@ def _blocks(plan: GenerationPlan, table: TablePlan, workers: int) -> Iterator[pa
         for b in range(table.blocks):
             yield generate_rows(plan, table.name, b)
         return
+    # "spawn": a fresh interpreter per worker, safe in threaded hosts (no fork of a running thread pool).
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(plan,)) as pool:
-        pending: deque[Future[pa.RecordBatch]] = deque()
-        next_block = 0
-        window = workers * 2
-        while next_block < table.blocks or pending:
-            while next_block < table.blocks and len(pending) < window:
-                pending.append(pool.submit(_worker_block, table.name, next_block))
-                next_block += 1
-            yield pending.popleft().result()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(plan,)
+        ) as pool:
+            pending: deque[Future[pa.RecordBatch]] = deque()
+            next_block = 0
+            window = workers * 2  # bounded memory: at most two blocks in flight per worker
+            while next_block < table.blocks or pending:
+                while next_block < table.blocks and len(pending) < window:
+                    pending.append(pool.submit(_worker_block, table.name, next_block))
+                    next_block += 1
+                yield pending.popleft().result()
+    except (BrokenProcessPool, RuntimeError) as exc:
+        if not isinstance(exc, BrokenProcessPool) and "bootstrapping" not in str(exc):
+            raise
+        raise ConfigurationError(
+            f"worker processes could not run ({exc.__class__.__name__}); a script that uses workers > 1 must "
+            "start generation under `if __name__ == '__main__':`, or use workers=1"
+        ) from exc
 
 
 def iter_batches(
