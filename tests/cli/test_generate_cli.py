@@ -246,3 +246,27 @@ def test_large_runs_log_progress_when_not_a_terminal(tmp_path: Path, monkeypatch
     assert len(lines) == 10 and lines[-1] == "progress: 5,000/5,000 rows (100%), user_profile"
     code, _, stderr = _run("generate", "-t", "user_profile", "-n", "5000", "-o", str(tmp_path / "v.csv"), "-q")
     assert code == 0 and stderr == ""
+
+
+def test_request_document_as_schema_supplies_settings(tmp_path: Path) -> None:
+    request = {
+        "data_type": "custom",
+        "volume": 37,
+        "output_format": "jsonl",
+        "seed": 99,
+        "schema": SCHEMA,
+        "destination": {"type": "local"},
+    }
+    doc = tmp_path / "request.json"
+    doc.write_text(json.dumps(request))
+    code, _, stderr = _run("generate", "-s", str(doc), "-q", cwd=tmp_path)
+    assert code == 0, stderr
+    first = (tmp_path / "output" / "people.jsonl").read_bytes()
+    assert len(first.splitlines()) == 37
+    code, _, stderr = _run("generate", "-s", str(doc), "-n", "5", "-f", "csv", "-q", cwd=tmp_path)  # options win
+    assert code == 0, stderr
+    assert pacsv.read_csv(tmp_path / "output" / "people.csv").num_rows == 5
+    request["volume"] = 0
+    doc.write_text(json.dumps(request))
+    code, _, stderr = _run("generate", "-s", str(doc), cwd=tmp_path)
+    assert code == 2 and "request.json" in stderr and "volume" in stderr

@@ -81,35 +81,62 @@ def _template_schema(name: str) -> Schema:
         raise InvalidInputError(f"unknown template '{name}': available templates are {names}") from exc
 
 
+# Keys of a GenerateDataRequest document that `--schema request.json` takes as defaults.
+_REQUEST_KEYS = (
+    "data_type",
+    "volume",
+    "compliance_requirements",
+    "output_format",
+    "seed",
+    "locale",
+    "sql_dialect",
+    "allow_compliance_violations",
+)
+
+
+def _read_schema_file(path: Path) -> tuple[Schema, dict[str, Any]]:
+    """The schema in ``path`` and, when the file is a whole request (API body), its other settings."""
+    from sdga.schema_io import load_schema, read_document
+
+    document = read_document(path)
+    settings: dict[str, Any] = {}
+    if isinstance(document, dict) and isinstance(document.get("schema"), dict):
+        settings = {k: document[k] for k in _REQUEST_KEYS if k in document}
+    return load_schema(document if isinstance(document, dict) else path), settings
+
+
 def build_request(
     *,
     template: str | None,
     schema_file: Path | None,
     data_type: str | None,
-    volume: int,
-    output_format: OutputFormat,
+    volume: int | None,
+    output_format: OutputFormat | None,
     seed: int | None,
-    locale: str,
-    sql_dialect: SqlDialect,
-    compliance: list[ComplianceRequirement],
+    locale: str | None,
+    sql_dialect: SqlDialect | None,
+    compliance: list[ComplianceRequirement] | None,
     allow_compliance_violations: bool,
 ) -> tuple[GenerateDataRequest, str]:
-    """The request the options describe, and the name used for default output paths."""
-    from sdga.schema_io import load_schema, to_model
+    """The request the options describe, and the name used for default output paths.
+
+    ``None`` means "not given": a request document passed as ``--schema`` supplies it, else the default.
+    """
+    from sdga.schema_io import to_model
 
     if template and schema_file:
         raise InvalidInputError("give either --template or --schema, not both")
-    if not (1 <= volume <= MAX_VOLUME):
+    if volume is not None and not (1 <= volume <= MAX_VOLUME):
         raise InvalidInputError(f"--volume must be between 1 and {MAX_VOLUME:,} (got {volume})")
     if seed is not None and not (0 <= seed < 2**63):
         raise InvalidInputError("--seed must be between 0 and 2**63-1")
-    if locale not in SUPPORTED_LOCALES:
+    if locale is not None and locale not in SUPPORTED_LOCALES:
         raise InvalidInputError(f"unsupported locale '{locale}': choose one of {', '.join(SUPPORTED_LOCALES)}")
     dtype = _choice(data_type, DataType, "data type") if data_type else None
+    settings: dict[str, Any] = {}
     if schema_file is not None:
-        schema = load_schema(schema_file)
+        schema, settings = _read_schema_file(schema_file)
         name = schema.name or schema_file.stem
-        dtype = dtype or DataType.CUSTOM
     else:
         name = template or (dtype.value if dtype is not None and dtype != DataType.CUSTOM else "")
         if not name:
@@ -117,18 +144,28 @@ def build_request(
         schema = _template_schema(name)
         if dtype is None:
             dtype = DataType(name) if name in {d.value for d in DataType} else DataType.CUSTOM
-    payload = {
+    given = {
         "data_type": dtype,
         "volume": volume,
-        "schema": schema,
         "compliance_requirements": compliance,
         "output_format": output_format,
         "seed": seed,
         "locale": locale,
         "sql_dialect": sql_dialect,
-        "allow_compliance_violations": allow_compliance_violations,
+        "allow_compliance_violations": allow_compliance_violations or None,
     }
-    return to_model(GenerateDataRequest, payload, what="request"), name
+    payload: dict[str, Any] = {
+        "data_type": DataType.CUSTOM,
+        "volume": 1000,
+        "output_format": OutputFormat.JSON,
+        "locale": "en_US",
+        "sql_dialect": SqlDialect.POSTGRESQL,
+    }
+    payload.update(settings)
+    payload.update({k: v for k, v in given.items() if v is not None})
+    payload["schema"] = schema
+    what = f"request in {schema_file}" if settings else "request"
+    return to_model(GenerateDataRequest, payload, what=what), name
 
 
 def preflight(request: GenerateDataRequest) -> list[str]:
@@ -186,11 +223,18 @@ def generate(
     template: str | None = typer.Option(
         None, "--template", "-t", help="Template name (see `sdga templates`), e.g. user_profile."
     ),
-    schema: Path | None = typer.Option(None, "--schema", "-s", help="Schema file (JSON or YAML)."),
+    schema: Path | None = typer.Option(
+        None,
+        "--schema",
+        "-s",
+        help="Schema file (JSON or YAML); a whole request document (API body) also sets volume, format, seed, ...",
+    ),
     data_type: str | None = typer.Option(
         None, "--data-type", help="user_profile | transaction | log_event | custom (default: from template)."
     ),
-    volume: int = typer.Option(1000, "--volume", "-n", help="Records (per table unless the schema says)."),
+    volume: int | None = typer.Option(
+        None, "--volume", "-n", help="Records (per table unless the schema says) [default: 1000]."
+    ),
     output_format: str | None = typer.Option(
         None, "--format", "-f", help="csv | json | jsonl | parquet | sql | xml (default: from --out, else json)."
     ),
@@ -201,10 +245,14 @@ def generate(
         help="File, or directory for several tables (default ./output/<name>.<ext> or ./output/<name>/).",
     ),
     seed: int | None = typer.Option(None, "--seed", help="Same request and seed, same bytes."),
-    locale: str = typer.Option("en_US", "--locale", "-l", help=f"One of {', '.join(SUPPORTED_LOCALES)}."),
+    locale: str | None = typer.Option(
+        None, "--locale", "-l", help=f"One of {', '.join(SUPPORTED_LOCALES)} [default: en_US]."
+    ),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (output identical for any N)."),
     batch_size: int = typer.Option(65_536, "--batch-size", help="Rows per batch (bounds memory)."),
-    sql_dialect: str = typer.Option("postgresql", "--sql-dialect", help="postgresql | mysql | sqlite."),
+    sql_dialect: str | None = typer.Option(
+        None, "--sql-dialect", help="postgresql | mysql | sqlite [default: postgresql]."
+    ),
     compliance: str | None = typer.Option(
         None, "--compliance", "-c", help="Comma-separated: GDPR,HIPAA,PCI-DSS,SOC2,CCPA."
     ),
@@ -238,13 +286,12 @@ def generate(
         raise InvalidInputError(f"--workers must be between 1 and {(os.cpu_count() or 1) * 4}")
     if not (1 <= batch_size <= 10_000_000):
         raise InvalidInputError("--batch-size must be between 1 and 10,000,000")
+    fmt: OutputFormat | None = None
     if output_format is not None:
         fmt = _choice(output_format, OutputFormat, "format")
     elif out is not None and out.suffix.lower() in _FORMAT_BY_SUFFIX and not out.is_dir():
         fmt = _FORMAT_BY_SUFFIX[out.suffix.lower()]
-    else:
-        fmt = OutputFormat.JSON
-    dialect = _choice(sql_dialect, SqlDialect, "SQL dialect")
+    dialect = _choice(sql_dialect, SqlDialect, "SQL dialect") if sql_dialect is not None else None
     request, name = build_request(
         template=template,
         schema_file=schema,
@@ -254,22 +301,10 @@ def generate(
         seed=seed,
         locale=locale,
         sql_dialect=dialect,
-        compliance=parse_compliance(compliance),
+        compliance=parse_compliance(compliance) if compliance is not None else None,
         allow_compliance_violations=allow_compliance_violations,
     )
-    if destination is not None:  # the service path: see sdga.cli.service.generate_via_service
-        from sdga.cli.service import generate_via_service
-
-        generate_via_service(
-            request,
-            destination=destination,
-            location=location if location is not None else (str(out) if out is not None else None),
-            if_exists=if_exists,
-            as_json=as_json,
-            quiet=quiet,
-            report=report,
-        )
-        return
+    fmt = request.output_format
     warnings = preflight(request)
     plan = plan_generation(request)
     target = out if out is not None else default_output_path(name, fmt, len(plan.tables))
