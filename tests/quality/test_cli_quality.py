@@ -178,25 +178,15 @@ def test_infer_bad_sample_exits_2(tmp_path: Path) -> None:
 
 
 def test_metrics_by_generation_id_uses_the_stored_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdga.models import GenerateDataRequest
+    from sdga.service import SyntheticDataService
+
     monkeypatch.setenv("SDGA_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    args = [
-        "generate",
-        "-t",
-        "user_profile",
-        "-n",
-        "300",
-        "-f",
-        "csv",
-        "-d",
-        "local",
-        "--location",
-        "exports",
-        "--json",
-    ]
-    made = runner.invoke(app, args)
-    assert made.exit_code == 0, made.stderr
-    gid = json.loads(made.stdout)["generation_id"]
+    request = GenerateDataRequest.model_validate({"data_type": "user_profile", "volume": 300, "output_format": "csv"})
+    made = SyntheticDataService.from_env().generate(request)
+    assert made.status == "success", made.errors
+    gid = made.generation_id
     res = runner.invoke(app, ["metrics", gid])
     assert res.exit_code == 0, res.stderr
     body = json.loads(res.stdout)
