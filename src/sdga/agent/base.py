@@ -128,7 +128,9 @@ def render_agent_report(result: AgentResult) -> str:
     if result.response is not None:
         from sdga.report import render_report
 
-        lines += [render_report(result.response, request=result.request).strip(), ""]
+        # Nest the generation report under this one: its headings go one level down.
+        embedded = render_report(result.response, request=result.request).strip().splitlines()
+        lines += [("#" + ln if ln.startswith("#") else ln) for ln in embedded] + [""]
     elif result.request is not None and not result.error:
         lines += ["## Request (not run)", "", "```json", _json(result.request), "```", ""]
     if result.steps:
