@@ -284,6 +284,8 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
             checks.append(col.cast(pl.Float64).is_in([0.0, 1.0]))
         else:
             checks.append(col.cast(pl.String).str.to_lowercase().str.strip_chars().is_in(TRUE_WORDS + FALSE_WORDS))
+    elif t == "time" and dtype == pl.Time:
+        checks.append(col.is_not_null())
     elif t in FORMAT_PATTERNS and (is_text or t in ("credit_card",)):
         checks.append(col.cast(pl.String).str.strip_chars().str.contains(FORMAT_PATTERNS[t]))
     elif t in FORMAT_PATTERNS and not is_text:
