@@ -378,6 +378,13 @@ CASES: list[tuple[str, Severity, Schema, Schema, dict[str, Any]]] = [
         _single(_field("note", "string", constraints={"unique": True})),
         {},
     ),
+    (
+        "edge_case_conflict",
+        Severity.WARNING,
+        _single(_field("e", "email", constraints={"edge_cases": ["null", "empty"]})),
+        _single(_field("e", "email", constraints={"edge_cases": ["null"], "nullable": True})),
+        {},
+    ),
     ("volume_too_large", Severity.ERROR, _single(_field("a")), _single(_field("a")), {"volume": 2_000_000_000}),
     ("volume_zero", Severity.WARNING, _single(_field("a")), _single(_field("a")), {"volume": 0}),
 ]

@@ -285,6 +285,24 @@ class _Checker:
         if c.nullable and c.null_rate == 1:
             self.warn("all_null", where, "null_rate 1 makes every value null.")
 
+        # Edge cases that break the field's own constraints (allowed: they are boundary tests on purpose)
+        if c.edge_cases:
+            kinds = {e.value for e in c.edge_cases}
+            breaking = []
+            if "null" in kinds and not c.nullable:
+                breaking.append("null on a non-nullable field")
+            if kinds & {"empty", "whitespace", "very_long", "unicode", "special_chars"} and (
+                c.pattern or c.enum or c.min_length or c.max_length or t in {"email", "uuid", "ipv4", "phone"}
+            ):
+                breaking.append("text edge cases against its format/pattern/enum/length")
+            if breaking:
+                self.warn(
+                    "edge_case_conflict",
+                    where,
+                    f"edge cases inject values that break this field's constraints ({'; '.join(breaking)}); "
+                    "quality metrics will count them as invalid.",
+                )
+
         # Type-specific applicability
         if c.precision is not None and t not in {"float", "decimal", "amount", "latitude", "longitude"}:
             self.warn("constraint_not_applicable", where, f"precision applies to float/decimal/amount, not '{t}'.")
