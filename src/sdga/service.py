@@ -721,6 +721,19 @@ class SyntheticDataService:
             entries.append(("report.md", functools.partial(self._open, report)))
         return DownloadStream(f"{record.generation_id}.zip", "application/zip", stream_zip(entries))
 
+    def report(self, generation_id: str) -> str:
+        """The markdown report stored beside the data (a failed generation gets one rendered from history)."""
+        record = self._record(generation_id)
+        response = record.response or GenerateDataResponse(generation_id=record.generation_id, status=record.status)
+        location = response.report_location
+        if not location or record.status in (
+            GenerationStatus.PENDING,
+            GenerationStatus.RUNNING,
+            GenerationStatus.FAILED,
+        ):
+            return render_report_markdown(response.model_copy(update={"status": record.status}))
+        return b"".join(self._open(location)).decode("utf-8", errors="replace")
+
     def _open(self, uri: str) -> Iterator[bytes]:
         if uri.startswith("s3://"):
             from sdga.adapters.s3 import iter_object

@@ -73,6 +73,10 @@ def test_generate_status_download_history(client: TestClient) -> None:
     assert 'filename="people.csv"' in download.headers["content-disposition"]
     assert int(download.headers["content-length"]) == len(download.content)
     assert download.content.count(b"\n") == 121
+    report = client.get(f"{API}/report/{gid}")
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/markdown")
+    assert gid in report.text and "120" in report.text
+    assert_error(client.get(f"{API}/report/not-a-uuid"), 422, "invalid_input")
     history = client.get(f"{API}/history", params={"limit": 5}).json()
     assert history[0]["generation_id"] == gid and history[0]["records_generated"] == 120
     assert client.get(f"{API}/history", params={"status": "failed"}).json() == []

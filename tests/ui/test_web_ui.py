@@ -140,5 +140,9 @@ def test_web_ui_validate_generate_download(server: str, browser: object, tmp_pat
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+
+    page.click("#report-link")
+    expect(page.locator("#report-view")).to_contain_text("Synthetic data generation report")
+    expect(page.locator("#report-view")).to_contain_text("5,000")
     assert not errors, errors
     page.close()

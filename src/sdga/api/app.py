@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -238,6 +238,18 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         if stream.size is not None:
             headers["Content-Length"] = str(stream.size)
         return StreamingResponse(body(), media_type=stream.media_type, headers=headers)
+
+    @app.get(
+        f"{API}/synthetic-data/report/{{generation_id}}",
+        dependencies=secured,
+        tags=["synthetic-data"],
+        summary="The markdown generation report",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/markdown": {}}, "description": "Markdown"}},
+    )
+    async def report(generation_id: str) -> PlainTextResponse:
+        text = await run_in_threadpool(svc.report, generation_id)
+        return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
     @app.post(
         f"{API}/synthetic-data/validate-schema",

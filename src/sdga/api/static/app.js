@@ -57,6 +57,7 @@ function clearResults() {
   $("summary").replaceChildren();
   $("metrics").replaceChildren();
   $("download-panel").hidden = true;
+  $("report-view").hidden = true;
 }
 
 function showError(err) {
@@ -117,14 +118,23 @@ async function loadOptions() {
   const opts = await api(`${API}/options`);
   $("format").replaceChildren(...opts.output_formats.map((f) => el("option", { value: f }, f)));
   $("format").value = opts.output_formats.includes("csv") ? "csv" : opts.output_formats[0];
-  $("destination").replaceChildren(...opts.destinations.filter((d) => d === "local" || d === "inline" || d === "s3")
-    .map((d) => el("option", { value: d }, d === "local" ? "stored (download)" : d)));
+  const labels = { local: "stored (download)", inline: "inline (rows in the response)", s3: "s3", rds: "database (rds)" };
+  $("destination").replaceChildren(...opts.destinations.map((d) => el("option", { value: d }, labels[d] || d)));
+  $("destination").addEventListener("change", destinationChanged);
+  destinationChanged();
   const box = $("compliance");
   for (const c of opts.compliance_requirements) {
     box.append(el("label", {}, el("input", { type: "checkbox", name: "compliance", value: c }), c));
   }
   $("volume").max = String(opts.max_volume);
   if (opts.api_key_required) $("api-key-box").hidden = false;
+}
+
+function destinationChanged() {
+  const d = $("destination").value;
+  const hints = { s3: "s3://bucket/prefix (empty: the configured bucket)", rds: "postgresql+psycopg://user:pass@host/db", local: "directory under the data folder (optional)" };
+  $("location-box").hidden = !(d in hints);
+  $("location").placeholder = hints[d] || "";
 }
 
 function compliance() {
@@ -164,6 +174,7 @@ async function generate() {
     output_format: $("format").value,
     destination: { type: $("destination").value },
   };
+  if ($("location").value.trim() && !$("location-box").hidden) body.destination.location = $("location").value.trim();
   if ($("seed").value !== "") body.seed = Number($("seed").value);
   $("generate-btn").disabled = true;
   showProgress("pending", 0, body.volume);
@@ -221,8 +232,10 @@ function showResult(result) {
     table.append(tbody);
     $("metrics").replaceChildren(el("h3", {}, "Quality metrics"), scores, table);
   }
+  $("report-link").dataset.id = result.generation_id;
   if (result.status === "success" || result.status === "partial") {
     $("download-panel").hidden = false;
+    $("download-link").hidden = !(result.output_files || []).length;
     $("download-link").dataset.id = result.generation_id;
     $("download-info").textContent = (result.output_files || []).map((f) => f.split("/").pop()).join(", ");
   }
@@ -250,6 +263,16 @@ async function download(event) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30000);
+}
+
+async function viewReport(event) {
+  event.preventDefault();
+  const id = event.currentTarget.dataset.id;
+  if (!id) return;
+  const headers = apiKey() ? { "X-API-Key": apiKey() } : {};
+  const response = await fetch(`${API}/synthetic-data/report/${id}`, { headers });
+  $("report-view").textContent = response.ok ? await response.text() : `Report unavailable (HTTP ${response.status})`;
+  $("report-view").hidden = false;
 }
 
 async function loadHistory() {
@@ -316,6 +339,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("validate-btn").addEventListener("click", validate);
   $("generate-btn").addEventListener("click", generate);
   $("download-link").addEventListener("click", download);
+  $("report-link").addEventListener("click", viewReport);
   $("refresh-history").addEventListener("click", loadHistory);
   $("ask-btn").addEventListener("click", ask);
   $("ask-prompt").addEventListener("keydown", (e) => { if (e.key === "Enter") ask(); });
