@@ -120,6 +120,15 @@ def _match_specs(tables: Mapping[str, Any], schema: Schema | None) -> dict[str, 
 
 
 # --- statistics ------------------------------------------------------------------------------------------
+# Common-subexpression caching is off: the statistics query repeats `drop_nulls()` per column, and polars'
+# expression cache is where its rare multi-threaded hangs have been reported; the cost of recomputing is small.
+_NO_CACHE = pl.QueryOptFlags(comm_subexpr_elim=False, comm_subplan_elim=False)
+
+
+def _select(df: pl.DataFrame, exprs: list[pl.Expr]) -> pl.DataFrame:
+    return df.lazy().select(exprs).collect(optimizations=_NO_CACHE)
+
+
 def _stat_exprs(name: str, dtype: pl.DataType) -> list[pl.Expr]:
     col = pl.col(name)
     exprs = [col.null_count().alias(f"{name}\x00nulls")]
@@ -150,7 +159,7 @@ def _statistics(df: pl.DataFrame) -> dict[str, dict[str, Any]]:
     exprs: list[pl.Expr] = []
     for name, dtype in df.schema.items():
         exprs.extend(_stat_exprs(name, dtype))
-    row = df.select(exprs).row(0, named=True) if exprs else {}
+    row = _select(df, exprs).row(0, named=True) if exprs else {}
     stats: dict[str, dict[str, Any]] = {name: {} for name in df.columns}
     for key, value in row.items():
         name, _, stat = key.rpartition("\x00")
@@ -340,7 +349,7 @@ def _validity(
                 expr = expr & (child.is_null() | child.is_in(keys.implode()))
         exprs.append(expr.cast(pl.UInt32).sum().alias(field.name))
     if exprs:
-        for name, ok in df.select(exprs).row(0, named=True).items():
+        for name, ok in _select(df, exprs).row(0, named=True).items():
             invalid[name] = n - int(ok)
     checked = len(invalid) * n
     return checked - sum(invalid.values()), checked, invalid
@@ -400,7 +409,7 @@ def _validity_without_schema(df: pl.DataFrame) -> tuple[int, int]:
     for c in text_cols:
         parsed = pl.col(c).str.strip_chars().cast(pl.Float64, strict=False).is_not_null().sum()
         exprs += [parsed.alias(f"{c}\x00p"), pl.col(c).is_not_null().sum().alias(f"{c}\x00n")]
-    row = df.select(exprs).row(0, named=True)
+    row = _select(df, exprs).row(0, named=True)
     invalid = 0
     for c in text_cols:
         parsed_n, present = row[f"{c}\x00p"], row[f"{c}\x00n"]
