@@ -59,6 +59,8 @@ def test_generate_with_destination_then_status_history_download(cli: CliRunner, 
     code, out, _ = run(cli, "history")
     assert code == 0 and gid in out
 
+    code, out, _ = run(cli, "report", gid)
+    assert code == 0 and gid in out and "Quality" in out
     code, _, err = run(cli, "download", gid, "-o", str(tmp_path / "copy.csv"))
     assert code == 0, err
     assert (tmp_path / "copy.csv").read_bytes() == next((tmp_path / "exports").glob("*.csv")).read_bytes()

@@ -104,6 +104,15 @@ def register(app: typer.Typer) -> None:
         if result.status == GenerationStatus.FAILED:
             raise typer.Exit(EXIT_INVALID)
 
+    @app.command("report")
+    @handle_errors
+    def report(
+        generation_id: str = typer.Argument(..., help="The generation id (a UUID)."),
+    ) -> None:
+        """Print a generation's markdown report."""
+        text = _service().report(generation_id)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
     @app.command("download")
     @handle_errors
     def download(
