@@ -305,6 +305,19 @@ def generate(
         allow_compliance_violations=allow_compliance_violations,
     )
     fmt = request.output_format
+    if destination is not None:  # the service path: see sdga.cli.service.generate_via_service
+        from sdga.cli.service import generate_via_service
+
+        generate_via_service(
+            request,
+            destination=destination,
+            location=location if location is not None else (str(out) if out is not None else None),
+            if_exists=if_exists,
+            as_json=as_json,
+            quiet=quiet,
+            report=report,
+        )
+        return
     warnings = preflight(request)
     plan = plan_generation(request)
     target = out if out is not None else default_output_path(name, fmt, len(plan.tables))
