@@ -242,18 +242,18 @@ def gen_boolean(d: Draw) -> pa.Array:
     return pa.array(d.uniforms() < p_true, pa.bool_())
 
 
-def _geo(name: str, limit: float) -> None:
+def _geo(name: str, limit: float, example: str) -> None:
     def arrow(_f: FieldSpec) -> pa.DataType:
         return pa.float64()
 
     @register(name, f"{name.title()} in decimal degrees (default ±{limit:g}, 6 decimals).", "location", arrow,
-              lambda f, _l: _float_unique_cap(f, (-limit, limit), _precision(f, 6) or 0), example="48.8566")  # fmt: skip
+              lambda f, _l: _float_unique_cap(f, (-limit, limit), _precision(f, 6) or 0), example=example)  # fmt: skip
     def gen(d: Draw) -> pa.Array:
         return pa.array(_float_values(d, (-limit, limit), _precision(d.spec, 6)), pa.float64())
 
 
-_geo("latitude", 90.0)
-_geo("longitude", 180.0)
+_geo("latitude", 90.0, "48.856613")
+_geo("longitude", 180.0, "2.352222")
 
 
 # --- categories ----------------------------------------------------------------------------------------
@@ -622,7 +622,7 @@ def _mod97_digits(text: str) -> str:
 
 
 @register("iban", "IBAN of the locale's country with an unassigned all-zero/TEST bank code and valid check digits.",
-          "finance", pa.string(), lambda _f, loc: 10 ** _iban_fmt(loc).account_digits, example="DE89000000000123456789")  # fmt: skip
+          "finance", pa.string(), lambda _f, loc: 10 ** _iban_fmt(loc).account_digits, example="DE80000000005928441328")  # fmt: skip
 def gen_iban(d: Draw) -> pa.Array:
     fmt = _iban_fmt(d.ctx.locale)
     acct = d.index(10**fmt.account_digits)
