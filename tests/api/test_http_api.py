@@ -80,6 +80,9 @@ def test_generate_status_download_history(client: TestClient) -> None:
     history = client.get(f"{API}/history", params={"limit": 5}).json()
     assert history[0]["generation_id"] == gid and history[0]["records_generated"] == 120
     assert client.get(f"{API}/history", params={"status": "failed"}).json() == []
+    assert client.get(f"{API}/history", params={"since": "2000-01-01"}).json()[0]["generation_id"] == gid
+    assert client.get(f"{API}/history", params={"since": "2999-01-01T00:00:00Z"}).json() == []
+    assert_error(client.get(f"{API}/history", params={"since": "yesterday"}), 422, "invalid_input")
 
 
 def test_multi_table_download_is_a_zip(client: TestClient) -> None:

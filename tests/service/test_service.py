@@ -269,3 +269,17 @@ def test_large_results_are_measured_on_a_bounded_sample(
     xml = service.generate(request(volume=40, output_format="xml"))  # not read back: measured while writing
     assert xml.data_quality_metrics is not None and xml.data_quality_metrics.row_count == 40
     assert Path(xml.output_files[0]).read_text().count("<customers") >= 1
+
+
+def test_quality_metrics_against_a_reference(service: SyntheticDataService) -> None:
+    reference = service.generate(request(volume=300, seed=1, output_format="parquet"))
+    candidate = service.generate(request(volume=300, seed=2, output_format="parquet"))
+    result = service.quality_metrics(
+        QualityMetricsRequest(generation_id=candidate.generation_id, reference_location=reference.output_files[0])
+    )
+    fidelity = result.metrics.fidelity
+    assert fidelity is not None and fidelity.overall_score is not None and fidelity.overall_score > 0.5
+    with pytest.raises(InvalidInputError):
+        service.quality_metrics(
+            QualityMetricsRequest(generation_id=candidate.generation_id, reference_location="/etc/hosts")
+        )

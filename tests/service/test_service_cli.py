@@ -58,6 +58,10 @@ def test_generate_with_destination_then_status_history_download(cli: CliRunner, 
     assert code == 0 and json.loads(out)[0]["generation_id"] == gid
     code, out, _ = run(cli, "history")
     assert code == 0 and gid in out
+    code, out, _ = run(cli, "history", "--since", "2999-01-01", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = run(cli, "history", "--since", "soon")
+    assert code == 2 and "ISO" in err
 
     code, out, _ = run(cli, "report", gid)
     assert code == 0 and gid in out and "Quality" in out

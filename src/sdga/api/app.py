@@ -11,6 +11,7 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
 
@@ -281,8 +282,13 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
     async def history(
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
         status: Annotated[GenerationStatus | None, Query()] = None,
+        since: Annotated[
+            datetime | None, Query(description="Only generations created at or after this time (ISO 8601).")
+        ] = None,
     ) -> list[HistoryEntry]:
-        rows = await run_in_threadpool(svc.history, limit=limit, status=status)
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        rows = await run_in_threadpool(svc.history, limit=limit, status=status, since=since)
         return [HistoryEntry.model_validate(r) for r in rows]
 
     @app.get(f"{API}/templates", response_model=list[TemplateEntry], dependencies=secured, tags=["templates"])

@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         status: str | None = typer.Option(
             None, "--status", help="Only this status: pending|running|success|partial|failed."
         ),
+        since: str | None = typer.Option(None, "--since", help="Only generations created on/after this ISO date/time."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
         """Recent generations, newest first."""
@@ -67,7 +68,18 @@ def register(app: typer.Typer) -> None:
                 f"unknown status {status!r}; use one of {', '.join(s.value for s in GenerationStatus)}"
             )
         svc = _service()
-        rows = svc.history(limit=limit, status=status)
+        start = None
+        if since is not None:
+            from datetime import UTC, datetime
+
+            try:
+                start = datetime.fromisoformat(since)
+            except ValueError:
+                raise InvalidInputError(
+                    f"--since {since!r} is not an ISO date or date-time (e.g. 2026-01-31)"
+                ) from None
+            start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        rows = svc.history(limit=limit, status=status, since=start)
         if as_json:
             print_json(rows)
             return
