@@ -27,6 +27,9 @@ def _backend(name: str | None, *, trace: bool = False, model_id: str | None = No
     from sdga.agent.bedrock_agent import summarize_trace
 
     options: dict[str, Any] = {"model_id": model_id}
+    if echo:
+        # bedrock-agent: show the answer as it streams (stderr; the report still goes to stdout).
+        options["on_chunk"] = lambda text: (sys.stderr.write(text), sys.stderr.flush())
     if trace:
         options["trace"] = True
         options["on_trace"] = lambda t: typer.echo(f"trace: {summarize_trace(t)}", err=True)
@@ -82,7 +85,7 @@ def register(app: typer.Typer) -> None:
         """Ask for test data in plain English; get validated data and a report."""
         from sdga.agent.offline import OfflineBackend
 
-        agent = _backend(backend, trace=trace, model_id=model_id)
+        agent = _backend(backend, trace=trace, model_id=model_id, echo=not as_json)
         if isinstance(agent, OfflineBackend):
             from sdga.agent.base import AgentResult
 
