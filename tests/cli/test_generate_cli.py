@@ -193,6 +193,7 @@ BAD_INPUTS = {
         lambda t: ["-t", "transaction", "-f", "csv", "-o", str(_blocker(t))],
         "not a directory",
     ),
+    "tables into one csv file": (lambda t: ["-t", "transaction", "-f", "csv", "-o", str(t / "tx.csv")], "directory"),
     "bad workers": (lambda t: ["-t", "user_profile", "--workers", "0"], "--workers"),
 }
 

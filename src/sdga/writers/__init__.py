@@ -137,6 +137,12 @@ def default_output_path(name: str, fmt: OutputFormat | str, n_tables: int, base:
 def check_output_location(out: Path, fmt: OutputFormat | str, n_tables: int) -> None:
     """Fail fast (before generating anything) when ``out`` cannot be written."""
     fmt = OutputFormat(fmt)
+    known = {f".{ext}" for ext in EXTENSIONS.values()}
+    if n_tables > 1 and fmt != OutputFormat.SQL and not out.is_dir() and out.suffix.lower() in known:
+        raise InvalidInputError(
+            f"{n_tables} tables need a directory for {fmt.value} output (one file per table), not {out}; "
+            "give a directory, or use --format sql for one script"
+        )
     target_dir = out.parent if _writes_single_file(out, fmt, n_tables) else out
     if out.exists() and not out.is_dir() and not _writes_single_file(out, fmt, n_tables):
         raise InvalidInputError(f"output {out} exists and is not a directory (several tables need a directory)")
