@@ -591,7 +591,7 @@ class SyntheticDataService:
                 dest.location,
                 tables,
                 lambda name: _parquet_batches(paths[name]),
-                lambda t, d: create_table_sql(t, d, tables=tables),
+                lambda t, d, all_tables: create_table_sql(t, d, tables=all_tables),
                 if_exists=dest.if_exists,
             )
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -176,3 +176,54 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DestinationError, match="cannot connect"):
         svc.generate(_request("postgresql+psycopg://nobody:pw@127.0.0.1:1/none", "x"))
     assert svc.history() == []
+
+
+def test_replace_that_fails_keeps_the_old_tables(db_url: str, unique_suffix: str, tmp_path: Path) -> None:
+    """replace = new tables swapped in only after the load committed (PostgreSQL: one transaction)."""
+    from collections.abc import Iterator
+
+    import pyarrow as pa
+
+    from sdga.adapters.rds import load_tables
+    from sdga.engine import iter_batches, plan_generation
+    from sdga.writers.sql import create_table_sql
+
+    users, orders = f"users_{unique_suffix}", f"orders_{unique_suffix}"
+    svc = SyntheticDataService(Settings(home=tmp_path))
+    try:
+        assert svc.generate(_request(db_url, unique_suffix, volume=40)).status == GenerationStatus.SUCCESS
+        plan = plan_generation(_request(db_url, unique_suffix, volume=70, if_exists="replace", seed=9))
+
+        def failing(name: str) -> Iterator[pa.RecordBatch]:
+            yield from iter_batches(plan, name, batch_size=30)
+            if name == orders:
+                raise RuntimeError("connection lost midway")
+
+        with pytest.raises(DestinationError, match="connection lost"):
+            load_tables(
+                db_url,
+                plan.tables,
+                failing,
+                lambda t, d, all_tables: create_table_sql(t, d, tables=all_tables),
+                if_exists="replace",
+            )
+        assert _count(db_url, users) == 40 and _count(db_url, orders) == 40  # the old data, untouched
+        assert not {t for t in _tables(db_url) if unique_suffix in t} - {users, orders}  # no side tables left
+        # and a replace that succeeds swaps everything in
+        done = load_tables(
+            db_url,
+            plan.tables,
+            lambda name: iter_batches(plan, name),
+            lambda t, d, all_tables: create_table_sql(t, d, tables=all_tables),
+            if_exists="replace",
+        )
+        assert done.tables == {users: 70, orders: 70}
+        engine = sa.create_engine(db_url)
+        with engine.connect() as conn:  # the swapped-in child still references the live parent
+            fks = sa.inspect(conn).get_foreign_keys(orders)
+        engine.dispose()
+        assert [fk["referred_table"] for fk in fks] == [users]
+        assert _count(db_url, users) == 70 and _count(db_url, orders) == 70
+        assert not {t for t in _tables(db_url) if unique_suffix in t} - {users, orders}
+    finally:
+        _drop(db_url, orders, users)

@@ -6,14 +6,17 @@
   ``COPY ... FROM STDIN (FORMAT csv)``, each Arrow batch turned into CSV by PyArrow, no Python loop per row.
 * MySQL/MariaDB: DDL commits implicitly, so tables are created first, then all rows go in one transaction
   via batched ``executemany`` (PyMySQL rewrites it into multi-row INSERTs). On failure the rows are rolled
-  back and the tables this load created are dropped, so nothing stays visible. Limitation: with
-  ``if_exists=replace`` the old tables are dropped before loading and cannot be brought back on MySQL.
+  back and the tables this load created are dropped, so nothing stays visible. ``if_exists=replace``
+  loads into new side tables and swaps them in with one atomic ``RENAME TABLE``; the old tables stay
+  untouched until the load has committed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -133,7 +136,7 @@ def load_tables(
     url: str,
     tables: Sequence[TableLike],
     batches: Callable[[str], Iterator[pa.RecordBatch]],
-    ddl: Callable[[Any, SqlDialect], str],
+    ddl: Callable[[Any, SqlDialect, Sequence[Any]], str],
     *,
     if_exists: str = "fail",
 ) -> LoadResult:
@@ -161,7 +164,7 @@ def _load_postgres(
     url: str,
     tables: Sequence[TableLike],
     batches: Callable[[str], Iterator[pa.RecordBatch]],
-    ddl: Callable[[Any, SqlDialect], str],
+    ddl: Callable[[Any, SqlDialect, Sequence[Any]], str],
     present: list[str],
     if_exists: str,
 ) -> dict[str, int]:
@@ -188,7 +191,7 @@ def _load_postgres(
             for table in tables:
                 if if_exists == "append" and table.name in present:
                     continue
-                for stmt in _ddl_statements(ddl(table, SqlDialect.POSTGRESQL)):
+                for stmt in _ddl_statements(ddl(table, SqlDialect.POSTGRESQL, tables)):
                     cur.execute(stmt)
             for table in tables:
                 cols = ", ".join(_quote(n, SqlDialect.POSTGRESQL) for n in table.arrow_schema.names)
@@ -226,20 +229,47 @@ def _mysql_values(batch: pa.RecordBatch) -> list[tuple[Any, ...]]:
     return list(zip(*columns, strict=True))
 
 
+class _ForeignKey:
+    def __init__(self, column: str, ref_table: str, ref_column: str) -> None:
+        self.column, self.ref_table, self.ref_column = column, ref_table, ref_column
+
+
+class _Renamed:
+    """A table under another name (its foreign keys follow the renamed parents); everything else delegates."""
+
+    def __init__(self, table: Any, names: dict[str, str]) -> None:
+        self._table = table
+        self.name = names[table.name]
+        self.foreign_keys = [
+            _ForeignKey(fk.column, names.get(fk.ref_table, fk.ref_table), fk.ref_column)
+            for fk in getattr(table, "foreign_keys", [])
+        ]
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._table, item)
+
+
 def _load_mysql(
     url: str,
     tables: Sequence[TableLike],
     batches: Callable[[str], Iterator[pa.RecordBatch]],
-    ddl: Callable[[Any, SqlDialect], str],
+    ddl: Callable[[Any, SqlDialect, Sequence[Any]], str],
     present: list[str],
     if_exists: str,
 ) -> dict[str, int]:
+    """MySQL/MariaDB. ``replace`` loads into new tables first and swaps them in with one atomic
+    ``RENAME TABLE``, so a failed load leaves the old tables untouched (DDL is not transactional here)."""
     import pymysql
     from sqlalchemy.engine import make_url
 
+    q = lambda name: _quote(name, SqlDialect.MYSQL)  # noqa: E731
     u = make_url(url)
     counts: dict[str, int] = {}
     created: list[str] = []
+    tag = uuid.uuid4().hex[:8]
+    swap = if_exists == "replace" and bool(present) and all(len(t.name) + 15 <= 64 for t in tables)
+    names = {t.name: (f"{t.name}__new_{tag}" if swap else t.name) for t in tables}
+    targets: list[Any] = [_Renamed(t, names) for t in tables] if swap else list(tables)
     try:
         conn = pymysql.connect(
             host=u.host or "localhost",
@@ -257,22 +287,24 @@ def _load_mysql(
     try:
         with conn.cursor() as cur:
             cur.execute("SET time_zone = '+00:00'")
-            if if_exists == "replace" and present:
+            if if_exists == "replace" and present and not swap:  # names too long for a side-by-side load
                 cur.execute("SET FOREIGN_KEY_CHECKS = 0")
                 for name in reversed([t.name for t in tables if t.name in present]):
-                    cur.execute(f"DROP TABLE IF EXISTS {_quote(name, SqlDialect.MYSQL)}")
+                    cur.execute(f"DROP TABLE IF EXISTS {q(name)}")
                 cur.execute("SET FOREIGN_KEY_CHECKS = 1")
-            for table in tables:
+            for table, target in zip(tables, targets, strict=True):
                 if if_exists == "append" and table.name in present:
                     continue
-                for stmt in _ddl_statements(ddl(table, SqlDialect.MYSQL)):
+                for stmt in _ddl_statements(ddl(target, SqlDialect.MYSQL, targets)):
                     cur.execute(stmt)
-                created.append(table.name)
+                created.append(target.name)
             conn.begin()
             for table in tables:
-                names = table.arrow_schema.names
-                cols = ", ".join(_quote(n, SqlDialect.MYSQL) for n in names)
-                sql = f"INSERT INTO {_quote(table.name, SqlDialect.MYSQL)} ({cols}) VALUES ({', '.join(['%s'] * len(names))})"
+                cols = table.arrow_schema.names
+                sql = (
+                    f"INSERT INTO {q(names[table.name])} ({', '.join(q(c) for c in cols)}) "
+                    f"VALUES ({', '.join(['%s'] * len(cols))})"
+                )
                 rows = 0
                 for batch in batches(table.name):
                     for start in range(0, batch.num_rows, MYSQL_BATCH_ROWS):
@@ -281,16 +313,24 @@ def _load_mysql(
                         rows += part.num_rows
                 counts[table.name] = rows
             conn.commit()
+            if swap:
+                renames = [f"{q(t.name)} TO {q(f'{t.name}__old_{tag}')}" for t in tables if t.name in present]
+                renames += [f"{q(names[t.name])} TO {q(t.name)}" for t in tables]
+                cur.execute("RENAME TABLE " + ", ".join(renames))  # atomic: all or none
+                created.clear()
+                with contextlib.suppress(Exception):  # the swap is done; old tables are only garbage now
+                    cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+                    for t in reversed([t for t in tables if t.name in present]):
+                        cur.execute(f"DROP TABLE IF EXISTS {q(f'{t.name}__old_{tag}')}")
+                    cur.execute("SET FOREIGN_KEY_CHECKS = 1")
     except Exception as exc:
-        try:
+        with contextlib.suppress(Exception):
             conn.rollback()
             with conn.cursor() as cur:
                 cur.execute("SET FOREIGN_KEY_CHECKS = 0")
                 for name in reversed(created):
-                    cur.execute(f"DROP TABLE IF EXISTS {_quote(name, SqlDialect.MYSQL)}")
+                    cur.execute(f"DROP TABLE IF EXISTS {q(name)}")
                 cur.execute("SET FOREIGN_KEY_CHECKS = 1")
-        except Exception:
-            pass
         raise DestinationError(
             f"loading into {redact_url(url)} failed and was rolled back: {_short(exc)}",
             details={"loaded_before_failure": counts},
