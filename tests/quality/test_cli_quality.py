@@ -118,6 +118,8 @@ def test_metrics_json_markdown_schema_and_reference(tmp_path: Path) -> None:
     md = runner.invoke(app, ["metrics", str(sample), "--reference", str(sample), "--markdown"])
     assert md.exit_code == 0
     assert md.stdout.startswith("# Data quality report") and "| Column shapes | 1.0000 |" in md.stdout
+    checked = runner.invoke(app, ["metrics", str(sample), "--schema", str(schema), "--markdown"])
+    assert "| Invalid |" in checked.stdout and "| grade |" in checked.stdout
 
 
 @pytest.mark.parametrize(

@@ -126,17 +126,19 @@ def metrics_markdown(response: QualityMetricsResponse, source: str) -> str:
         for name, d in m.distribution_analysis.items():
             kind = d.distribution_type.value if d.distribution_type else "-"
             lines.append(f"| {name} | {_fmt(d.mean)} | {_fmt(d.median)} | {_fmt(d.std_dev)} | {kind} |")
+    checked = any(s.invalid_count is not None for s in m.field_statistics.values())
     lines += [
         "",
         "## Field statistics",
         "",
-        "| Field | Nulls | Unique | Min | Max | Avg length |",
-        "|---|---|---|---|---|---|",
+        "| Field | Nulls | Unique | Min | Max | Avg length |" + (" Invalid |" if checked else ""),
+        "|---|---|---|---|---|---|" + ("---|" if checked else ""),
     ]
     for name, s in m.field_statistics.items():
+        invalid = f" {s.invalid_count:,} |" if s.invalid_count is not None else (" - |" if checked else "")
         lines.append(
             f"| {name} | {s.null_count:,} | {s.unique_count:,} | {_fmt(s.min_value)} | {_fmt(s.max_value)} "
-            f"| {_fmt(s.avg_length, 2)} |"
+            f"| {_fmt(s.avg_length, 2)} |{invalid}"
         )
     return "\n".join(lines) + "\n"
 
