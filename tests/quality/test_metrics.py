@@ -231,3 +231,15 @@ def test_every_engine_type_is_valid_against_its_own_field() -> None:
         table = pa.Table.from_batches(list(iter_batches(plan, plan.tables[0].name)))
         metrics = calculate_quality_metrics(table, schema=Schema.model_validate(document))
         assert metrics.validity_score == 1.0, (name, table["v"].to_pylist()[:3])
+
+
+def test_sample_columns_match_an_inferred_schema() -> None:
+    from sdga.quality import infer_schema
+
+    rng = np.random.default_rng(5)
+    sample = pa.table({"First Name": rng.choice(["Ann", "Bo"], 200), "Order Total": rng.gamma(2.0, 10.0, 200)})
+    schema = infer_schema(sample)
+    assert {f.name for f in schema.fields or []} == {"first_name", "order_total"}
+    m = calculate_quality_metrics(sample, schema=schema)
+    assert m.validity_score == pytest.approx(1.0)
+    assert m.field_statistics["Order Total"].invalid_count == 0

@@ -327,6 +327,18 @@ def _validity(
     if spec is None:
         valid, checked = _validity_without_schema(df)
         return valid, checked, {}
+    # Columns named differently from the schema (``First Name`` vs the inferred ``first_name``) still match.
+    from sdga.quality.fidelity import canonical_name
+
+    wanted = {f.name for f in _leaf_fields(spec.fields, set(df.columns))}
+    renames = {
+        c: canonical_name(c)
+        for c in df.columns
+        if c not in wanted and canonical_name(c) in wanted and canonical_name(c) not in df.columns
+    }
+    if renames:
+        df = df.rename(renames)
+    original = {v: k for k, v in renames.items()}
     exprs: list[pl.Expr] = []
     invalid: dict[str, int] = {}
     for field in _leaf_fields(spec.fields, set(df.columns)):
@@ -352,7 +364,7 @@ def _validity(
         for name, ok in _select(df, exprs).row(0, named=True).items():
             invalid[name] = n - int(ok)
     checked = len(invalid) * n
-    return checked - sum(invalid.values()), checked, invalid
+    return checked - sum(invalid.values()), checked, {original.get(k, k): v for k, v in invalid.items()}
 
 
 def _leaf_fields(fields: list[FieldSpec], columns: set[str], prefix: str = "") -> list[FieldSpec]:
