@@ -284,7 +284,7 @@ def _weights(f: FieldSpec, k: int) -> np.ndarray | None:
     if len(w) != k:
         raise SchemaError(f"field '{f.name}': {len(w)} weights given for {k} enum values")
     arr = np.asarray(w, dtype=np.float64)
-    if np.any(arr < 0) or arr.sum() <= 0:
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or arr.sum() <= 0:
         raise SchemaError(f"field '{f.name}': weights must be non-negative and not all zero")
     return np.cumsum(arr) / arr.sum()
 
