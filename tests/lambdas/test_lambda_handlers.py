@@ -454,14 +454,23 @@ def test_http_api_key_is_enforced_for_http_events_only(tmp_path: Path) -> None:
     assert code == 200
 
 
-def test_s3_deployment_download_redirects_to_presigned_url(aws_env: str, tmp_path: Path, unique_suffix: str) -> None:
+def test_cloud_configuration_end_to_end(aws_env: str, tmp_path: Path, unique_suffix: str) -> None:
     from sdga.adapters.aws import client
 
     bucket = f"sdga-lambda-{unique_suffix}"
     client("s3", Settings(home=tmp_path)).create_bucket(Bucket=bucket)
-    svc = SyntheticDataService(
-        Settings(home=tmp_path, storage_backend="s3", s3_bucket=bucket, allowed_destinations=["s3", "inline"])
+    from sdga.adapters.dynamodb import create_table
+
+    cloud = Settings(
+        home=tmp_path,
+        storage_backend="s3",
+        s3_bucket=bucket,
+        allowed_destinations=["s3", "inline"],
+        history_backend="dynamodb",
+        history_table=f"history-{unique_suffix}",
     )
+    create_table(cloud)
+    svc = SyntheticDataService(cloud)  # the deployed configuration: S3 results, DynamoDB history
     _common.set_service(svc)
     event = bedrock_event("data-generation-actions", GEN, body={"volume": "30", "schema": json.dumps(SCHEMA)})
     code, body = answer(generate.handler(event, Context()), event)
@@ -475,6 +484,14 @@ def test_s3_deployment_download_redirects_to_presigned_url(aws_env: str, tmp_pat
     with urllib.request.urlopen(url, timeout=10) as got:  # the moto server honours the signed URL
         rows = json.loads(got.read())
     assert len(rows) == 30
+    status = bedrock_event("data-generation-actions", STATUS, "GET", params={"generation_id": body["generation_id"]})
+    code, got = answer(generate.handler(status, Context()), status)
+    assert code == 200 and got["status"] == "success" and got["records_generated"] == 30
+    measure = bedrock_event("quality-metrics-actions", MET, body={"generation_id": body["generation_id"]})
+    code, got = answer(metrics.handler(measure, Context()), measure)
+    assert code == 200 and got["metrics"]["row_count"] == 30
+    items = client("dynamodb", cloud).scan(TableName=cloud.history_table)["Items"]
+    assert [i["status"]["S"] for i in items] == ["success"]
     # the default 'local' destination of the HTTP API lands in the bucket in an S3 deployment
     res = generate.handler(http_event("POST", GEN, {"volume": 5, "schema": SCHEMA}), Context())
     assert res["statusCode"] == 200 and json.loads(res["body"])["output_location"].startswith("s3://")
