@@ -157,10 +157,6 @@ def check_output_location(out: Path, fmt: OutputFormat | str, n_tables: int) -> 
         raise InvalidInputError(f"cannot write to {out}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise InvalidInputError(f"cannot write to {out}: {probe} is not writable")
-    # The staging area lives beside the target, so the parent must be writable too.
-    parent = target_dir.parent if target_dir.exists() else probe
-    if target_dir.exists() and not os.access(parent, os.W_OK | os.X_OK):
-        raise InvalidInputError(f"cannot write to {out}: {parent} is not writable")
 
 
 def _engine_batches(plan: Any, batch_size: int, workers: int) -> BatchSource:

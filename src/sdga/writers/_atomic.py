@@ -67,8 +67,14 @@ class StagingDir:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
+        # Stage inside an existing target (its parent may not be writable, e.g. a home directory's);
+        # otherwise beside it, so that the final rename stays on one filesystem.
+        if target.is_dir():
+            where = target
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            where = target.parent
+        self.path = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=where))
         self._published = False
 
     def file(self, name: str) -> Path:
