@@ -128,3 +128,33 @@ def test_columns_match_by_inferred_identifier_and_through_metrics(tmp_path: Path
     m = calculate_quality_metrics(syn, reference=tmp_path / "ref" / "real.csv")
     assert m.fidelity is not None and set(m.fidelity.column_scores) == {"total_amount"}
     assert m.fidelity.column_shapes is not None and m.fidelity.column_shapes > 0.85
+
+
+def test_cardinality_shape_per_reference() -> None:
+    from sdga.models import Schema
+
+    schema = Schema.model_validate(
+        {
+            "tables": [
+                {"name": "users", "fields": [{"name": "id", "type": "integer", "primary_key": True}]},
+                {
+                    "name": "orders",
+                    "fields": [
+                        {"name": "id", "type": "integer", "primary_key": True},
+                        {"name": "user_id", "type": "reference", "references": "users.id"},
+                    ],
+                },
+            ]
+        }
+    )
+    users = pa.table({"id": [1, 2, 3, 4]})
+    # real: children per user 2, 1, 1, 0 ; same shape with other users ; every order on one user
+    real = {"users": users, "orders": pa.table({"id": [1, 2, 3, 4], "user_id": [1, 1, 2, 3]})}
+    same = {"users": users, "orders": pa.table({"id": [1, 2, 3, 4], "user_id": [4, 4, 3, 2]})}
+    skewed = {"users": users, "orders": pa.table({"id": [1, 2, 3, 4], "user_id": [1, 1, 1, 1]})}
+    key = "orders.user_id->users.id"
+    assert compare_to_reference(same, real, schema=schema).cardinality_scores == {key: 1.0}
+    report = compare_to_reference(skewed, real, schema=schema)
+    # real counts {0,1,1,2}, synthetic {0,0,0,4}: sup |F_real - F_syn| = 0.5 at 0
+    assert report.cardinality_scores[key] == pytest.approx(0.5)
+    assert report.cardinality == pytest.approx(0.5)

@@ -45,6 +45,10 @@ class FidelityReport(StrictModel):
     overall_score: float | None = None
     column_scores: dict[str, float] = PydField(default_factory=dict)
     pair_scores: dict[str, float] = PydField(default_factory=dict)
+    cardinality: float | None = PydField(
+        default=None, description="Multi-table: mean KS complement of children-per-parent counts per reference."
+    )
+    cardinality_scores: dict[str, float] = PydField(default_factory=dict)
     exact_copy_rate: float | None = PydField(
         default=None, description="Share of synthetic rows identical to some reference row."
     )

@@ -342,6 +342,44 @@ def _table_report(
     return column_scores, pair_scores, copies, dcr_median, protection
 
 
+def _children_per_parent(child: pl.Series, parent_keys: pl.Series) -> np.ndarray:
+    """How many child rows point at each parent key (parents without children count 0)."""
+    keys = parent_keys.drop_nulls().unique()
+    child = child.drop_nulls()
+    if child.dtype != keys.dtype:
+        child, keys = child.cast(pl.String), keys.cast(pl.String)
+    counts = child.filter(child.is_in(keys.implode())).value_counts()["count"].to_numpy().astype(np.float64)
+    return np.concatenate([counts, np.zeros(max(0, keys.len() - counts.size))])
+
+
+def _cardinality_scores(
+    syn: Mapping[str, pl.DataFrame], ref: Mapping[str, pl.DataFrame], schema: Schema
+) -> dict[str, float]:
+    """SDMetrics' CardinalityShapeSimilarity: KS complement of children-per-parent counts, per reference."""
+    scores: dict[str, float] = {}
+    for table in schema.table_list():
+        for f in table.fields:
+            if not f.references or f.references.count(".") != 1:
+                continue
+            parent, key = f.references.split(".")
+            frames = [syn.get(table.name), ref.get(table.name), syn.get(parent), ref.get(parent)]
+            if any(fr is None for fr in frames):
+                continue
+            s_child, r_child, s_parent, r_parent = frames
+            assert s_child is not None and r_child is not None and s_parent is not None and r_parent is not None
+            if f.name not in s_child.columns or f.name not in r_child.columns:
+                continue
+            if key not in s_parent.columns or key not in r_parent.columns:
+                continue
+            score = ks_complement(
+                _children_per_parent(r_child.get_column(f.name), r_parent.get_column(key)),
+                _children_per_parent(s_child.get_column(f.name), s_parent.get_column(key)),
+            )
+            if not np.isnan(score):
+                scores[f"{table.name}.{f.name}->{f.references}"] = score
+    return scores
+
+
 def compare_to_reference(
     synthetic: str | Path | pa.Table | Mapping[str, pa.Table],
     reference: str | Path | pa.Table | Mapping[str, pa.Table],
@@ -393,9 +431,11 @@ def compare_to_reference(
             dcrs.append(dcr)
         if prot is not None:
             protections.append(prot)
+    cardinality_scores = _cardinality_scores(syn_frames, ref_frames, schema) if schema is not None and multi else {}
     shapes = float(np.mean(list(column_scores.values()))) if column_scores else None
     trends = float(np.mean(list(pair_scores.values()))) if pair_scores else None
-    parts = [x for x in (shapes, trends) if x is not None]
+    cardinality = float(np.mean(list(cardinality_scores.values()))) if cardinality_scores else None
+    parts = [x for x in (shapes, trends, cardinality) if x is not None]
     total_rows = sum(n for _, n in copies)
     return FidelityReport(
         column_shapes=shapes,
@@ -403,6 +443,8 @@ def compare_to_reference(
         overall_score=float(np.mean(parts)) if parts else None,
         column_scores=column_scores,
         pair_scores=pair_scores,
+        cardinality=cardinality,
+        cardinality_scores=cardinality_scores,
         exact_copy_rate=(sum(c * n for c, n in copies) / total_rows) if total_rows else None,
         dcr_median=float(np.mean(dcrs)) if dcrs else None,
         dcr_baseline_protection=float(np.mean(protections)) if protections else None,
