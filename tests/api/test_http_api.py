@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,8 +178,24 @@ def test_api_key(tmp_path: Path) -> None:
         assert c.get("/api/v1/options").json()["api_key_required"] is True
 
 
+def test_background_generation_answers_202_with_location(tmp_path: Path) -> None:
+    svc = SyntheticDataService(Settings(home=tmp_path, background_threshold=100))
+    with TestClient(create_app(svc)) as c:
+        res = c.post(f"{API}/generate", json={"volume": 500, "schema": SCHEMA})
+        assert res.status_code == 202 and res.json()["status"] == "pending"
+        assert res.headers["location"] == f"{API}/status/{res.json()['generation_id']}"
+        for _ in range(200):
+            status = c.get(res.headers["location"]).json()
+            if status["status"] not in ("pending", "running"):
+                break
+            time.sleep(0.05)
+        assert status["status"] == "success" and status["records_generated"] == 500
+
+
 def test_ui_templates_and_meta(client: TestClient) -> None:
     page = client.get("/")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
     assert page.status_code == 200 and "Synthetic Data Agent" in page.text and "/static/app.js" in page.text
     assert client.get("/static/app.js").status_code == 200
     templates = client.get("/api/v1/templates").json()

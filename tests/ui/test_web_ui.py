@@ -82,6 +82,7 @@ def test_web_ui_validate_generate_download(server: str, browser: object, tmp_pat
     page = browser.new_page(viewport={"width": 1360, "height": 1000}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "401" not in msg.text else None)
     page.goto(server + "/")
     page.wait_for_selector("body[data-ready='1']", timeout=15_000)
 

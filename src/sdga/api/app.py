@@ -137,6 +137,20 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
     )
     app.state.service = svc
 
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.url.path.startswith(("/api/", "/docs", "/redoc", "/openapi.json")):
+            # The UI loads nothing from elsewhere: no CDN, no inline script.
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            )
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
     # ------------------------------------------------------------------------------ error handlers
     @app.exception_handler(SdgaError)
     async def _sdga_error(_request: Request, exc: SdgaError) -> JSONResponse:
@@ -204,8 +218,11 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
     )
     async def generate(body: GenerateDataRequest) -> JSONResponse:
         result = await run_in_threadpool(svc.generate, body)
-        status = 202 if result.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING) else 200
-        return JSONResponse(status_code=status, content=result.model_dump(mode="json", by_alias=True))
+        content = result.model_dump(mode="json", by_alias=True)
+        if result.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING):
+            location = f"{API}/synthetic-data/status/{result.generation_id}"
+            return JSONResponse(status_code=202, content=content, headers={"Location": location})
+        return JSONResponse(status_code=200, content=content)
 
     @app.get(
         f"{API}/synthetic-data/status/{{generation_id}}",
