@@ -79,7 +79,7 @@ _FIELD_RULES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (r"(?:quantity|qty|count|number of [\w ]+|units|items)", "integer", {"min": 1, "max": 100}),
     (r"rating|stars|score", "integer", {"min": 1, "max": 5}),
-    (r"(?:is|has) [\w ]+|active|verified|enabled|subscribed|opt ?in|consent|flag", "boolean", {}),
+    (r"(?:is|has) [\w ]+|active|verified|enabled|subscribed|opt ?in|consent|(?:[\w ]+ )?flag", "boolean", {}),
     (r"ip ?v6(?: address)?", "ipv6", {}),
     (r"ip(?: ?v4)?(?: address)?", "ipv4", {}),
     (r"mac(?: address)?", "mac_address", {}),

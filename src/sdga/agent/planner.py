@@ -627,7 +627,8 @@ class OfflinePlanner:
                     return items
         # "with name, email and signup date": a bare list counts when most items are known field words.
         for m in t.finditer(
-            r"\bwith\s+(?P<list>[a-z][a-z ]*(?:\s*,\s*[a-z][a-z ]*)+,?\s+and\s+[a-z][a-z]*(?: [a-z]+)?)"
+            r"\bwith\s+(?P<list>[a-z][a-z ]*(?:\s*,\s*[a-z][a-z ]*)+,?\s+and\s+[a-z][a-z]*"
+            r"(?: (?!as\b|in\b|to\b|into\b|for\b|from\b|with\b)[a-z]+)?)"
         ):
             items = [i.strip() for i in re.split(r"\s*(?:,|\band\b)\s*", m.group("list")) if i.strip()]
             known = sum(field_from_phrase(i)[1] for i in items)
@@ -750,6 +751,13 @@ class OfflinePlanner:
         for _, fld in found:
             c = ed.constraints(fld)
             is_int = fld.get("type") in {"integer", "sequence"}
+            years = all(float(v).is_integer() and 1800 <= v <= 2200 for v in (lo, hi))
+            if fld.get("type") in {"date", "datetime", "timestamp"} and years:
+                # "born between 1950 and 2000": whole years, first to last day.
+                start, end = f"{int(lo)}-01-01", f"{int(hi)}-12-31"
+                c["min"], c["max"] = (start, end) if fld["type"] == "date" else (f"{start}T00:00:00", f"{end}T23:59:59")
+                c.pop("relative_to_now", None)
+                continue
             c["min"], c["max"] = (int(lo), int(hi)) if is_int else (lo, hi)
             dist = c.get("distribution")
             if isinstance(dist, dict) and dist.get("kind") in {"normal", "lognormal"}:
@@ -783,7 +791,11 @@ class OfflinePlanner:
             lo, hi = float(m.group("lo")), float(m.group("hi"))
             phrase = m.group("field")
             cand, found = ed.resolve_suffix(re.sub(r"\b(?:between|from|ranging|range)\b", " ", phrase))
-            if m.group("after") or re.search(r"\b(?:aged?|ages)\b", phrase, re.I):
+            if re.search(r"\b(?:born|birth|birthdays?)\b", phrase, re.I):
+                cand = ed.resolve_suffix("date of birth")[0] or ed.resolve_suffix("birth date")[0] or cand
+                if not cand:
+                    continue
+            elif m.group("after") or re.search(r"\b(?:aged?|ages)\b", phrase, re.I):
                 cand = "age"
             elif not found:
                 continue
