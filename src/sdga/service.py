@@ -789,6 +789,10 @@ class SyntheticDataService:
 
     def _location(self, location: str, scratch: Path) -> Path:
         if location.startswith("s3://"):
+            if "s3" not in self.settings.allowed_destinations and self.settings.storage_backend != "s3":
+                raise InvalidInputError(
+                    "S3 locations are not enabled here (SDGA_ALLOWED_DESTINATIONS)", details={"field": "location"}
+                )
             from sdga.adapters.s3 import list_data_objects
 
             return self._materialise(list_data_objects(self.settings, location), scratch)

@@ -215,6 +215,8 @@ def test_destination_switches(tmp_path: Path) -> None:
         SyntheticDataService(Settings(home=tmp_path)).generate(
             request(destination={"type": "rds", "location": "sqlite:///x.db"})
         )
+    with pytest.raises(InvalidInputError, match="not enabled"):  # no reads through a disabled door either
+        svc.quality_metrics(QualityMetricsRequest(data_location="s3://some-bucket/data/"))
     capped = SyntheticDataService(Settings(home=tmp_path, max_volume=100))
     with pytest.raises(SchemaError, match="at most 100"):
         capped.generate(request(volume=101))
