@@ -657,6 +657,7 @@ class OfflinePlanner:
         changed |= self._additions(t, ed, understood, assumptions)
         changed |= self._removals(t, ed, understood, assumptions)
         changed |= self._edge_cases(t, ed, understood)
+        changed |= self._recent(t, ed, understood)
         return changed
 
     def _apply_field_list(
@@ -964,6 +965,32 @@ class OfflinePlanner:
             else:
                 assumptions.append(f"'{cand}': kept (a key or the only field)")
         return changed
+
+    def _recent(self, t: _Text, ed: _SchemaEditor, understood: list[str]) -> bool:
+        """ "from the last 30 days" / "over the past 2 years": event timestamps end now and start N units ago."""
+        units = {"day": "d", "week": "w", "month": "mo", "year": "y", "hour": "h"}
+        for m in t.finditer(
+            r"\b(?:in|from|over|during|within|for)?\s*the\s+(?:last|past|previous)\s+(?P<n>\d+)?\s*"
+            r"(?P<unit>hours?|days?|weeks?|months?|years?)\b"
+        ):
+            n = int(m.group("n") or 1)
+            unit = units[m.group("unit").lower().rstrip("s")]
+            touched = []
+            words = set(_phrase_tokens(t.text))
+            named = [tb for tb in ed.tables if set(_phrase_tokens(tb["name"].replace("_", " "))) <= words]
+            for table in named or ed.tables:
+                for fld in table["fields"]:
+                    name = fld["name"].lower()
+                    if fld.get("type") not in {"datetime", "timestamp", "date"} or re.search(r"birth|dob", name):
+                        continue
+                    c = ed.constraints(fld)
+                    c["min"], c["max"], c["relative_to_now"] = f"-{n}{unit}", "now", True
+                    touched.append(f"{table['name']}.{fld['name']}" if len(ed.tables) > 1 else fld["name"])
+            if touched:
+                t.consume(m.start(), m.end())
+                understood.append(f"time range: the last {n} {m.group('unit')} up to now ({', '.join(touched)})")
+                return True
+        return False
 
     _NUMERIC_TYPES = frozenset({"integer", "float", "decimal", "amount", "date", "datetime", "timestamp"})
     _TEXT_TYPES = frozenset({"string", "text", "sentence", "full_name", "first_name", "last_name", "company",
