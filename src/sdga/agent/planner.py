@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sdga.agent.lexicon import category_values, detect_locale, field_from_phrase
+from sdga.agent.lexicon import category_values, detect_locale, field_from_phrase, field_name
 from sdga.agent.numbers import normalize_numbers
 from sdga.errors import InvalidInputError
 from sdga.knowledge.corpus import TemplateEntry, load_templates
@@ -420,6 +420,16 @@ class OfflinePlanner:
         elif fresh:
             request_data["locale"] = "en_US"
             assumptions.append("locale: en_US (no country or language given)")
+        if template is None and field_list and editor.tables and editor.tables[0]["name"] == "records":
+            # A custom table takes the user's noun: "1000 customers with first name, ..." -> customers.
+            noun = re.search(rf"\b\d+\s+(?P<noun>{_RECORD_NOUN})\b", t.text, re.IGNORECASE)
+            generic = {"record", "row", "entry", "entries", "item", "sample", "line", "point", "datapoint"}
+            if (
+                noun
+                and noun.group("noun").lower().rstrip("s") not in generic
+                and noun.group("noun").lower() not in generic
+            ):
+                editor.schema["tables"][0]["name"] = field_name(noun.group("noun"))
         request_data["schema"] = editor.result()
         if changed:
             request_data["data_type"] = DataType.CUSTOM.value if template not in CORE_TYPES else template
