@@ -155,16 +155,24 @@ def _stat_exprs(name: str, dtype: pl.DataType) -> list[pl.Expr]:
     return exprs
 
 
-def _statistics(df: pl.DataFrame) -> dict[str, dict[str, Any]]:
+def _statistics(
+    df: pl.DataFrame, extra: list[pl.Expr] | None = None
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Every column statistic, plus the ``extra`` expressions (validity counts), in one parallel query."""
     exprs: list[pl.Expr] = []
     for name, dtype in df.schema.items():
         exprs.extend(_stat_exprs(name, dtype))
-    row = _select(df, exprs).row(0, named=True) if exprs else {}
+    exprs.extend(extra or [])
+    row = _select(df, exprs).row(0, named=True) if exprs and df.width else {}
     stats: dict[str, dict[str, Any]] = {name: {} for name in df.columns}
+    extras: dict[str, Any] = {}
     for key, value in row.items():
+        if key.startswith(VALID_PREFIX):
+            extras[key[len(VALID_PREFIX) :]] = value
+            continue
         name, _, stat = key.rpartition("\x00")
         stats[name][stat] = value
-    return stats
+    return stats, extras
 
 
 # --- validity --------------------------------------------------------------------------------------------
@@ -317,36 +325,29 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     return pl.when(missing).then(pl.lit(c.nullable)).otherwise(value_ok)
 
 
-def _validity(
-    df: pl.DataFrame, spec: TableSpec | None, parents: Mapping[str, pl.DataFrame]
-) -> tuple[int, int, dict[str, int]]:
-    """(valid cells, checked cells, invalid values per schema field) for a table."""
-    n = df.height
-    if n == 0:
-        return 0, 0, {}
-    if spec is None:
-        valid, checked = _validity_without_schema(df)
-        return valid, checked, {}
-    # Columns named differently from the schema (``First Name`` vs the inferred ``first_name``) still match.
+VALID_PREFIX = "\x01valid\x00"
+
+
+def _validity_exprs(
+    df: pl.DataFrame, spec: TableSpec, parents: Mapping[str, pl.DataFrame]
+) -> tuple[list[pl.Expr], dict[str, int]]:
+    """Per schema field, an expression counting valid values (aliased ``VALID_PREFIX + column``), and the
+    fields that have no column at all (every value invalid)."""
     from sdga.quality.fidelity import canonical_name
 
-    wanted = {f.name for f in _leaf_fields(spec.fields, set(df.columns))}
-    renames = {
-        c: canonical_name(c)
-        for c in df.columns
-        if c not in wanted and canonical_name(c) in wanted and canonical_name(c) not in df.columns
-    }
-    if renames:
-        df = df.rename(renames)
-    original = {v: k for k, v in renames.items()}
+    n = df.height
+    # Columns named differently from the schema (``First Name`` vs the inferred ``first_name``) still match.
+    by_identifier = {canonical_name(c): c for c in df.columns}
     exprs: list[pl.Expr] = []
-    invalid: dict[str, int] = {}
+    missing: dict[str, int] = {}
     for field in _leaf_fields(spec.fields, set(df.columns)):
-        if field.type == "array" and field.name in df.columns:
-            exprs.append(_array_valid(df, field).cast(pl.UInt32).sum().alias(field.name))
-            continue
+        if field.name not in df.columns and field.name in by_identifier:
+            field = field.model_copy(update={"name": by_identifier[field.name]})
         if field.name not in df.columns:
-            invalid[field.name] = n
+            missing[field.name] = n
+            continue
+        if field.type == "array":
+            exprs.append(_array_valid(df, field).cast(pl.UInt32).sum().alias(VALID_PREFIX + field.name))
             continue
         expr = _field_valid(df, field)
         if field.references and "." in field.references:
@@ -359,12 +360,8 @@ def _validity(
                     keys = keys.cast(pl.String)
                     child = child.cast(pl.String)
                 expr = expr & (child.is_null() | child.is_in(keys.implode()))
-        exprs.append(expr.cast(pl.UInt32).sum().alias(field.name))
-    if exprs:
-        for name, ok in _select(df, exprs).row(0, named=True).items():
-            invalid[name] = n - int(ok)
-    checked = len(invalid) * n
-    return checked - sum(invalid.values()), checked, {original.get(k, k): v for k, v in invalid.items()}
+        exprs.append(expr.cast(pl.UInt32).sum().alias(VALID_PREFIX + field.name))
+    return exprs, missing
 
 
 def _leaf_fields(fields: list[FieldSpec], columns: set[str], prefix: str = "") -> list[FieldSpec]:
@@ -478,8 +475,9 @@ def _table_metrics(
     flat = _flatten(table)
     df = pl.from_arrow(flat, rechunk=False)
     assert isinstance(df, pl.DataFrame)
-    stats = _statistics(df)
     n = df.height
+    validity_exprs, missing = _validity_exprs(df, spec, parents) if spec is not None and n else ([], {})
+    stats, valid_counts = _statistics(df, validity_exprs)
 
     field_statistics: dict[str, FieldStatistics] = {}
     distribution: dict[str, DistributionAnalysis] = {}
@@ -506,7 +504,13 @@ def _table_metrics(
             )
 
     cells = n * df.width
-    valid, checked, invalid = _validity(df, spec, parents)
+    if spec is None:
+        valid, checked = _validity_without_schema(df) if n else (0, 0)
+        invalid: dict[str, int] = {}
+    else:
+        invalid = {name: n - int(ok) for name, ok in valid_counts.items()} | missing
+        checked = len(invalid) * n
+        valid = checked - sum(invalid.values())
     for name, count in invalid.items():
         if name in field_statistics:
             field_statistics[name].invalid_count = count
