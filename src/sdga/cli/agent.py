@@ -210,10 +210,14 @@ def register(app: typer.Typer) -> None:
         held_out: bool = typer.Option(False, "--held-out", help="Use the held-out query set (never tuned on)."),
     ) -> None:
         """Retrieval quality: hit@1 of the template ranking on the shipped query set."""
-        from sdga.knowledge import get_retriever
+        import os
+
+        from sdga.knowledge import LocalKnowledgeBase, get_retriever
         from sdga.knowledge.evaluation import evaluate
 
-        report = evaluate(get_retriever(), held_out=held_out)
+        # Locally the shipped documents only (remembered runs would make the figure depend on history).
+        bedrock = (os.environ.get("SDGA_KB_BACKEND") or "local").lower() == "bedrock"
+        report = evaluate(get_retriever() if bedrock else LocalKnowledgeBase(None), held_out=held_out)
         if as_json:
             print_json(report)
             return

@@ -50,13 +50,24 @@ class Retriever(Protocol):
     def rank_templates(self, query: str, k: int = 3) -> list[TemplateMatch]: ...
 
 
+MEMORY_WEIGHT = 0.5
+
+
+def _score(hits: list[SearchHit]) -> float:
+    """Shipped documents add up; remembered runs count once (the best), at half weight, so a pile of
+    earlier generations cannot outvote the domain documents."""
+    shipped = sum(h.score for h in hits if h.document.kind != "memory")
+    remembered = max((h.score for h in hits if h.document.kind == "memory"), default=0.0)
+    return shipped + MEMORY_WEIGHT * remembered
+
+
 def _aggregate(hits: list[SearchHit], k: int) -> list[TemplateMatch]:
-    """Template score = sum of its documents' scores (template card + prose page + remembered runs)."""
+    """Template score from its documents (template card + prose page + remembered runs)."""
     by_template: dict[str, list[SearchHit]] = {}
     for hit in hits:
         if hit.document.template:
             by_template.setdefault(hit.document.template, []).append(hit)
-    ranked = [TemplateMatch(t, sum(h.score for h in hs), hs) for t, hs in by_template.items()]
+    ranked = [TemplateMatch(t, _score(hs), hs) for t, hs in by_template.items()]
     ranked.sort(key=lambda m: (-m.score, m.template))
     return ranked[:k]
 
