@@ -89,6 +89,7 @@ def generate_to_path(
     metrics: bool = False,
     warnings: Sequence[str] = (),
     plan: Any | None = None,
+    sql_drop_existing: bool = False,
 ) -> GenerateDataResponse:
     """Generate ``request`` into local files at ``out`` (a file, or a directory for several tables).
 
@@ -98,6 +99,7 @@ def generate_to_path(
     left behind). With ``metrics`` the response carries quality metrics measured on the first
     :data:`METRICS_SAMPLE_ROWS` rows of each table. ``warnings`` (e.g. from compliance checks) are copied
     into the response. ``plan`` reuses a plan the caller already made for ``request``.
+    ``sql_drop_existing`` makes a SQL script drop its tables first, so it can be loaded repeatedly.
     """
     from sdga.engine import iter_batches, plan_generation
 
@@ -120,6 +122,7 @@ def generate_to_path(
         workers=workers,
         progress=progress,
         batches=batches,
+        sql_drop_existing=sql_drop_existing,
     )
     response_warnings = list(warnings) + [w for w in getattr(plan, "warnings", []) if w not in warnings]
     quality: QualityMetrics | None = None

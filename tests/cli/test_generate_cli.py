@@ -271,3 +271,21 @@ def test_request_document_as_schema_supplies_settings(tmp_path: Path) -> None:
     doc.write_text(json.dumps(request))
     code, _, stderr = _run("generate", "-s", str(doc), cwd=tmp_path)
     assert code == 2 and "request.json" in stderr and "volume" in stderr
+
+
+def test_sql_drop_existing_makes_the_script_rerunnable(tmp_path: Path) -> None:
+    import sqlite3
+
+    schema = tmp_path / "shop.json"
+    schema.write_text(json.dumps(MULTI))
+    out = tmp_path / "shop.sql"
+    code, _, stderr = _run(
+        "generate", "-s", str(schema), "-o", str(out), "--sql-dialect", "sqlite", "--sql-drop-existing", "-q"
+    )
+    assert code == 0, stderr
+    script = out.read_bytes().decode()
+    assert script.index('DROP TABLE IF EXISTS "orders"') < script.index('DROP TABLE IF EXISTS "users"')
+    con = sqlite3.connect(tmp_path / "db.sqlite")
+    con.executescript(script)
+    con.executescript(script)  # loading again replaces the tables instead of failing
+    assert con.execute("SELECT COUNT(*) FROM orders").fetchone() == (120,)

@@ -176,6 +176,39 @@ def test_postgresql_script_loads_and_round_trips(tmp_path: Path, postgres_url: s
 
 
 @pytest.mark.db
+def test_postgresql_script_with_drop_existing_loads_twice(
+    tmp_path: Path, postgres_url: str, unique_suffix: str
+) -> None:
+    import sqlalchemy as sa
+
+    users, orders = f"users_{unique_suffix}", f"orders_{unique_suffix}"
+    plan = Plan([users_table(users), orders_table(orders, users)])
+    out = tmp_path / "again.sql"
+    write_plan(
+        plan,
+        out,
+        "sql",
+        sql_drop_existing=True,
+        batches=source({users: users_batches(users_rows(6)), orders: orders_batches(6, 9)}),
+    )
+    engine = sa.create_engine(postgres_url)
+    try:
+        for _ in range(2):
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute(out.read_bytes().decode("utf-8"))
+                raw.commit()
+            finally:
+                raw.close()
+        with engine.connect() as conn:
+            assert conn.execute(sa.text(f'SELECT COUNT(*) FROM "{orders}"')).scalar() == 9
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{orders}", "{users}"'))
+        engine.dispose()
+
+
+@pytest.mark.db
 def test_mariadb_script_loads_and_round_trips(tmp_path: Path, mysql_url: str, unique_suffix: str) -> None:
     import pymysql
     import sqlalchemy as sa

@@ -253,6 +253,9 @@ def generate(
     sql_dialect: str | None = typer.Option(
         None, "--sql-dialect", help="postgresql | mysql | sqlite [default: postgresql]."
     ),
+    sql_drop_existing: bool = typer.Option(
+        False, "--sql-drop-existing", help="SQL: start with DROP TABLE IF EXISTS so the script can be re-run."
+    ),
     compliance: str | None = typer.Option(
         None, "--compliance", "-c", help="Comma-separated: GDPR,HIPAA,PCI-DSS,SOC2,CCPA."
     ),
@@ -359,6 +362,7 @@ def generate(
                 metrics=metrics,
                 warnings=warnings,
                 plan=plan,
+                sql_drop_existing=sql_drop_existing,
             )
     else:
         response = generate_to_path(
@@ -370,6 +374,7 @@ def generate(
             metrics=metrics,
             warnings=warnings,
             plan=plan,
+            sql_drop_existing=sql_drop_existing,
         )
     if report is not None:
         response.report_location = str(report)

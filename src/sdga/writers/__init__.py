@@ -178,12 +178,15 @@ def write_plan(
     workers: int = 1,
     progress: ProgressCallback | None = None,
     batches: BatchSource | None = None,
+    sql_drop_existing: bool = False,
 ) -> WriteResult:
     """Generate and write every table of ``plan`` to ``out``, atomically.
 
     ``out`` is a directory (one ``<table>.<ext>`` per table; for SQL one ``<name>.sql`` script) or, for
     single-table output and for SQL, a file path. ``batches`` overrides where record batches come from
     (default: the engine's ``iter_batches``). ``progress(table, rows)`` is called after every batch.
+    ``sql_drop_existing`` starts a SQL script with ``DROP TABLE IF EXISTS`` (children first) so it can be
+    loaded again.
     Raises :class:`~sdga.errors.DestinationError` when the output cannot be written; nothing is left behind.
     """
     fmt = OutputFormat(fmt)
@@ -217,7 +220,9 @@ def write_plan(
 
         if fmt == OutputFormat.SQL:
             file_name = out.name if single else f"{safe_file_stem(_plan_name(plan))}.sql"
-            sql = SqlWriter(target_of(file_name), tables[0], dialect=dialect, tables=tables)
+            sql = SqlWriter(
+                target_of(file_name), tables[0], dialect=dialect, tables=tables, drop_existing=sql_drop_existing
+            )
             writers.append(sql)
             for table in tables:
                 sql.start_table(table)

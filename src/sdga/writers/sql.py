@@ -192,6 +192,11 @@ def create_table_sql(
     return f"CREATE TABLE {quote_ident(table.name, dialect)} (\n" + ",\n".join(lines) + f"\n){suffix};\n"
 
 
+def drop_tables_sql(tables: Sequence[TableLike], dialect: SqlDialect) -> str:
+    """``DROP TABLE IF EXISTS`` for ``tables`` (given parents first), children first so keys never block."""
+    return "".join(f"DROP TABLE IF EXISTS {quote_ident(t.name, dialect)};\n" for t in reversed(list(tables)))
+
+
 # -------------------------------------------------------------------------------------------- literals
 
 
@@ -318,9 +323,11 @@ class SqlWriter(TableWriter):
         tables: Sequence[TableLike] | None = None,
         max_rows: int = MAX_ROWS_PER_INSERT,
         max_bytes: int = MAX_BYTES_PER_INSERT,
+        drop_existing: bool = False,
     ) -> None:
         self.dialect = SqlDialect(dialect)
         self.tables = list(tables) if tables else [table]
+        self.drop_existing = drop_existing
         self.max_rows, self.max_bytes = max_rows, max_bytes
         self._pending: pa.Array | None = None
         self._columns: list[str] = []
@@ -330,6 +337,8 @@ class SqlWriter(TableWriter):
         names = ", ".join(t.name for t in self.tables)
         out = [f"-- Synthetic test data ({self.dialect.value}); tables in dependency order: {names}\n"]
         out.append(script_header(self.dialect))
+        if self.drop_existing:
+            out.append("\n" + drop_tables_sql(self.tables, self.dialect))
         for table in self.tables:
             out.append("\n" + create_table_sql(table, self.dialect, tables=self.tables))
         self.stream.write("".join(out).encode("utf-8"))
