@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,30 @@ def test_sample_columns_match_an_inferred_schema() -> None:
     m = calculate_quality_metrics(sample, schema=schema)
     assert m.validity_score == pytest.approx(1.0)
     assert m.field_statistics["Order Total"].invalid_count == 0
+
+
+ODD_COLUMNS = {
+    "list": pa.array([[1], [2, 3], None] * 4),
+    "struct": pa.array([{"a": 1}, {"a": 2}, None] * 4),
+    "binary": pa.array([b"x", b"y", None] * 4),
+    "duration": pa.array([timedelta(days=1), timedelta(hours=2), None] * 4),
+    "dictionary": pa.array(["a", "b", None] * 4).dictionary_encode(),
+    "all_null": pa.array([None] * 12),
+    "constant_date": pa.array([date(2024, 1, 1)] * 12),
+}
+
+
+@pytest.mark.parametrize("column", sorted(ODD_COLUMNS))
+@pytest.mark.parametrize("declared", ["integer", "email", "date", "array", "boolean", "category"])
+def test_odd_column_types_never_crash(column: str, declared: str) -> None:
+    from sdga.quality import compare_to_reference, infer_schema
+
+    table = pa.table({"v": ODD_COLUMNS[column], "k": list(range(12))})
+    constraints: dict[str, Any] = {"enum": ["a", "b"]} if declared == "category" else {"min_length": 1}
+    field: dict[str, Any] = {"name": "v", "type": declared, "constraints": constraints}
+    if declared == "array":
+        field["items"] = {"name": "item", "type": "integer"}
+    m = calculate_quality_metrics(table, schema=_schema(field, {"name": "k", "type": "integer"}))
+    assert 0.0 <= m.validity_score <= 1.0
+    assert compare_to_reference(table, table).overall_score in (None, 1.0)
+    assert infer_schema(table).fields

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from sdga.errors import ConfigurationError, InvalidInputError
 from sdga.models import FidelityReport, Schema
-from sdga.quality.io import read_data
+from sdga.quality.io import analysis_errors, read_data
 
 Kind = Literal["continuous", "discrete"]
 
@@ -201,8 +201,18 @@ def exact_copy_rate(syn: pl.DataFrame, ref: pl.DataFrame, columns: list[tuple[st
     if syn.height == 0 or not columns:
         return 0.0
     keys = [f"c{i}" for i in range(len(columns))]
-    s = syn.select([pl.col(sc).cast(pl.String).alias(k) for (sc, _), k in zip(columns, keys, strict=True)])
-    r = ref.select([pl.col(rc).cast(pl.String).alias(k) for (_, rc), k in zip(columns, keys, strict=True)]).unique()
+
+    def text(frame: pl.DataFrame, name: str, key: str) -> pl.Expr:
+        dtype = frame.schema[name]
+        col = pl.col(name)
+        if isinstance(dtype, pl.Duration):
+            col = col.dt.total_microseconds()
+        elif isinstance(dtype, pl.List | pl.Array | pl.Struct) or dtype in (pl.Binary, pl.Object):
+            col = col.hash()
+        return col.cast(pl.String).alias(key)
+
+    s = syn.select([text(syn, sc, k) for (sc, _), k in zip(columns, keys, strict=True)])
+    r = ref.select([text(ref, rc, k) for (_, rc), k in zip(columns, keys, strict=True)]).unique()
     copies = s.join(r, on=keys, how="semi", nulls_equal=True).height
     return copies / syn.height
 
@@ -294,7 +304,8 @@ def _table_report(
         if col.kind == "continuous":
             r = _numeric(col.ref).fill_null(np.nan).to_numpy()
             r = r[np.isfinite(r)]
-            edges[col.name] = np.histogram_bin_edges(r, bins=10) if r.size else np.array([0.0, 1.0])
+            lo, hi = (float(r.min()), float(r.max())) if r.size else (0.0, 1.0)
+            edges[col.name] = np.linspace(lo, hi, 11) if hi > lo else np.array([lo, hi])
 
     def take(values: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
         return values if idx is None else values[idx]
@@ -393,8 +404,13 @@ def compare_to_reference(
     identifier an inferred schema gives them. ID-like and free-text columns are ignored, as SDMetrics
     ignores id and PII sdtypes.
     """
-    syn_frames = _to_frames(synthetic)
-    ref_frames = _to_frames(reference)
+    with analysis_errors("compare with the reference"):
+        return _compare(_to_frames(synthetic), _to_frames(reference), schema, seed)
+
+
+def _compare(
+    syn_frames: dict[str, pl.DataFrame], ref_frames: dict[str, pl.DataFrame], schema: Schema | None, seed: int
+) -> FidelityReport:
     if len(syn_frames) == 1 and len(ref_frames) == 1:
         pairs = [(next(iter(syn_frames)), next(iter(ref_frames)))]
     else:

@@ -31,7 +31,7 @@ from sdga.models import (
     TableSpec,
 )
 from sdga.quality.fidelity import canonical_name
-from sdga.quality.io import read_data
+from sdga.quality.io import analysis_errors, read_data
 
 SAMPLE_FOR_DETECTION = 20_000
 VALUE_SHARE = 0.9
@@ -176,6 +176,9 @@ def _category(series: pl.Series) -> tuple[list[Any], list[float]]:
 
 def _infer_field(name: str, series: pl.Series, n: int, seed: int) -> FieldSpec:
     field_name = canonical_name(name)
+    if isinstance(series.dtype, pl.Duration):
+        # No duration type in the schema language: keep the shape as seconds.
+        series = (series.dt.total_microseconds() / 1e6).alias(series.name)
     nulls = series.null_count()
     if series.dtype.is_float():
         nulls += int(series.is_nan().sum())
@@ -400,6 +403,11 @@ def infer_schema(
         tables = source
     else:
         tables = read_data(source)
+    with analysis_errors("infer a schema"):
+        return _infer(tables, name, seed)
+
+
+def _infer(tables: Mapping[str, pa.Table], name: str | None, seed: int) -> Schema:
     inferred = [_infer_table(t_name, table, seed) for t_name, table in tables.items()]
     if len(inferred) == 1:
         spec = inferred[0][0]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -111,6 +113,16 @@ def _read_xml(path: Path) -> pa.Table:
     # Only xsi:nil is null: an empty element is an empty string, and 'NA' is Namibia, not a null.
     convert = pacsv.ConvertOptions(strings_can_be_null=True, null_values=[_XML_NULL])
     return pacsv.read_csv(buffer, convert_options=convert)
+
+
+@contextmanager
+def analysis_errors(what: str) -> Iterator[None]:
+    """Data that the analysis cannot handle (an odd type mix, say) is bad input, never a traceback."""
+    try:
+        yield
+    except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
+        first = " ".join(str(exc).split())[:300]
+        raise InvalidInputError(f"cannot {what}: {first}") from exc
 
 
 def read_file(path: str | Path) -> dict[str, pa.Table]:

@@ -28,7 +28,7 @@ from sdga.models import (
     TableSpec,
 )
 from sdga.quality.distribution import SUBSAMPLE, classify
-from sdga.quality.io import read_data
+from sdga.quality.io import analysis_errors, read_data
 
 NUMERIC_DTYPES = (
     pl.Int8,
@@ -253,7 +253,19 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     name, t, c = spec.name, spec.type, spec.constraints
     dtype = df.schema[name]
     col = pl.col(name)
+    if isinstance(dtype, pl.Categorical | pl.Enum):
+        col, dtype = col.cast(pl.String), pl.String()
     checks: list[pl.Expr] = []
+    missing = col.is_null()
+    if dtype.is_float():
+        missing = missing | col.is_nan()
+    nested = isinstance(dtype, pl.List | pl.Array | pl.Struct | pl.Duration) or dtype in (pl.Binary, pl.Object)
+    if nested or t in ("object", "json"):
+        # A nested value where a scalar is declared is invalid; object/json values are checked for presence only.
+        ok = pl.lit(t in ("object", "json", "array"))
+        return pl.when(missing).then(pl.lit(c.nullable)).otherwise(ok)
+    if dtype == pl.Null:
+        return pl.lit(c.nullable)
     is_text = dtype in (pl.String,) or isinstance(dtype, pl.Categorical | pl.Enum)
 
     if c.enum is not None:
@@ -319,9 +331,6 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     value_ok = pl.lit(True)
     for check in checks:
         value_ok = value_ok & check.fill_null(False)
-    missing = col.is_null()
-    if dtype.is_float():
-        missing = missing | col.is_nan()
     return pl.when(missing).then(pl.lit(c.nullable)).otherwise(value_ok)
 
 
@@ -391,9 +400,11 @@ def _array_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
         enum = spec.items.constraints.enum if spec.items is not None else None
         if enum is not None:
             ok = ok & col.list.eval(pl.element().cast(pl.String).is_in([str(v) for v in enum])).list.all()
-    else:
-        text = col.cast(pl.String).str.strip_chars()
+    elif dtype == pl.String:
+        text = col.str.strip_chars()
         ok = text.str.starts_with("[") | (text == "")  # XML writes an empty list as an empty element
+    else:
+        ok = pl.lit(False)
     return pl.when(col.is_null()).then(pl.lit(c.nullable)).otherwise(ok.fill_null(False))
 
 
@@ -546,6 +557,15 @@ def calculate_quality_metrics(
     ``reference`` the SDMetrics-style fidelity and privacy report is attached as ``fidelity``.
     """
     tables = _as_tables(data)
+    with analysis_errors("compute quality metrics"):
+        return _calculate(tables, schema, reference)
+
+
+def _calculate(
+    tables: dict[str, pa.Table],
+    schema: Schema | None,
+    reference: str | Path | pa.Table | Mapping[str, pa.Table] | None,
+) -> QualityMetrics:
     specs = _match_specs(tables, schema)
     parents: dict[str, pl.DataFrame] = {}
     if schema is not None and len(tables) > 1:
