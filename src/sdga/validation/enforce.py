@@ -30,8 +30,8 @@ def enforce_compliance(request: GenerateDataRequest) -> list[str]:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ComplianceError(
-            f"{first.requirement} violation on `{first.field}` ({first.rule_id}): {first.fix}{more}. "
-            "Fix the schema, or pass allow_compliance_violations to generate anyway.",
+            f"{first.requirement} violation on `{first.field}` ({first.rule_id}): {(first.fix or '').rstrip('.')}{more}. "
+            "Fix the schema, or set allow_compliance_violations (CLI: --allow-compliance-violations) to generate anyway.",
             details=[i.model_dump(mode="json") for i in errors],
         )
     overridden = [f"compliance override: {i.requirement} {i.rule_id} `{i.field}`: {i.issue}" for i in errors]
