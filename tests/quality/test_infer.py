@@ -157,3 +157,19 @@ def test_round_trip_on_real_public_data(tmp_path: Path, name: str, real: pa.Tabl
     assert fidelity.column_shapes >= 0.85, (name, fidelity.column_scores)
     assert fidelity.column_pair_trends is not None and fidelity.column_pair_trends >= 0.75
     assert fidelity.exact_copy_rate is not None and fidelity.exact_copy_rate < 0.05
+
+
+def test_date_and_datetime_shapes_are_learned() -> None:
+    n = 3000
+    days = np.datetime64("2020-01-01") + np.minimum(RNG.exponential(200, n), 1500).astype(int).astype("timedelta64[D]")
+    seconds = RNG.gamma(2, 3600 * 24, n).astype(int).astype("timedelta64[s]")
+    stamps = (np.datetime64("2024-01-01T00:00:00") + seconds).astype("datetime64[us]")
+    real = pa.table({"d": pa.array(days), "ts": pa.array(stamps, pa.timestamp("us", tz="UTC"))})
+    schema = infer_schema(real)
+    assert all(f.constraints.distribution is not None for f in schema.fields or [])
+    plan = plan_generation(
+        GenerateDataRequest.model_validate({"schema": schema_document(schema), "volume": 5000, "seed": 3})
+    )
+    synthetic = pa.Table.from_batches(list(iter_batches(plan, plan.tables[0].name)))
+    scores = compare_to_reference(synthetic, real).column_scores
+    assert scores["d"] > 0.95 and scores["ts"] > 0.95, scores

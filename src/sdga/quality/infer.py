@@ -241,7 +241,17 @@ def _infer_field(name: str, series: pl.Series, n: int, seed: int) -> FieldSpec:
     if dtype == pl.Date or isinstance(dtype, pl.Datetime):
         type_ = "date" if dtype == pl.Date else "datetime"
         lo_v, hi_v = present.min(), present.max()
-        return spec(type_, min=_iso(lo_v), max=_iso(hi_v))
+        extra_d: dict[str, Any] = {}
+        if present.len() >= 20 and distinct > 2:
+            # The engine draws dates as whole days and datetimes as whole seconds since the epoch, so the
+            # empirical quantiles are in those units (jittered like integers).
+            if dtype == pl.Date:
+                units = present.cast(pl.Int64).to_numpy()
+            else:
+                units = (present.dt.epoch("us") // 1_000_000).to_numpy()
+            quantiles = _quantiles(units, True, seed)
+            extra_d["distribution"] = Distribution(kind=DistributionKind.EMPIRICAL, quantiles=quantiles)
+        return spec(type_, min=_iso(lo_v), max=_iso(hi_v), **extra_d)
     if dtype == pl.Time:
         return spec("time")
     if isinstance(dtype, pl.List | pl.Array | pl.Struct):
