@@ -34,7 +34,6 @@ from sdga.validation.compliance import check_compliance, normalise_name
 NUMERIC_TYPES = frozenset({"integer", "float", "decimal", "amount", "latitude", "longitude", "sequence", "http_status"})
 DATE_TYPES = frozenset({"date", "datetime", "timestamp", "time"})
 TEXT_TYPES = frozenset({"string", "text", "pattern", "sentence", "word", "category"})
-KEY_TYPES = frozenset({"uuid", "sequence", "integer", "string", "pattern", "email", "username"})
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_IDENTIFIER_LENGTH = 63  # PostgreSQL truncates longer identifiers silently
