@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Upload the knowledge-base documents (src/sdga/knowledge/documents/**) to the environment's KB bucket and start an
-# ingestion job, then wait for it.
+# Export the knowledge base (prose documents, every schema template and the compliance rules, as markdown with
+# Bedrock metadata files: Bedrock cannot ingest YAML) with `sdga kb export`, upload it to the environment's KB
+# bucket and start an ingestion job, then wait for it.
 #   upload-knowledge-base.sh <dev|staging|prod> [--no-wait]
 # Needs the stack deployed with enable_knowledge_base = true (reads bucket, KB and data-source IDs from the outputs).
 set -euo pipefail
@@ -21,8 +22,12 @@ done
 confirm_prod "$ENV" "update the knowledge base of"
 require_cmd "$TERRAFORM" aws
 
-DOCS="${REPO_ROOT}/src/sdga/knowledge/documents"
-[ -d "$DOCS" ] || die "no knowledge-base documents at ${DOCS}"
+DOCS="$(mktemp -d "${TMPDIR:-/tmp}/sdga-kb.XXXXXX")"
+trap 'rm -rf "$DOCS"' EXIT
+# The package's own exporter, from this checkout (installed or not).
+PYTHONPATH="${REPO_ROOT}/src${PYTHONPATH:+:${PYTHONPATH}}" "${PYTHON:-python3}" -m sdga kb export "$DOCS" >/dev/null \
+  || die "could not export the knowledge base (is the package's Python environment active?)"
+[ -n "$(ls -A "$DOCS")" ] || die "the knowledge-base export is empty"
 
 "${SCRIPTS_DIR}/init.sh" "$ENV" >/dev/null
 BUCKET="$(tf output -raw knowledge_base_bucket_name)"

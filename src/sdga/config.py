@@ -19,6 +19,9 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 from sdga.errors import ConfigurationError
 
 DEFAULT_HISTORY_TABLE = "synthetic-data-generations"
+# A current Claude model through its US cross-region inference profile (recent Claude models are only
+# offered on demand that way). The seed's anthropic.claude-3-sonnet-20240229-v1:0 is end-of-life on Bedrock.
+DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
 class _YamlFileSource(PydanticBaseSettingsSource):
@@ -73,7 +76,10 @@ class Settings(BaseSettings):
     kb_backend: Literal["local", "bedrock"] = "local"
     knowledge_base_id: str | None = None
     llm_backend: Literal["offline", "bedrock", "bedrock-agent"] = "offline"
-    model_id: str = "anthropic.claude-3-sonnet-20240229-v1:0"
+    model_id: str = Field(
+        default=DEFAULT_MODEL_ID,
+        description="Bedrock model for the Converse agent (SPEC's Claude 3 Sonnet is retired; see DEFAULT_MODEL_ID).",
+    )
     agent_id: str | None = None
     agent_alias_id: str | None = None
     # --- HTTP API -----------------------------------------------------------------------------------

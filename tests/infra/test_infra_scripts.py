@@ -175,6 +175,7 @@ def test_upload_knowledge_base_syncs_and_waits_for_ingestion(tmp_path: Path) -> 
         "aws": (
             f'echo "aws $*" >> "{log}"\ncase "$*" in\n'
             "  *start-ingestion-job*) echo JOB42 ;;\n"
+            f'  "s3 sync"*) find "$3" -type f >> "{log}.files" ;;\n'
             '  *"--query ingestionJob.status"*) echo COMPLETE ;;\n'
             "esac"
         ),
@@ -190,7 +191,12 @@ def test_upload_knowledge_base_syncs_and_waits_for_ingestion(tmp_path: Path) -> 
     calls = log.read_text(encoding="utf-8").splitlines()
     sync = next(c for c in calls if c.startswith("aws s3 sync"))
     assert sync.endswith("--exclude __pycache__/*")
-    assert "src/sdga/knowledge/documents s3://sdga-staging-kb-123456789012-us-east-1/documents/ --delete" in sync
+    exported = sync.split()[3]  # aws s3 sync <exported dir> s3://...
+    assert "s3://sdga-staging-kb-123456789012-us-east-1/documents/ --delete" in sync
+    assert not Path(exported).exists(), "the temporary export is removed afterwards"
+    uploaded = (tmp_path / "calls.log.files").read_text(encoding="utf-8")
+    for expected in ("ecommerce", "user_profile", "hipaa"):  # a domain template, a core template, a rule set
+        assert expected in uploaded
     start = next(c for c in calls if "start-ingestion-job" in c)
     assert "--knowledge-base-id KB12345678 --data-source-id DS12345678" in start
     assert any("get-ingestion-job" in c and "--ingestion-job-id JOB42" in c for c in calls)

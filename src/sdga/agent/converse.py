@@ -31,10 +31,10 @@ from sdga.agent.toolbox import (
     TOOL_VALIDATE,
     Toolbox,
 )
+from sdga.config import DEFAULT_MODEL_ID
 from sdga.errors import SdgaError
 from sdga.models import GenerateDataRequest, QualityMetricsRequest, ValidateSchemaRequest
 
-DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 MAX_TURNS = 12
 MAX_SESSION_MESSAGES = 40
 
