@@ -11,7 +11,8 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 
-from sdga.errors import SdgaError, from_validation_error
+from sdga.errors import InvalidInputError, SdgaError, from_validation_error
+from sdga.models import ComplianceRequirement
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,3 +59,21 @@ def print_json(data: BaseModel | dict[str, Any] | list[Any]) -> None:
     else:
         text = json.dumps(data, indent=2, default=str)
     sys.stdout.write(text + "\n")
+
+
+def parse_compliance(value: str | None) -> list[ComplianceRequirement]:
+    """``"GDPR,hipaa, pci_dss"`` → requirements (case and ``-``/``_`` insensitive)."""
+    if not value:
+        return []
+    by_key = {m.value.replace("-", "").upper(): m for m in ComplianceRequirement}
+    out: list[ComplianceRequirement] = []
+    for item in value.split(","):
+        key = item.strip().replace("-", "").replace("_", "").upper()
+        if not key:
+            continue
+        if key not in by_key:
+            allowed = ", ".join(m.value for m in ComplianceRequirement)
+            raise InvalidInputError(f"unknown compliance requirement '{item.strip()}': choose from {allowed}")
+        if by_key[key] not in out:
+            out.append(by_key[key])
+    return out

@@ -21,7 +21,7 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sdga.cli.common import handle_errors, print_json
+from sdga.cli.common import handle_errors, parse_compliance, print_json
 from sdga.errors import InvalidInputError, NotFoundError, SchemaError
 from sdga.models import (
     MAX_VOLUME,
@@ -51,24 +51,6 @@ def _choice(value: str, enum: type[Any], what: str) -> Any:
             return member
     allowed = ", ".join(str(m.value) for m in enum)
     raise InvalidInputError(f"unknown {what} '{value}': choose one of {allowed}")
-
-
-def parse_compliance(value: str | None) -> list[ComplianceRequirement]:
-    """``"GDPR,hipaa, pci_dss"`` → requirements (case and ``-``/``_`` insensitive)."""
-    if not value:
-        return []
-    by_key = {m.value.replace("-", "").upper(): m for m in ComplianceRequirement}
-    out: list[ComplianceRequirement] = []
-    for item in value.split(","):
-        key = item.strip().replace("-", "").replace("_", "").upper()
-        if not key:
-            continue
-        if key not in by_key:
-            allowed = ", ".join(m.value for m in ComplianceRequirement)
-            raise InvalidInputError(f"unknown compliance requirement '{item.strip()}': choose from {allowed}")
-        if by_key[key] not in out:
-            out.append(by_key[key])
-    return out
 
 
 def _template_schema(name: str) -> Schema:

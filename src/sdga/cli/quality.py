@@ -15,30 +15,12 @@ from pathlib import Path
 
 import typer
 
-from sdga.cli.common import EXIT_INVALID, handle_errors, print_json
+from sdga.cli.common import EXIT_INVALID, handle_errors, parse_compliance, print_json
 from sdga.errors import InvalidInputError
-from sdga.models import ComplianceRequirement, QualityMetrics, QualityMetricsResponse, Schema
+from sdga.models import QualityMetrics, QualityMetricsResponse, Schema
 from sdga.schema_io import load_schema, parse_document, to_model
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-def _compliance(value: str | None) -> list[ComplianceRequirement]:
-    """``"GDPR,hipaa,pci_dss"`` -> requirements (case, '-' and '_' insensitive)."""
-    if not value:
-        return []
-    by_key = {m.value.replace("-", "").upper(): m for m in ComplianceRequirement}
-    out: list[ComplianceRequirement] = []
-    for item in value.split(","):
-        key = item.strip().replace("-", "").replace("_", "").upper()
-        if not key:
-            continue
-        if key not in by_key:
-            allowed = ", ".join(m.value for m in ComplianceRequirement)
-            raise InvalidInputError(f"unknown compliance requirement '{item.strip()}': choose from {allowed}")
-        if by_key[key] not in out:
-            out.append(by_key[key])
-    return out
 
 
 def _read_schema(source: str) -> Schema:
@@ -158,7 +140,7 @@ def validate_command(
     """Validate a schema (and compliance); JSON out; exit 0 valid, 1 invalid, 2 unreadable."""
     from sdga.validation import validate_schema
 
-    requirements = _compliance(compliance)
+    requirements = parse_compliance(compliance)
     parsed = _read_schema(schema)
     result = validate_schema(parsed, requirements, volume=volume, locale=locale)
     print_json(result)
