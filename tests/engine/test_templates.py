@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pyarrow as pa
 import pytest
 from tests.engine.conftest import table
@@ -39,7 +41,15 @@ def test_user_profile_has_the_benchmark_columns() -> None:
     ]  # fmt: skip
     rows = t.to_pylist()
     assert len({r["email"] for r in rows}) == 2000
-    assert all(18 <= r["age"] <= 90 and 1940 <= r["date_of_birth"].year <= 2007 for r in rows)
+    assert all(18 <= r["age"] <= 85 and 1939 <= r["date_of_birth"].year <= 2007 for r in rows)
+    # Age follows the date of birth: whole years at the 2025-01-01 anchor (leap days may shift one year).
+    anchor = date(2025, 1, 1)
+    years = [
+        anchor.year - r["date_of_birth"].year - ((r["date_of_birth"].month, r["date_of_birth"].day) > (1, 1))
+        for r in rows
+    ]
+    gaps = [abs(r["age"] - y) for r, y in zip(rows, years, strict=True)]
+    assert max(gaps) <= 1 and sum(g == 0 for g in gaps) >= 0.99 * len(rows)
     assert t.schema.field("balance").type == pa.decimal128(18, 2)
 
 
