@@ -147,3 +147,46 @@ def test_faker_escape_hatch_is_deterministic() -> None:
     b = generate([field("x", "faker:license_plate")], volume=30, seed=5).column("x").to_pylist()
     c = generate([field("x", "faker:license_plate")], volume=30, seed=6).column("x").to_pylist()
     assert a == b and a != c and all(isinstance(v, str) and v for v in a)
+
+
+@pytest.mark.parametrize(
+    ("method", "check"),
+    [
+        ("email", "is_safe_email"),
+        ("free_email", "is_safe_email"),
+        ("ipv4_public", "is_safe_ip"),
+        ("ipv6", "is_safe_ip"),
+        ("credit_card_number", "is_safe_card"),
+        ("ssn", "is_safe_ssn"),
+        ("phone_number", "is_safe_phone"),
+        ("iban", "iban_valid"),
+        ("mac_address", "is_locally_administered_mac"),
+    ],
+)
+def test_faker_methods_that_emit_identifiers_use_the_safe_generators(method: str, check: str) -> None:
+    from sdga.engine import safety
+
+    values = generate([field("x", f"faker:{method}")], volume=300, seed=3).column("x").to_pylist()
+    assert all(getattr(safety, check)(v) for v in values), values[:5]
+
+
+def test_faker_substitution_is_reported_and_reaches_nested_fields() -> None:
+    from sdga.engine import plan_generation
+    from sdga.models import GenerateDataRequest
+
+    request = GenerateDataRequest.model_validate(
+        {
+            "volume": 10,
+            "schema": {
+                "fields": [
+                    {"name": "who", "type": "object", "fields": [{"name": "mail", "type": "faker:email"}]},
+                    {"name": "plate", "type": "faker:license_plate"},
+                ]
+            },
+        }
+    )
+    plan = plan_generation(request)
+    (who,) = [f for f in plan.tables[0].fields if f.name == "who"]
+    assert who.fields is not None and who.fields[0].type == "email"
+    assert any("who.mail" in w and "faker:email" in w for w in plan.warnings)
+    assert not any("plate" in w for w in plan.warnings)  # harmless Faker methods stay as asked

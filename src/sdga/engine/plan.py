@@ -17,11 +17,20 @@ from sdga.engine import types as T
 from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
 from sdga.engine.rng import block_rng, stream_key
+from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS
 from sdga.engine.vocab import faker_for
 from sdga.errors import CapacityError, SchemaError
 from sdga.models.common import DataType
 from sdga.models.generation import GenerateDataRequest
-from sdga.models.schema import Cardinality, Correlation, Distribution, EdgeCase, FieldSpec, TableSpec
+from sdga.models.schema import (
+    FAKER_TYPE_PREFIX,
+    Cardinality,
+    Correlation,
+    Distribution,
+    EdgeCase,
+    FieldSpec,
+    TableSpec,
+)
 
 DEFAULT_SEED = 42
 BLOCK_ROWS = 65_536
@@ -204,6 +213,25 @@ def _order(tables: list[TableSpec]) -> list[TableSpec]:
     return ordered
 
 
+def _safe_faker_types(f: FieldSpec, where: str, warnings: list[str]) -> FieldSpec:
+    """Route ``faker:<method>`` types that could emit real identifiers to the safe built-in generator."""
+    update: dict[str, Any] = {}
+    if f.type.startswith(FAKER_TYPE_PREFIX):
+        method = f.type[len(FAKER_TYPE_PREFIX) :]
+        safe = FAKER_SAFE_EQUIVALENTS.get(method)
+        if safe is not None:
+            update["type"] = safe
+            warnings.append(
+                f"field '{where}': {f.type} could produce real identifiers; generated with the safe "
+                f"built-in type '{safe}' instead (reserved ranges only)"
+            )
+    if f.fields:
+        update["fields"] = [_safe_faker_types(c, f"{where}.{c.name}", warnings) for c in f.fields]
+    if f.items is not None:
+        update["items"] = _safe_faker_types(f.items, f"{where}[]", warnings)
+    return f.model_copy(update=update) if update else f
+
+
 def _normalise(f: FieldSpec) -> FieldSpec:
     """Primary keys are unique and never null."""
     if f.primary_key and not f.constraints.unique:
@@ -278,6 +306,10 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
     if len(set(names)) != len(names):
         raise SchemaError("two tables share a name", details={"tables": names})
     warnings: list[str] = []
+    specs = [
+        t.model_copy(update={"fields": [_safe_faker_types(f, f"{t.name}.{f.name}", warnings) for f in t.fields]})
+        for t in specs
+    ]
 
     for t in specs:
         _check_names(t)

@@ -268,3 +268,34 @@ def iban_valid(value: str) -> bool:
     moved = s[4:] + s[:4]
     num = "".join(str(int(c, 36)) for c in moved)
     return int(num) % 97 == 1
+
+
+# --- the Faker escape hatch -------------------------------------------------------------------------------
+#: ``faker:<method>`` types whose Faker output could be a real identifier (Faker's emails use real free-mail
+#: domains, its IPs are public addresses, its card numbers are random Luhn-valid PANs, ...). Planning replaces
+#: them with the built-in generator named here, which draws only from the reserved ranges above, and says so
+#: in the plan's warnings.
+FAKER_SAFE_EQUIVALENTS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "email",
+            "free_email",
+            "company_email",
+            "safe_email",
+            "ascii_email",
+            "ascii_free_email",
+            "ascii_company_email",
+            "ascii_safe_email",
+        ),
+        "email",
+    ),
+    **dict.fromkeys(("phone_number", "msisdn", "cellphone_number", "basic_phone_number"), "phone"),
+    "ssn": "ssn",
+    **dict.fromkeys(("credit_card_number", "credit_card_full"), "credit_card"),
+    **dict.fromkeys(("iban", "bban"), "iban"),
+    **dict.fromkeys(("ipv4", "ipv4_public", "ipv4_private", "ipv4_network_class"), "ipv4"),
+    "ipv6": "ipv6",
+    "mac_address": "mac_address",
+    **dict.fromkeys(("url", "uri"), "url"),
+    **dict.fromkeys(("domain_name", "hostname", "free_email_domain", "safe_domain_name"), "domain"),
+}

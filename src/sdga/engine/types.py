@@ -1061,7 +1061,8 @@ def gen_faker(d: Draw) -> pa.Array:
 FAKER_TYPE = TypeDef(
     "faker:<method>",
     "Any Faker provider method, e.g. faker:license_plate. Slow path: one Faker call per value "
-    "(deterministic, seeded per block); values are strings. Not checked for safety: prefer built-in types.",
+    "(deterministic, seeded per block); values are strings. Methods that could emit real identifiers "
+    "(email, phone_number, ssn, credit_card_number, ipv4, iban, ...) use the safe built-in type instead.",
     "escape hatch",
     lambda _f: pa.string(),
     gen_faker,
