@@ -73,6 +73,8 @@ def test_checkers_reject_real_looking_values() -> None:
     assert not safety.is_safe_email("no-at-sign")
     assert not safety.is_safe_ip("8.8.8.8") and not safety.is_safe_ip("2001:4860::8888")
     assert not safety.is_safe_ssn("123-45-6789") and not safety.is_safe_ssn("900-00-1234")
+    # Area 9XX with group 50-65, 70-88, 90-92 or 94-99 is a valid ITIN format: never generated.
+    assert not safety.is_safe_ssn("912-70-1234") and not safety.is_safe_ssn("955-50-0001")
     assert not safety.is_safe_card("4539578763621486")
     assert not safety.is_safe_phone("(212) 555-1234", "en_US")
     assert not safety.is_locally_administered_mac("00:1a:2b:3c:4d:5e")
@@ -84,7 +86,7 @@ def test_unique_ssn_and_phone_capacity_are_the_reserved_ranges() -> None:
     from sdga.engine.types import unique_capacity
     from sdga.models import FieldSpec
 
-    assert unique_capacity(FieldSpec(name="s", type="ssn"), "en_US") == 100 * 99 * 9999
+    assert unique_capacity(FieldSpec(name="s", type="ssn"), "en_US") == 100 * 49 * 9999  # areas x groups x serials
     assert unique_capacity(FieldSpec(name="p", type="phone"), "en_GB") == 15 * 1000
     assert unique_capacity(FieldSpec(name="c", type="credit_card"), "en_US") == len(safety.TEST_CARD_NUMBERS)
     assert unique_capacity(FieldSpec(name="i", type="ipv4"), "en_US") == 3 * 254

@@ -158,6 +158,7 @@ def test_faker_escape_hatch_is_deterministic() -> None:
         ("ipv6", "is_safe_ip"),
         ("credit_card_number", "is_safe_card"),
         ("ssn", "is_safe_ssn"),
+        ("itin", "is_safe_ssn"),
         ("phone_number", "is_safe_phone"),
         ("iban", "iban_valid"),
         ("mac_address", "is_locally_administered_mac"),

@@ -38,9 +38,12 @@ IPV4_NETWORKS: tuple[str, ...] = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.
 IPV6_NETWORK = "2001:db8::/32"
 
 # --- government identifiers ---------------------------------------------------------------------------
-#: SSN areas 900-999 have never been issued (they are reserved for ITINs and tests).
+#: SSN areas 900-999 have never been issued as SSNs. The IRS uses them for ITINs, but only with group
+#: numbers 50-65, 70-88, 90-92 and 94-99; groups 01-49 are therefore neither an SSN nor an ITIN.
 SSN_AREA_MIN = 900
 SSN_AREA_MAX = 999
+SSN_GROUP_MIN = 1
+SSN_GROUP_MAX = 49
 
 # --- payment cards ------------------------------------------------------------------------------------
 #: Published issuer / processor test card numbers (all Luhn-valid; none is a real account).
@@ -234,7 +237,7 @@ def is_safe_ip(value: str) -> bool:
 
 def is_safe_ssn(value: str) -> bool:
     m = _SSN.match(value)
-    return m is not None and m.group(2) != "00" and m.group(3) != "0000"
+    return m is not None and SSN_GROUP_MIN <= int(m.group(2)) <= SSN_GROUP_MAX and m.group(3) != "0000"
 
 
 def is_safe_card(value: str) -> bool:
@@ -290,7 +293,7 @@ FAKER_SAFE_EQUIVALENTS: dict[str, str] = {
         "email",
     ),
     **dict.fromkeys(("phone_number", "msisdn", "cellphone_number", "basic_phone_number"), "phone"),
-    "ssn": "ssn",
+    **dict.fromkeys(("ssn", "itin"), "ssn"),
     **dict.fromkeys(("credit_card_number", "credit_card_full"), "credit_card"),
     **dict.fromkeys(("iban", "bban"), "iban"),
     **dict.fromkeys(("ipv4", "ipv4_public", "ipv4_private", "ipv4_network_class"), "ipv4"),

@@ -591,14 +591,18 @@ def gen_phone(d: Draw) -> pa.Array:
     return concat([_take(prefixes, which), digits(rest, width)], d.n)
 
 
-@register("ssn", "US Social Security number in the never-issued area 900-999 (9XX-GG-SSSS).", "person",
-          pa.string(), _const_cap(100 * 99 * 9999), example="912-34-5678")  # fmt: skip
+_SSN_GROUPS = safety.SSN_GROUP_MAX - safety.SSN_GROUP_MIN + 1
+_SSN_CAPACITY = (safety.SSN_AREA_MAX - safety.SSN_AREA_MIN + 1) * _SSN_GROUPS * 9999
+
+
+@register("ssn", "US Social Security number: area 900-999 (never issued), group 01-49 (not an ITIN either).",
+          "person", pa.string(), _const_cap(_SSN_CAPACITY), example="912-34-5678")  # fmt: skip
 def gen_ssn(d: Draw) -> pa.Array:
-    idx = d.index(100 * 99 * 9999)
+    idx = d.index(_SSN_CAPACITY)
     serial = idx % _U64(9999) + _U64(1)
     rest = idx // _U64(9999)
-    group = rest % _U64(99) + _U64(1)
-    area = rest // _U64(99) + _U64(900)
+    group = rest % _U64(_SSN_GROUPS) + _U64(safety.SSN_GROUP_MIN)
+    area = rest // _U64(_SSN_GROUPS) + _U64(safety.SSN_AREA_MIN)
     return concat([digits(area, 3), "-", digits(group, 2), "-", digits(serial, 4)], d.n)
 
 
