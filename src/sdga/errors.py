@@ -61,6 +61,20 @@ class NotFoundError(SdgaError):
     http_status = 404
 
 
+class NotReadyError(SdgaError):
+    """The generation exists but has not finished (download/metrics asked too early)."""
+
+    code = "not_ready"
+    http_status = 409
+
+
+class GenerationFailedError(SdgaError):
+    """Generation started but did not complete; the history record says ``failed`` with the reason."""
+
+    code = "generation_failed"
+    http_status = 500
+
+
 class DestinationError(SdgaError):
     """Writing to the destination failed; nothing partial was left visible."""
 

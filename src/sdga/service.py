@@ -46,8 +46,10 @@ from sdga.config import Settings, load_settings
 from sdga.errors import (
     CapacityError,
     ConfigurationError,
+    GenerationFailedError,
     InvalidInputError,
     NotFoundError,
+    NotReadyError,
     SchemaError,
     SdgaError,
 )
@@ -79,20 +81,6 @@ READBACK_MAX_ROWS = 200_000
 # Larger results are measured on the first rows of each table, kept while writing.
 METRICS_SAMPLE_ROWS = 200_000
 ProgressCallback = Callable[[str, int], None]
-
-
-class NotReadyError(SdgaError):
-    """The generation exists but has not finished (download/metrics asked too early)."""
-
-    code = "not_ready"
-    http_status = 409
-
-
-class GenerationFailedError(SdgaError):
-    """Generation started but did not complete; the history record says ``failed`` with the reason."""
-
-    code = "generation_failed"
-    http_status = 500
 
 
 @dataclass

@@ -14,9 +14,16 @@ from tests.service.conftest import MULTI_SCHEMA, SCHEMA
 from sdga.adapters.aws import client
 from sdga.adapters.background import ThreadRunner
 from sdga.config import Settings
-from sdga.errors import ConfigurationError, DestinationError, InvalidInputError, NotFoundError, SchemaError
+from sdga.errors import (
+    ConfigurationError,
+    DestinationError,
+    InvalidInputError,
+    NotFoundError,
+    NotReadyError,
+    SchemaError,
+)
 from sdga.models import GenerateDataRequest, GenerationStatus, QualityMetricsRequest, ValidateSchemaRequest
-from sdga.service import NotReadyError, SyntheticDataService, check_generation_id, stream_zip
+from sdga.service import SyntheticDataService, check_generation_id, stream_zip
 
 
 def request(**kw: object) -> GenerateDataRequest:
