@@ -34,6 +34,16 @@ def _check(url: str, what: str) -> str:
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_sdga_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes the developer's own ``~/.sdga``: history and knowledge memory found
+    there would change what the planner matches, and tests would leave runs behind in it."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SDGA_HOME", str(tmp_path_factory.mktemp("sdga-home")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """SQLAlchemy URL of the local PostgreSQL test database."""

@@ -138,6 +138,46 @@ def test_planner_reuses_a_remembered_schema(tmp_path: Path) -> None:
     assert any("reused from earlier generation 22222222" in a for a in plan.assumptions)
 
 
+def test_heavy_use_never_makes_a_template_unplannable(tmp_path: Path) -> None:
+    # Regression: 50 remembered "user profiles" runs once made "user" and "profile" common words (BM25
+    # statistics over memory too) and crowded the template's own documents out of the hits, so the
+    # planner refused "200 user profiles as csv" as saying too little. The more the tool is used, the
+    # better it must plan, never worse.
+    from sdga.agent.planner import OfflinePlanner
+
+    memory = GenerationMemory(tmp_path / "knowledge.sqlite3")
+    kb = LocalKnowledgeBase(memory, semantic=False)
+    fresh = {m.template: m.score for m in kb.rank_templates("user profiles", k=3)}
+    schema = {t.name: t for t in load_templates()}["user_profile"].schema
+    for i in range(120):
+        record = MemoryRecord(
+            generation_id=f"{i:08d}-0000-0000-0000-000000000000", created_at=1000.0 + i,
+            prompt="200 user profiles as csv", template="user_profile", domain="general",
+            data_type="user_profile", schema=schema, volume=200, output_format="csv", locale="en_US",
+            compliance=[], records=200, execution_time_ms=10.0,
+        )  # fmt: skip
+        memory.remember(record)
+    used = kb.rank_templates("user profiles", k=3)
+    assert used[0].template == "user_profile"
+    assert used[0].score >= fresh["user_profile"]  # remembered runs add, they never dilute
+    assert {m.template: m.score for m in used[1:]} == {k: v for k, v in fresh.items() if k != "user_profile"}
+    plan = OfflinePlanner(kb).plan("200 user profiles as csv")
+    assert plan.request.volume == 200 and plan.template == "user_profile"
+
+
+def test_bm25_statistics_can_come_from_the_leading_documents_only() -> None:
+    shipped = [tokenize(t) for t in ["user profile accounts", "payment transactions", "server log events"]]
+    remembered = [tokenize("user profile again")] * 40
+    alone = BM25Index(shipped)
+    mixed = BM25Index(shipped + remembered, statistics_from=len(shipped))
+    assert mixed.idf("user") == pytest.approx(alone.idf("user"))
+    assert mixed.scores(tokenize("user profile"))[0] == pytest.approx(alone.scores(tokenize("user profile"))[0])
+    # Only in remembered runs: as rare as the rarest shipped word, not as common as forty runs make it.
+    assert mixed.idf("again") == pytest.approx(alone.idf("payment"))
+    assert mixed.idf("unknown") == 0.0
+    assert BM25Index(remembered, statistics_from=0).idf("user") > 0
+
+
 def test_memory_in_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -56,14 +56,36 @@ class BM25Index:
     one vectorised update per distinct query term, independent of the corpus size in Python steps.
     """
 
-    def __init__(self, documents: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75, delta: float = 0.5):
+    def __init__(
+        self,
+        documents: Sequence[Sequence[str]],
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+        delta: float = 0.5,
+        statistics_from: int | None = None,
+    ):
+        """``statistics_from``: only the first N documents define IDF and the average length.
+
+        The knowledge base puts the shipped documents first and the remembered generations after them:
+        with statistics from the shipped part only, a hundred remembered "user profile" runs cannot make
+        the words "user" and "profile" common and so push the user_profile template below the match
+        threshold. The more the tool is used, the better it should plan, never worse.
+        """
         self.k1, self.b, self.delta = k1, b, delta
         self.n_docs = len(documents)
+        n_stats = self.n_docs if statistics_from is None else max(0, min(statistics_from, self.n_docs))
         self.doc_len = np.array([len(d) for d in documents], dtype=np.float64)
-        self.avgdl = float(self.doc_len.mean()) if self.n_docs and self.doc_len.sum() else 1.0
+        stats_len = self.doc_len[:n_stats]
+        self.avgdl = float(stats_len.mean()) if n_stats and stats_len.sum() else 1.0
+        self._n_stats = n_stats
         postings: dict[str, tuple[list[int], list[int]]] = {}
+        self._df: Counter[str] = Counter()
         for i, doc in enumerate(documents):
-            for term, tf in Counter(doc).items():
+            counts = Counter(doc)
+            if i < n_stats:
+                self._df.update(counts.keys())
+            for term, tf in counts.items():
                 ids, tfs = postings.setdefault(term, ([], []))
                 ids.append(i)
                 tfs.append(tf)
@@ -73,10 +95,15 @@ class BM25Index:
         self._norm = k1 * (1.0 - b + b * self.doc_len / self.avgdl)
 
     def idf(self, term: str) -> float:
-        """Strictly positive IDF (never 0, however common the term)."""
-        posting = self._postings.get(term)
-        df = 0 if posting is None else len(posting[0])
-        return float(np.log((self.n_docs + 1.0) / (df + 0.5))) if df else 0.0
+        """Strictly positive IDF for an indexed term (never 0, however common); 0 for an unknown one.
+
+        A term that occurs only outside the statistics documents counts as seen once there: rare, so
+        it weighs a lot, as a word no shipped document uses should.
+        """
+        if term not in self._postings:
+            return 0.0
+        df = max(self._df.get(term, 0), 1)
+        return float(np.log((max(self._n_stats, df) + 1.0) / (df + 0.5)))
 
     def scores(self, query: Iterable[str]) -> np.ndarray:
         """BM25+ score of every document for the query tokens (repeated tokens count once)."""

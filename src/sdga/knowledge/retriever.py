@@ -112,7 +112,9 @@ class LocalKnowledgeBase:
             if self._index is None or version != self._built_for:
                 remembered = [r.to_document() for r in self.memory.records()] if self.memory else []
                 self._docs = self._static + remembered
-                self._index = BM25Index([tokenize(d.title + "\n" + d.text) for d in self._docs])
+                self._index = BM25Index(
+                    [tokenize(d.title + "\n" + d.text) for d in self._docs], statistics_from=len(self._static)
+                )
                 if self.semantic:
                     from sdga.knowledge.semantic import embed_documents
 
@@ -145,7 +147,9 @@ class LocalKnowledgeBase:
         return hits
 
     def rank_templates(self, query: str, k: int = 3) -> list[TemplateMatch]:
-        hits = self.search(query, k=50, kinds=("template", "domain", "memory"))
+        # Shipped documents and remembered runs are searched apart: fifty remembered runs of one template
+        # must not crowd the template's own documents out of the hits.
+        hits = self.search(query, k=50, kinds=("template", "domain")) + self.search(query, k=50, kinds=("memory",))
         return _aggregate(hits, k)
 
 
