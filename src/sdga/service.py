@@ -42,6 +42,7 @@ from sdga.adapters.storage import (
     publish_local,
     publish_local_file,
 )
+from sdga.adapters.worker import current_worker, worker_has_stopped
 from sdga.config import Settings, load_settings
 from sdga.errors import (
     CapacityError,
@@ -262,6 +263,7 @@ class SyntheticDataService:
             destination_type=request.destination.type.value,
             expires_at=self._expiry(),
             request=redact_request(request),
+            worker=None if self.settings.background_mode == "lambda" else current_worker(),
         )
         record.response = GenerateDataResponse(
             generation_id=gid, status=GenerationStatus.PENDING, warnings=list(warnings), seed=plan.seed
@@ -459,6 +461,7 @@ class SyntheticDataService:
         assert record.response is not None
         response = record.response
         response.warnings = list(warnings)
+        record.worker = current_worker()
         self._set(record, GenerationStatus.RUNNING)
         self.settings.staging_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{gid}-", dir=self.settings.staging_dir))
@@ -661,13 +664,36 @@ class SyntheticDataService:
 
     # ------------------------------------------------------------------------------------- status
     def status(self, generation_id: str) -> GenerateDataResponse:
-        record = self._record(generation_id)
-        if record.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING):
-            age = datetime.now(UTC) - record.updated_at
-            if age.total_seconds() > self.settings.job_timeout_s:
-                self._fail(record, f"the worker stopped reporting for {int(age.total_seconds())} s", None)
+        record = self._reap(self._record(generation_id))
         response = record.response or GenerateDataResponse(generation_id=record.generation_id, status=record.status)
         return response.model_copy(update={"status": record.status})
+
+    def _reap(self, record: GenerationRecord) -> GenerationRecord:
+        """A pending/running record whose worker is gone becomes ``failed`` with the reason (else unchanged).
+
+        Gone means: its process no longer exists on this host (known at once), or it has not reported
+        for ``job_timeout_s`` (any host, Lambda included).
+        """
+        if record.status not in (GenerationStatus.PENDING, GenerationStatus.RUNNING):
+            return record
+        age = (datetime.now(UTC) - record.updated_at).total_seconds()
+        stopped = worker_has_stopped(record.worker)
+        if stopped:
+            pid = (record.worker or "").rsplit(":", 2)[-2]
+            reason = (
+                f"the process running this generation (pid {pid}) stopped before it finished, "
+                f"{int(age)} s after its last progress report; nothing was published"
+            )
+        elif age > self.settings.job_timeout_s:
+            reason = f"the worker stopped reporting for {int(age)} s"
+        else:
+            return record
+        self._fail(record, reason, None)
+        if stopped:  # what the dead process had staged on this host is of no use to anyone
+            for leftover in self.settings.staging_dir.glob(f"{record.generation_id}-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+        # Another process may have finished it in the meantime: answer what the store now holds.
+        return self.history_store.get(record.generation_id) or record
 
     def _record(self, generation_id: str) -> GenerationRecord:
         gid = check_generation_id(generation_id)
@@ -680,7 +706,8 @@ class SyntheticDataService:
         self, *, limit: int = 50, status: GenerationStatus | str | None = None, since: datetime | None = None
     ) -> list[dict[str, Any]]:
         st = GenerationStatus(status) if status else None
-        return [r.summary() for r in self.history_store.list(limit=limit, status=st, since=since)]
+        records = [self._reap(r) for r in self.history_store.list(limit=limit, status=st, since=since)]
+        return [r.summary() for r in records if st is None or r.status == st]
 
     # ----------------------------------------------------------------------------------- download
     def download(self, generation_id: str) -> DownloadStream:

@@ -292,3 +292,82 @@ def test_quality_metrics_against_a_reference(service: SyntheticDataService) -> N
         service.quality_metrics(
             QualityMetricsRequest(generation_id=candidate.generation_id, reference_location="/etc/hosts")
         )
+
+
+def test_job_of_a_killed_server_is_failed_at_once_and_its_staging_removed(tmp_path: Path) -> None:
+    """A server killed mid-generation: the next status/history call says so now, not after the job timeout."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from sdga.config import Settings\n"
+        "from sdga.models import GenerateDataRequest\n"
+        "from sdga.service import SyntheticDataService\n"
+        "svc = SyntheticDataService(Settings(home=Path(sys.argv[1])))\n"
+        "req = GenerateDataRequest.model_validate({'data_type': 'user_profile', 'volume': 50_000_000, 'seed': 1,"
+        " 'output_format': 'csv'})\n"
+        "print(svc.generate(req, background=True).generation_id, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        gid = child.stdout.readline().strip()
+        service = SyntheticDataService(Settings(home=tmp_path))
+        deadline = time.monotonic() + 60
+        while True:  # the history itself says when the child's worker thread is generating
+            record = service.history_store.get(gid)
+            assert record is not None
+            if record.status == GenerationStatus.RUNNING and list(service.settings.staging_dir.glob(f"{gid}-*")):
+                break
+            assert time.monotonic() < deadline, record.status
+            time.sleep(0.05)
+        assert record.worker and record.worker.rsplit(":", 2)[1] == str(child.pid)
+        assert service.status(gid).status == GenerationStatus.RUNNING  # alive: left alone
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    status = service.status(gid)
+    assert status.status == GenerationStatus.FAILED
+    assert f"(pid {child.pid}) stopped before it finished" in status.errors[0]
+    assert [h["status"] for h in service.history() if h["generation_id"] == gid] == ["failed"]
+    assert not list(service.settings.staging_dir.glob(f"{gid}-*"))
+    assert not (service.settings.data_dir / gid).exists()
+    with pytest.raises(NotFoundError, match="failed"):
+        service.download(gid)
+
+
+def test_history_marks_dead_workers_failed_but_leaves_live_and_foreign_ones(service: SyntheticDataService) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from sdga.adapters.history import GenerationRecord, now_ms
+    from sdga.adapters.worker import current_worker
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    here = current_worker()
+    assert here is not None
+    host, pid, start = here.rsplit(":", 2)
+    workers = {
+        "10000000-0000-4000-8000-000000000001": f"{host}:{dead.stdout.strip()}:1",  # gone
+        "10000000-0000-4000-8000-000000000002": f"{host}:{pid}:{int(start or 0) + 1}",  # pid reused
+        "10000000-0000-4000-8000-000000000003": here,  # this process: alive
+        "10000000-0000-4000-8000-000000000004": f"not-{socket.gethostname()}:1:1",  # another host: unknown
+        "10000000-0000-4000-8000-000000000005": "garbage",  # unreadable: unknown
+    }
+    for gid, worker in workers.items():
+        service.history_store.create(
+            GenerationRecord(generation_id=gid, timestamp=now_ms(), status=GenerationStatus.RUNNING, worker=worker)
+        )
+    listed = {h["generation_id"]: h["status"] for h in service.history(limit=20)}
+    assert [listed[g] for g in workers] == ["failed", "failed", "running", "running", "running"]
+    assert {h["generation_id"] for h in service.history(status="running")} == set(list(workers)[2:])

@@ -53,6 +53,9 @@ class GenerationRecord(BaseModel):
     execution_time_ms: float = 0.0
     errors: list[str] = Field(default_factory=list)
     expires_at: int | None = Field(default=None, description="Epoch seconds after which the record may vanish.")
+    worker: str | None = Field(
+        default=None, description="host:pid:start of the process running it (see sdga.adapters.worker)."
+    )
     request: dict[str, Any] | None = Field(default=None, description="The request (secrets redacted).")
     response: GenerateDataResponse | None = None
 
