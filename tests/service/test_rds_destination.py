@@ -16,11 +16,19 @@ from sdga.service import SyntheticDataService
 pytestmark = pytest.mark.db
 
 
-def _schema(suffix: str) -> dict[str, object]:
+def _names(suffix: str, long: bool = False) -> tuple[str, str]:
+    """Table names; ``long`` ones are 60 characters, near the 63/64 limits of PostgreSQL and MySQL."""
+    if not long:
+        return f"users_{suffix}", f"orders_{suffix}"
+    return f"users_{suffix}_".ljust(60, "u"), f"orders_{suffix}_".ljust(60, "o")
+
+
+def _schema(suffix: str, long: bool = False) -> dict[str, object]:
+    users, orders = _names(suffix, long)
     return {
         "tables": [
             {
-                "name": f"users_{suffix}",
+                "name": users,
                 "fields": [
                     {"name": "user_id", "type": "uuid", "constraints": {"unique": True}, "primary_key": True},
                     {"name": "email", "type": "email", "constraints": {"unique": True}},
@@ -31,7 +39,7 @@ def _schema(suffix: str) -> dict[str, object]:
                 ],
             },
             {
-                "name": f"orders_{suffix}",
+                "name": orders,
                 "fields": [
                     {
                         "name": "order_id",
@@ -39,7 +47,7 @@ def _schema(suffix: str) -> dict[str, object]:
                         "constraints": {"unique": True, "min": 1, "max": 10**9},
                         "primary_key": True,
                     },
-                    {"name": "user_id", "type": "reference", "references": f"users_{suffix}.user_id"},
+                    {"name": "user_id", "type": "reference", "references": f"{users}.user_id"},
                     {"name": "amount", "type": "float", "constraints": {"min": 1, "max": 999, "precision": 2}},
                     {"name": "placed", "type": "date", "constraints": {"min": "2024-01-01", "max": "2024-12-31"}},
                 ],
@@ -48,11 +56,13 @@ def _schema(suffix: str) -> dict[str, object]:
     }
 
 
-def _request(url: str, suffix: str, volume: int = 300, if_exists: str = "fail", seed: int = 3) -> GenerateDataRequest:
+def _request(
+    url: str, suffix: str, volume: int = 300, if_exists: str = "fail", seed: int = 3, long: bool = False
+) -> GenerateDataRequest:
     return GenerateDataRequest.model_validate(
         {
             "volume": volume,
-            "schema": _schema(suffix),
+            "schema": _schema(suffix, long),
             "destination": {"type": "rds", "location": url, "if_exists": if_exists},
             "seed": seed,
         }
@@ -178,8 +188,12 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     assert svc.history() == []
 
 
-def test_replace_that_fails_keeps_the_old_tables(db_url: str, unique_suffix: str, tmp_path: Path) -> None:
-    """replace = new tables swapped in only after the load committed (PostgreSQL: one transaction)."""
+@pytest.mark.parametrize("long", [False, True], ids=["short-names", "60-char-names"])
+def test_replace_that_fails_keeps_the_old_tables(db_url: str, unique_suffix: str, tmp_path: Path, long: bool) -> None:
+    """replace = new tables swapped in only after the load committed (PostgreSQL: one transaction).
+
+    MySQL/MariaDB load into side tables and swap them in with one RENAME TABLE; the side names must fit
+    64 characters even when the table names do not leave room for a suffix."""
     from collections.abc import Iterator
 
     import pyarrow as pa
@@ -188,11 +202,11 @@ def test_replace_that_fails_keeps_the_old_tables(db_url: str, unique_suffix: str
     from sdga.engine import iter_batches, plan_generation
     from sdga.writers.sql import create_table_sql
 
-    users, orders = f"users_{unique_suffix}", f"orders_{unique_suffix}"
+    users, orders = _names(unique_suffix, long)
     svc = SyntheticDataService(Settings(home=tmp_path))
     try:
-        assert svc.generate(_request(db_url, unique_suffix, volume=40)).status == GenerationStatus.SUCCESS
-        plan = plan_generation(_request(db_url, unique_suffix, volume=70, if_exists="replace", seed=9))
+        assert svc.generate(_request(db_url, unique_suffix, volume=40, long=long)).status == GenerationStatus.SUCCESS
+        plan = plan_generation(_request(db_url, unique_suffix, volume=70, if_exists="replace", seed=9, long=long))
 
         def failing(name: str) -> Iterator[pa.RecordBatch]:
             yield from iter_batches(plan, name, batch_size=30)

@@ -267,8 +267,12 @@ def _load_mysql(
     counts: dict[str, int] = {}
     created: list[str] = []
     tag = uuid.uuid4().hex[:8]
-    swap = if_exists == "replace" and bool(present) and all(len(t.name) + 15 <= 64 for t in tables)
-    names = {t.name: (f"{t.name}__new_{tag}" if swap else t.name) for t in tables}
+    swap = if_exists == "replace" and bool(present)
+    # Side names fit MySQL's 64-character limit whatever the table name: a prefix, the run's tag and
+    # the table's position (so two long names with one prefix cannot collide).
+    position = {t.name: i for i, t in enumerate(tables)}
+    side = lambda name, kind: f"{name[:36]}__{kind}_{tag}_{position[name]}"  # noqa: E731
+    names = {t.name: (side(t.name, "new") if swap else t.name) for t in tables}
     targets: list[Any] = [_Renamed(t, names) for t in tables] if swap else list(tables)
     try:
         conn = pymysql.connect(
@@ -287,11 +291,6 @@ def _load_mysql(
     try:
         with conn.cursor() as cur:
             cur.execute("SET time_zone = '+00:00'")
-            if if_exists == "replace" and present and not swap:  # names too long for a side-by-side load
-                cur.execute("SET FOREIGN_KEY_CHECKS = 0")
-                for name in reversed([t.name for t in tables if t.name in present]):
-                    cur.execute(f"DROP TABLE IF EXISTS {q(name)}")
-                cur.execute("SET FOREIGN_KEY_CHECKS = 1")
             for table, target in zip(tables, targets, strict=True):
                 if if_exists == "append" and table.name in present:
                     continue
@@ -314,14 +313,14 @@ def _load_mysql(
                 counts[table.name] = rows
             conn.commit()
             if swap:
-                renames = [f"{q(t.name)} TO {q(f'{t.name}__old_{tag}')}" for t in tables if t.name in present]
+                renames = [f"{q(t.name)} TO {q(side(t.name, 'old'))}" for t in tables if t.name in present]
                 renames += [f"{q(names[t.name])} TO {q(t.name)}" for t in tables]
                 cur.execute("RENAME TABLE " + ", ".join(renames))  # atomic: all or none
                 created.clear()
                 with contextlib.suppress(Exception):  # the swap is done; old tables are only garbage now
                     cur.execute("SET FOREIGN_KEY_CHECKS = 0")
                     for t in reversed([t for t in tables if t.name in present]):
-                        cur.execute(f"DROP TABLE IF EXISTS {q(f'{t.name}__old_{tag}')}")
+                        cur.execute(f"DROP TABLE IF EXISTS {q(side(t.name, 'old'))}")
                     cur.execute("SET FOREIGN_KEY_CHECKS = 1")
     except Exception as exc:
         with contextlib.suppress(Exception):

@@ -19,6 +19,7 @@ Literals are rendered a whole column at a time with Arrow kernels:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -148,6 +149,23 @@ def column_type(
     return "TEXT"
 
 
+MAX_CONSTRAINT_NAME = 63  # PostgreSQL's identifier limit; MySQL allows 64
+
+
+def foreign_key_name(table: str, column: str) -> str:
+    """``fk_<table>_<column>``, shortened with a hash when longer than any database allows.
+
+    Named explicitly because MySQL's own name (``<table>_ibfk_1``) is too long for a table name of
+    58+ characters, so a long but legal table name would fail to load. Constraint names are unique per
+    database in MySQL: the hash covers the full table and column names.
+    """
+    name = f"fk_{table}_{column}"
+    if len(name) <= MAX_CONSTRAINT_NAME:
+        return name
+    digest = hashlib.sha1(f"{table}\x00{column}".encode()).hexdigest()[:10]
+    return f"{name[: MAX_CONSTRAINT_NAME - 11]}_{digest}"
+
+
 def create_table_sql(
     table: TableLike,
     dialect: SqlDialect = SqlDialect.POSTGRESQL,
@@ -185,7 +203,8 @@ def create_table_sql(
             lines.append(f"  UNIQUE ({quote_ident(field.name, dialect)})")
     for fk in table.foreign_keys:
         lines.append(
-            f"  FOREIGN KEY ({quote_ident(fk.column, dialect)}) "
+            f"  CONSTRAINT {quote_ident(foreign_key_name(table.name, fk.column), dialect)} "
+            f"FOREIGN KEY ({quote_ident(fk.column, dialect)}) "
             f"REFERENCES {quote_ident(fk.ref_table, dialect)} ({quote_ident(fk.ref_column, dialect)})"
         )
     suffix = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" if dialect == SqlDialect.MYSQL else ""
