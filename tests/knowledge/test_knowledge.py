@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -176,6 +177,22 @@ def test_bm25_statistics_can_come_from_the_leading_documents_only() -> None:
     assert mixed.idf("again") == pytest.approx(alone.idf("payment"))
     assert mixed.idf("unknown") == 0.0
     assert BM25Index(remembered, statistics_from=0).idf("user") > 0
+
+
+def test_planner_reuses_a_remembered_custom_schema(tmp_path: Path) -> None:
+    # A schema once spelled out field by field (no template) is found again by describing the data.
+    from sdga.agent.planner import OfflinePlanner, PlanningError
+
+    memory = GenerationMemory(tmp_path / "knowledge.sqlite3")
+    custom = _record("33333333-3333-3333-3333-333333333333", "zorbs and gadgets for the lab", "iot", 1.0)
+    memory.remember(dataclasses.replace(custom, template=None))
+    plan = OfflinePlanner(LocalKnowledgeBase(memory, semantic=False)).plan("200 zorbs gadgets as parquet")
+    assert plan.reused_generation == "33333333-3333-3333-3333-333333333333" and plan.template is None
+    assert plan.request.schema_ is not None and plan.request.schema_.name == "gadgets"
+    assert plan.request.volume == 200 and plan.request.output_format.value == "parquet"
+    assert any("reused from earlier generation 33333333" in a for a in plan.assumptions)
+    with pytest.raises(PlanningError):  # unrelated words still find nothing
+        OfflinePlanner(LocalKnowledgeBase(memory, semantic=False)).plan("purple elephants dancing")
 
 
 def test_memory_in_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:

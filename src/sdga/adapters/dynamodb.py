@@ -10,6 +10,7 @@ also carries ``created_date`` (YYYY-MM-DD) for readability. The whole record is 
 from __future__ import annotations
 
 import heapq
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +18,14 @@ from sdga.adapters.aws import client, error_code
 from sdga.adapters.history import ALLOWED_FROM, GenerationRecord, TransitionError
 from sdga.config import Settings
 from sdga.errors import ConfigurationError, InvalidInputError
+from sdga.knowledge.memory import MemoryRecord, memory_from_json, memory_to_json, performance_of
 from sdga.models import GenerationStatus
 
 STATUS_INDEX = "status-timestamp-index"
+# Memory items share the table: their status partition is one no generation can have, so the history's
+# per-status queries never see them, and their keys are not UUIDs, so status/download cannot reach them.
+MEMORY_PARTITION = "memory"
+MEMORY_KEY_PREFIX = "memory#"
 
 
 class DynamoHistory:
@@ -143,6 +149,90 @@ class DynamoHistory:
             streams.append([r for r in rows if not r.expires_at or r.expires_at > now_s])
         merged = heapq.merge(*streams, key=lambda r: -r.timestamp)
         return [r for _, r in zip(range(limit), merged, strict=False)]
+
+
+class DynamoMemory:
+    """The agent's long-term memory in the history table, shared by every function and client.
+
+    One small item per remembered generation (``generation_id`` = ``memory#<id>``, ``status`` =
+    ``memory``), read newest first through the status index; it expires with the history (same TTL).
+    Reads are cached for ``refresh_s`` seconds so that a knowledge-base search does not cost a query.
+    """
+
+    def __init__(self, settings: Settings, table: str | None = None, *, refresh_s: float = 30.0) -> None:
+        self.settings = settings
+        self.table = table or settings.history_table
+        self.refresh_s = refresh_s
+        self._cached: tuple[float, list[MemoryRecord]] | None = None
+
+    def _history(self) -> DynamoHistory:
+        return DynamoHistory(self.settings, self.table)
+
+    def remember(self, record: MemoryRecord) -> None:
+        created_ms = int((record.created_at or time.time()) * 1000)
+        item: dict[str, Any] = {
+            "generation_id": {"S": MEMORY_KEY_PREFIX + record.generation_id},
+            "timestamp": {"N": str(created_ms)},
+            "status": {"S": MEMORY_PARTITION},
+            "memory": {"S": memory_to_json(record)},
+        }
+        days = self.settings.history_ttl_days
+        if days:
+            item["expires_at"] = {"N": str(int(time.time()) + days * 86400)}
+        history = self._history()
+        history._call("put_item", history._ddb.put_item, TableName=self.table, Item=item)
+        self._cached = None
+
+    def records(self, limit: int = 5000) -> list[MemoryRecord]:
+        """Newest first; expired items (TTL deletion lags) are left out."""
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < self.refresh_s and limit <= 5000:
+            return self._cached[1][:limit]
+        history = self._history()
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": STATUS_INDEX,
+            "KeyConditionExpression": "#st = :s",
+            "ExpressionAttributeNames": {"#st": "status"},
+            "ExpressionAttributeValues": {":s": {"S": MEMORY_PARTITION}},
+            "ScanIndexForward": False,
+        }
+        out: list[MemoryRecord] = []
+        now_s = int(time.time())
+        while len(out) < limit:
+            page = history._call("query", history._ddb.query, **kwargs)
+            for item in page.get("Items", []):
+                expires = item.get("expires_at", {}).get("N")
+                if expires and int(expires) <= now_s:
+                    continue
+                if "memory" not in item:  # KEYS_ONLY projection: fetch the item itself
+                    got = history._call(
+                        "get_item", history._ddb.get_item, TableName=self.table, ConsistentRead=True,
+                        Key={"generation_id": item["generation_id"], "timestamp": item["timestamp"]},
+                    )  # fmt: skip
+                    item = got.get("Item") or {}
+                if "memory" in item:
+                    try:
+                        out.append(memory_from_json(item["memory"]["S"]))
+                    except (ValueError, TypeError):  # a damaged item must not break retrieval
+                        continue
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        out = out[:limit]
+        if limit >= 5000 or len(out) < limit:
+            self._cached = (now, out)
+        return out
+
+    def count(self) -> int:
+        return len(self.records())
+
+    def version(self) -> tuple[int, float]:
+        records = self.records()
+        return len(records), max((r.created_at for r in records), default=0.0)
+
+    def performance(self, template: str | None = None) -> dict[str, float]:
+        return performance_of(self.records(), template)
 
 
 def create_table(settings: Settings, table: str | None = None) -> None:

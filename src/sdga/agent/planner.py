@@ -21,7 +21,7 @@ from sdga.agent.lexicon import category_values, detect_locale, field_from_phrase
 from sdga.agent.numbers import normalize_numbers
 from sdga.errors import InvalidInputError
 from sdga.knowledge.corpus import TemplateEntry, load_templates
-from sdga.knowledge.retriever import Retriever, TemplateMatch
+from sdga.knowledge.retriever import MEMORY_GROUP, Retriever, TemplateMatch
 from sdga.models import (
     MAX_VOLUME,
     ComplianceRequirement,
@@ -45,6 +45,11 @@ EXAMPLES = [
     "2 million application log events as JSON lines to s3://my-bucket/logs/",
     "500 records with fields name, email and signup date",
 ]
+
+
+def _label(match: str) -> str:
+    """How a match is named to the user: a template by name, a remembered custom schema as such."""
+    return "an earlier generation's schema" if match.startswith(MEMORY_GROUP) else f"'{match}'"
 
 
 class PlanningError(InvalidInputError):
@@ -344,7 +349,7 @@ class OfflinePlanner:
 
         field_list = self._field_list(t)
         matches = [] if explicit_template else self.retriever.rank_templates(self._domain_query(t), k=6)
-        matches = [m for m in matches if m.template in self.templates][:3]
+        matches = [m for m in matches if m.template in self.templates or m.template.startswith(MEMORY_GROUP)][:3]
         best = matches[0] if matches and matches[0].score >= MIN_DOMAIN_SCORE else None
         has_intent = bool(
             re.search(_INTENT, text, re.IGNORECASE)
@@ -481,7 +486,7 @@ class OfflinePlanner:
                 return {"data_type": DataType.CUSTOM.value, "schema": {"name": "records", "fields": []}}, None, None
             known = ", ".join(sorted(self.templates))
             hint = (
-                f" The closest match was '{matches[0].template}' but the request says too little."
+                f" The closest match was {_label(matches[0].template)} but the request says too little."
                 if matches and has_intent
                 else ""
             )
@@ -491,7 +496,7 @@ class OfflinePlanner:
                 "signup date'.",
                 details={"known_templates": sorted(self.templates), "examples": EXAMPLES},
             )
-        runner = f"; runner-up {matches[1].template} ({matches[1].score:.1f})" if len(matches) > 1 else ""
+        runner = f"; runner-up {_label(matches[1].template)} ({matches[1].score:.1f})" if len(matches) > 1 else ""
         memory = best.memory_hit
         top_hit = max(best.hits, key=lambda h: h.score)
         if memory is not None and memory is top_hit and isinstance(memory.document.metadata.get("schema"), dict):
@@ -501,9 +506,10 @@ class OfflinePlanner:
                 f"the closest remembered request"
             )
             data_type = best.template if best.template in CORE_TYPES else DataType.CUSTOM.value
+            template = None if best.template.startswith(MEMORY_GROUP) else best.template
             return (
                 {"data_type": data_type, "schema": copy.deepcopy(memory.document.metadata["schema"])},
-                best.template,
+                template,
                 gen_id,
             )
         found = self.templates.get(best.template)
@@ -1056,7 +1062,8 @@ class OfflinePlanner:
             after = t.text[m.end() : m.end() + 60].lower()
             if re.search(r"\b(?:in|since|from|year|until|before|after)\s*$", before) and 1900 <= value <= 2100:
                 continue
-            first = re.match(r"\s+([a-z][\w-]*)", after)
+            # "200 gadgets", "200 zorbs gadgets": a table's name within the next three words.
+            first = re.match(r"\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)", after)
             if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}?{_RECORD_NOUN}\b", after) or (
                 first is not None and set(_phrase_tokens(first.group(1))) & table_words
             ):

@@ -169,11 +169,11 @@ class Toolbox:
         if not self.remember_runs:
             return
         try:
-            from sdga.knowledge.memory import GenerationMemory, MemoryRecord
+            from sdga.knowledge.memory import MemoryRecord, make_memory
 
             schema = _schema_of(request).model_dump(mode="json", by_alias=True, exclude_none=True)
             m = response.data_quality_metrics or (self.record.metrics.metrics if self.record.metrics else None)
-            GenerationMemory().remember(
+            make_memory(self.service.settings).remember(
                 MemoryRecord(
                     generation_id=response.generation_id,
                     created_at=time.time(),

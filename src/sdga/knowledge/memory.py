@@ -1,12 +1,16 @@
-"""Long-term memory: schemas of past successful generations, kept in SQLite beside the history.
+"""Long-term memory: schemas of past successful generations, kept beside the history.
 
 The agent records every successful run (prompt, template, the schema it ran, volume, format, timing and
 quality scores). The local retriever indexes these rows next to the shipped documents, so a later request
 for similar data reuses a schema that already worked ("schemas used before for similar data types").
+Where the history is SQLite the memory is a SQLite file beside it (:class:`GenerationMemory`); where the
+history is DynamoDB the memory lives in the same table (:class:`sdga.adapters.dynamodb.DynamoMemory`), so
+every Lambda instance and every laptop pointed at the account share it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -15,10 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sdga.errors import ConfigurationError
 from sdga.knowledge.corpus import Document
+
+if TYPE_CHECKING:
+    from sdga.config import Settings
 
 MEMORY_FILE = "knowledge.sqlite3"
 
@@ -106,6 +113,60 @@ class MemoryRecord:
             source=f"memory:{self.generation_id}",
             metadata={"generation_id": self.generation_id, "schema": self.schema, "created_at": self.created_at},
         )
+
+
+class MemoryStore(Protocol):
+    """What the knowledge base and the agent need of a memory backend."""
+
+    def remember(self, record: MemoryRecord) -> None: ...
+
+    def records(self, limit: int = 5000) -> list[MemoryRecord]: ...
+
+    def count(self) -> int: ...
+
+    def version(self) -> tuple[int, float]:
+        """Changes whenever a generation is remembered (the index is rebuilt then)."""
+        ...
+
+    def performance(self, template: str | None = None) -> dict[str, float]: ...
+
+
+def performance_of(records: list[MemoryRecord], template: str | None = None) -> dict[str, float]:
+    """Average generation time per 1,000 records over ``records`` (overall or for one template)."""
+    chosen = [r for r in records if template is None or r.template == template]
+    total = sum(r.records for r in chosen)
+    if not total:
+        return {"runs": float(len(chosen))}
+    return {"runs": float(len(chosen)), "ms_per_1k_records": sum(r.execution_time_ms for r in chosen) * 1000.0 / total}
+
+
+def memory_to_json(record: MemoryRecord) -> str:
+    return json.dumps(dataclasses.asdict(record), sort_keys=True, separators=(",", ":"))
+
+
+def memory_from_json(text: str) -> MemoryRecord:
+    data = json.loads(text)
+    known = {f.name for f in dataclasses.fields(MemoryRecord)}
+    return MemoryRecord(**{k: v for k, v in data.items() if k in known})
+
+
+def make_memory(settings: Settings | None = None, *, home: Path | None = None) -> MemoryStore:
+    """The memory that goes with the history: in its DynamoDB table when the history is there
+    (``SDGA_HISTORY_BACKEND=dynamodb``), else ``knowledge.sqlite3`` in ``home`` (default: SDGA_HOME)."""
+    if settings is None:
+        try:
+            from sdga.config import load_settings
+
+            settings = load_settings()
+        except ImportError:  # the service layer is optional for the knowledge base
+            settings = None
+    if settings is not None and settings.history_backend == "dynamodb":
+        from sdga.adapters.dynamodb import DynamoMemory
+
+        return DynamoMemory(settings)
+    if home is None and settings is not None:
+        home = settings.home_dir
+    return GenerationMemory(home / MEMORY_FILE if home else None)
 
 
 class GenerationMemory:

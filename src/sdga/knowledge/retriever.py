@@ -19,7 +19,7 @@ import numpy as np
 from sdga.errors import ConfigurationError, DestinationError
 from sdga.knowledge.bm25 import BM25Index, tokenize
 from sdga.knowledge.corpus import Document, load_corpus, load_templates
-from sdga.knowledge.memory import GenerationMemory
+from sdga.knowledge.memory import MemoryStore, make_memory
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,22 @@ def _score(hits: list[SearchHit]) -> float:
     return shipped + MEMORY_WEIGHT * remembered
 
 
+MEMORY_GROUP = "memory:"  # prefix of a match that is one remembered custom schema, not a template
+
+
 def _aggregate(hits: list[SearchHit], k: int) -> list[TemplateMatch]:
-    """Template score from its documents (template card + prose page + remembered runs)."""
+    """Template score from its documents (template card + prose page + remembered runs).
+
+    A remembered run of a custom schema (no template) is a candidate of its own, ``memory:<id>``, so a
+    schema the user once spelled out field by field can be found again by describing the data.
+    """
     by_template: dict[str, list[SearchHit]] = {}
     for hit in hits:
-        if hit.document.template:
-            by_template.setdefault(hit.document.template, []).append(hit)
+        key = hit.document.template
+        if not key and hit.document.kind == "memory":
+            key = MEMORY_GROUP + str(hit.document.metadata.get("generation_id") or hit.document.id)
+        if key:
+            by_template.setdefault(key, []).append(hit)
     ranked = [TemplateMatch(t, _score(hs), hs) for t, hs in by_template.items()]
     ranked.sort(key=lambda m: (-m.score, m.template))
     return ranked[:k]
@@ -77,7 +87,7 @@ class LocalKnowledgeBase:
 
     def __init__(
         self,
-        memory: GenerationMemory | None = None,
+        memory: MemoryStore | None = None,
         *,
         documents: list[Document] | None = None,
         semantic: bool | None = None,
@@ -89,7 +99,8 @@ class LocalKnowledgeBase:
 
             semantic = semantic_enabled()
         self.semantic = semantic
-        self.cache_dir = cache_dir or (memory.path.parent if memory else None)
+        path = getattr(memory, "path", None)  # embeddings are cached beside a file-backed memory
+        self.cache_dir = cache_dir or (path.parent if isinstance(path, Path) else None)
         self._emb: np.ndarray | None = None
         self._static = documents if documents is not None else load_corpus()
         self._lock = threading.Lock()
@@ -99,8 +110,7 @@ class LocalKnowledgeBase:
 
     @classmethod
     def from_home(cls, home: Path | None = None) -> LocalKnowledgeBase:
-        memory = GenerationMemory(home / "knowledge.sqlite3" if home else None)
-        return cls(memory)
+        return cls(make_memory(home=home))
 
     def documents(self) -> list[Document]:
         self._ensure()
@@ -217,10 +227,12 @@ def get_retriever(backend: str | None = None, *, home: Path | None = None) -> Re
         return BedrockKnowledgeBase(os.environ.get("SDGA_KNOWLEDGE_BASE_ID", ""))
     if backend != "local":
         raise ConfigurationError(f"unknown SDGA_KB_BACKEND {backend!r}: use local or bedrock")
+    from sdga.config import load_settings
     from sdga.knowledge.memory import default_home
 
     root = home or default_home()
-    key = ("local", str(root))
+    settings = load_settings()
+    key = ("local", f"dynamodb:{settings.history_table}" if settings.history_backend == "dynamodb" else str(root))
     if key not in _cache:
-        _cache[key] = LocalKnowledgeBase.from_home(root)
+        _cache[key] = LocalKnowledgeBase(make_memory(settings, home=root))
     return _cache[key]
