@@ -83,3 +83,49 @@ def test_two_files_for_one_table_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "t.jsonl").write_text('{"a": 1}\n')
     with pytest.raises(InvalidInputError, match="two files define table 't'"):
         read_data(tmp_path)
+
+
+def test_semicolon_separated_csv_is_split_into_columns(tmp_path: Path) -> None:
+    # Spreadsheets in many European locales export CSV with ';' because ',' is the decimal mark.
+    path = tmp_path / "export.csv"
+    path.write_text('id;name;city\n1;Ann;"Paris; France"\n2;Bo;Berlin\n')
+    table = _expect(read_data(path), "export")
+    assert table.column_names == ["id", "name", "city"]
+    assert table["id"].to_pylist() == [1, 2] and table["city"].to_pylist() == ["Paris; France", "Berlin"]
+
+
+def test_comma_csv_with_semicolons_in_values_stays_comma_separated(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text("id,note\n1,a;b;c\n2,d\n")
+    table = _expect(read_data(path), "notes")
+    assert table.column_names == ["id", "note"] and table["note"].to_pylist() == ["a;b;c", "d"]
+
+
+def test_csv_with_non_utf8_bytes_is_read_as_text(tmp_path: Path) -> None:
+    # A Windows-1252 export ('café', '€5'): text columns stay text instead of turning into binary blobs.
+    path = tmp_path / "legacy.csv"
+    path.write_bytes("id,name,price\n1,café,€5\n2,naïve,€7\n".encode("cp1252"))
+    table = _expect(read_data(path), "legacy")
+    assert pa.types.is_string(table["name"].type) or pa.types.is_large_string(table["name"].type)
+    assert table["name"].to_pylist() == ["café", "naïve"] and table["price"].to_pylist() == ["€5", "€7"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_json_lines_with_mixed_types_in_a_column(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"events{suffix}"
+    path.write_text('{"code": 1, "n": 1}\n{"code": "E42", "n": 2}\n')
+    table = _expect(read_data(path), "events")
+    assert table["code"].to_pylist() == ["1", "E42"] and table["n"].to_pylist() == [1, 2]
+
+
+def test_parquet_map_columns_are_analysable(tmp_path: Path) -> None:
+    from sdga.quality import calculate_quality_metrics, infer_schema
+
+    path = tmp_path / "attrs.parquet"
+    attrs = pa.array([[("k", 1)], [("j", 2), ("k", 3)], None], pa.map_(pa.string(), pa.int64()))
+    pq.write_table(pa.table({"id": [1, 2, 3], "attrs": attrs}), path)
+    metrics = calculate_quality_metrics(path)
+    assert metrics.field_statistics["attrs"].null_count == 1
+    assert metrics.field_statistics["attrs"].avg_length == 1.5
+    schema = infer_schema(path)
+    assert [f.type for f in schema.fields if f.name == "attrs"] == ["json"]

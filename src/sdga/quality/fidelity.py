@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from sdga.errors import ConfigurationError, InvalidInputError
 from sdga.models import FidelityReport, Schema
-from sdga.quality.io import analysis_errors, read_data
+from sdga.quality.io import analysis_errors, flatten_nested, read_data
 
 Kind = Literal["continuous", "discrete"]
 
@@ -60,9 +60,7 @@ def _to_frames(data: str | Path | pa.Table | Mapping[str, pa.Table]) -> dict[str
         tables = read_data(data)
     out: dict[str, pl.DataFrame] = {}
     for name, table in tables.items():
-        while any(pa.types.is_struct(f.type) for f in table.schema):
-            table = table.flatten()
-        frame = pl.from_arrow(table)
+        frame = pl.from_arrow(flatten_nested(table))
         assert isinstance(frame, pl.DataFrame)
         out[str(name)] = frame
     return out

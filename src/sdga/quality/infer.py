@@ -31,7 +31,7 @@ from sdga.models import (
     TableSpec,
 )
 from sdga.quality.fidelity import canonical_name
-from sdga.quality.io import analysis_errors, read_data
+from sdga.quality.io import analysis_errors, flatten_nested, read_data
 
 SAMPLE_FOR_DETECTION = 20_000
 VALUE_SHARE = 0.9
@@ -325,9 +325,7 @@ def _correlation(frame: pl.DataFrame, fields: list[FieldSpec], names: Mapping[st
 
 
 def _infer_table(name: str, table: pa.Table, seed: int) -> tuple[TableSpec, pl.DataFrame, dict[str, str]]:
-    while any(pa.types.is_struct(f.type) for f in table.schema):
-        table = table.flatten()
-    frame = pl.from_arrow(table)
+    frame = pl.from_arrow(flatten_nested(table))
     assert isinstance(frame, pl.DataFrame)
     if frame.height == 0:
         raise InvalidInputError(f"table '{name}' has no rows to learn from")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,11 +50,60 @@ def _table_name(path: Path) -> str:
     return name or "data"
 
 
+def _sniff_delimiter(path: Path) -> str:
+    """',' unless the header line has more semicolons than commas (outside quotes): spreadsheets in locales
+    with a decimal comma export ';'-separated "CSV", which would otherwise be read as a single column."""
+    with pa.input_stream(str(path), compression="detect") as stream:  # .csv.gz too
+        header = stream.read(65_536).split(b"\n", 1)[0]
+    unquoted = re.sub(rb'"[^"]*"', b"", header)
+    return ";" if unquoted.count(b";") > unquoted.count(b",") else ","
+
+
 def _read_csv(path: Path, delimiter: str = ",") -> pa.Table:
     # Empty strings are nulls in every column: that is how the CSV writer (and most tools) write null.
     convert = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
-    return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+    try:
+        table = pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "utf8" not in str(exc).lower() and "utf-8" not in str(exc).lower():
+            raise
+        table = None
+    if table is not None and not any(
+        pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema
+    ):
+        return table
+    # Arrow reads bytes that are not UTF-8 as binary columns (hex "statistics"): legacy exports are mostly
+    # Windows-1252 (Excel) or Latin-1, so decode the file as such; Latin-1 accepts every byte.
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            read = pacsv.ReadOptions(encoding=encoding)
+            return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            continue
+    raise InvalidInputError(f"{path} is not UTF-8, Windows-1252 or Latin-1 text")
+
+
+def _read_json_lines(path: Path) -> pa.Table:
+    """JSON Lines; a column whose type changes between rows (1, then "E42") becomes text instead of an error."""
+    try:
+        return pajson.read_json(path)
+    except pa.ArrowInvalid as exc:
+        if "changed from" not in str(exc):
+            raise
+        return pl.read_ndjson(path, infer_schema_length=None).to_arrow()
+
+
+def flatten_nested(table: pa.Table) -> pa.Table:
+    """Structs become ``parent.child`` columns and maps become lists of ``{key, value}`` structs, so that
+    every column has a type the statistics (written for scalars and lists) understand."""
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    for i, f in enumerate(table.schema):
+        if pa.types.is_map(f.type):
+            entries = pa.struct([pa.field("key", f.type.key_type), pa.field("value", f.type.item_type)])
+            table = table.set_column(i, f.name, table.column(i).cast(pa.list_(entries)))
+    return table
 
 
 def _read_json(path: Path) -> dict[str, pa.Table]:
@@ -73,7 +123,7 @@ def _read_json(path: Path) -> dict[str, pa.Table]:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
-            return {_table_name(path): pajson.read_json(path)}
+            return {_table_name(path): _read_json_lines(path)}
         if isinstance(doc, dict) and doc and all(isinstance(v, list) for v in doc.values()):
             return {str(k): pa.Table.from_pylist(v) for k, v in doc.items()}
         if isinstance(doc, dict):
@@ -139,9 +189,9 @@ def read_file(path: str | Path) -> dict[str, pa.Table]:
         if fmt == "parquet":
             return {_table_name(p): pq.read_table(p)}
         if fmt in ("csv", "tsv"):
-            return {_table_name(p): _read_csv(p, "\t" if fmt == "tsv" else ",")}
+            return {_table_name(p): _read_csv(p, "\t" if fmt == "tsv" else _sniff_delimiter(p))}
         if fmt == "jsonl":
-            return {_table_name(p): pajson.read_json(p)}
+            return {_table_name(p): _read_json_lines(p)}
         if fmt == "xml":
             return {_table_name(p): _read_xml(p)}
         return _read_json(p)

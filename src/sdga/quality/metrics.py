@@ -28,7 +28,7 @@ from sdga.models import (
     TableSpec,
 )
 from sdga.quality.distribution import SUBSAMPLE, classify
-from sdga.quality.io import analysis_errors, read_data
+from sdga.quality.io import analysis_errors, flatten_nested, read_data
 
 NUMERIC_DTYPES = (
     pl.Int8,
@@ -87,10 +87,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def _flatten(table: pa.Table) -> pa.Table:
-    """Structs become ``parent.child`` columns so that nested fields get statistics too."""
-    while any(pa.types.is_struct(f.type) for f in table.schema):
-        table = table.flatten()
-    return table
+    """Structs become ``parent.child`` columns so that nested fields get statistics too (maps: lists)."""
+    return flatten_nested(table)
 
 
 def _is_numeric(dtype: pl.DataType) -> bool:
