@@ -544,3 +544,76 @@ class _Capture:
     def __eq__(self, other: object) -> bool:
         self.into["payload"] = other
         return True
+
+
+# ------------------------------------------------------------------------------ agent response size
+def _wide(n: int, kind: str, **constraints: Any) -> str:
+    return json.dumps({"fields": [{"name": f"{kind}{i}", "type": kind, "constraints": constraints} for i in range(n)]})
+
+
+@pytest.mark.parametrize(
+    ("module", "group", "path", "body", "keys"),
+    [
+        (
+            validate,
+            "schema-validation-actions",
+            VAL,
+            {"schema": _wide(400, "email"), "compliance_requirements": "GDPR, HIPAA, PCI-DSS, SOC2, CCPA"},
+            {"valid", "errors", "suggestions", "compliance_issues"},
+        ),
+        (
+            generate,
+            "data-generation-actions",
+            GEN,
+            {"schema": _wide(300, "integer", min=5, max=1), "volume": "5"},
+            {"error", "message", "details", "timestamp"},
+        ),
+        (
+            generate,
+            "data-generation-actions",
+            GEN,
+            {"schema": _wide(200, "string", min=200, max=200), "volume": "20", "destination_type": "inline"},
+            {"generation_id", "status", "records_generated", "data_sample"},
+        ),
+    ],
+    ids=["validate-many-issues", "generate-many-errors", "generate-wide-inline-sample"],
+)
+def test_agent_responses_fit_the_bedrock_size_limit(
+    module: Any, group: str, path: str, body: dict[str, str], keys: set[str]
+) -> None:
+    """Bedrock refuses Lambda responses over 25 KB: big answers are shortened, never dropped."""
+    event = bedrock_event(group, path, body=body)
+    result = module.handler(event, Context())
+    code, payload = answer(result, event)
+    assert len(json.dumps(result).encode()) < 25_000
+    assert keys <= set(payload), payload
+    if "error" in payload:
+        assert code == 422 and set(payload) == keys and "shortened" in payload["message"]
+    else:
+        assert code == 200 and "shortened" in payload["truncated"]
+
+
+def test_metrics_for_a_wide_table_fit_the_bedrock_size_limit(service: SyntheticDataService) -> None:
+    from sdga.models import GenerateDataRequest
+
+    schema = json.loads(_wide(300, "integer"))
+    gen = service.generate(GenerateDataRequest.model_validate({"volume": 20, "schema": schema}))
+    event = bedrock_event("quality-metrics-actions", MET, body={"generation_id": gen.generation_id})
+    result = metrics.handler(event, Context())
+    code, body = answer(result, event)
+    assert code == 200 and len(json.dumps(result).encode()) < 25_000
+    assert len(body["metrics"]["distribution_analysis"]) <= metrics.MAX_FIELDS
+    assert body["metrics"]["distribution_analysis_truncated"] == 300 - metrics.MAX_FIELDS
+
+
+def test_fit_agent_body_keeps_small_bodies_and_always_ends_under_the_limit() -> None:
+    small = json.dumps({"a": [1, 2, 3]})
+    assert _common.fit_agent_body(small) == small
+    huge_scalars = json.dumps({"status": "success", **{f"k{i}": "x" * 100 for i in range(500)}})
+    fitted = json.loads(_common.fit_agent_body(huge_scalars, limit=2000))
+    assert fitted["status"] == "success" and len(json.dumps(fitted).encode()) <= 2000
+    nested = json.dumps({"rows": [{"text": "y" * 5000} for _ in range(100)], "status": "success"})
+    fitted = json.loads(_common.fit_agent_body(nested, limit=3000))
+    assert fitted["status"] == "success" and fitted["truncated"]
+    assert len(json.dumps(fitted).encode()) <= 3000
+    assert json.loads(_common.fit_agent_body("not json " * 5000, limit=3000))["truncated"]

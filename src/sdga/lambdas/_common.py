@@ -333,6 +333,80 @@ def summarize_generation(response: GenerateDataResponse, *, inline_rows: int = 1
     return out
 
 
+# ------------------------------------------------------------------------------ agent body size
+# Bedrock refuses an action group's Lambda response larger than 25 KB (the agent then fails the whole turn),
+# so the body gets at most this much and the rest of the envelope stays well under the limit.
+MAX_AGENT_BODY_BYTES = 20_000
+_SHRINK_STEPS = ((50, 2000), (20, 500), (10, 200), (5, 100), (2, 60), (1, 40))
+TRUNCATED_NOTE = "response shortened to fit the agent's size limit; the HTTP API returns it in full"
+
+
+def _shrink(value: Any, items: int, chars: int, depth: int = 0) -> Any:
+    """``value`` with lists cut to ``items``, long strings cut to ``chars`` and, below the top level,
+    name-to-structure maps (per-field statistics, per-table samples) cut to ``items`` entries."""
+    if isinstance(value, str):
+        return value if len(value) <= chars else value[: max(chars - 1, 0)] + "…"
+    if isinstance(value, list):
+        return [_shrink(v, items, chars, depth + 1) for v in value[:items]]
+    if isinstance(value, dict):
+        entries = list(value.items())
+        if depth > 0 and len(entries) > items and all(isinstance(v, dict | list) for _, v in entries):
+            entries = entries[:items]
+        return {k: _shrink(v, items, chars, depth + 1) for k, v in entries}
+    return value
+
+
+def fit_agent_body(body: str, limit: int = MAX_AGENT_BODY_BYTES) -> str:
+    """A JSON body for a Bedrock agent that is at most ``limit`` bytes, shortened step by step if needed.
+
+    The top-level keys stay (the agent's OpenAPI response schema names them); an ErrorResponse says in its
+    message that its details were shortened, any other body gets a ``truncated`` note.
+    """
+    if len(body.encode()) <= limit:
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return json.dumps({"truncated": TRUNCATED_NOTE, "text": body[: limit // 4]})
+    is_error = {"error", "message"} <= set(data)
+
+    def mark(shrunk: dict[str, Any]) -> str:
+        if is_error:
+            shrunk["message"] = f"{shrunk.get('message', '')} (details shortened to fit the agent's size limit)"
+        else:
+            shrunk["truncated"] = TRUNCATED_NOTE
+        return json.dumps(shrunk, default=str)
+
+    for items, chars in _SHRINK_STEPS:
+        text = mark(_shrink(data, items, chars))
+        if len(text.encode()) <= limit:
+            return text
+    # Last resort: the top-level scalars only (ids, status, counts, scores, the error code and message),
+    # and fewer of them until the body fits.
+    scalars = [(k, _shrink(v, 1, 200)) for k, v in data.items() if not isinstance(v, dict | list)]
+    keep = len(scalars)
+    while True:
+        text = mark(dict(scalars[:keep]))
+        if keep == 0 or len(text.encode()) <= limit:
+            return text
+        keep //= 2
+
+
+def _fit_bedrock_response(result: dict[str, Any]) -> None:
+    """Shorten every body of a Bedrock response in place (see :func:`fit_agent_body`)."""
+    bodies = result.get("response", {}).get("responseBody")
+    if not isinstance(bodies, dict):
+        return
+    for media in bodies.values():
+        if isinstance(media, dict) and isinstance(media.get("body"), str):
+            before = len(media["body"])
+            media["body"] = fit_agent_body(media["body"])
+            if len(media["body"]) != before:
+                logger.warning("agent response shortened", extra={"bytes_before": before})
+
+
 # ---------------------------------------------------------------------------------- dispatch
 def _bedrock_error(event: Any, status: int, message: str, details: Any = None) -> dict[str, Any]:
     src = event if isinstance(event, dict) else {}
@@ -479,6 +553,7 @@ def dispatch(
     response = result.get("response", {})
     if isinstance(response.get("httpStatusCode"), int):
         response["httpStatusCode"] = int(response["httpStatusCode"])  # plain int, not HTTPStatus
+    _fit_bedrock_response(result)
     result.setdefault("sessionAttributes", event.get("sessionAttributes") or {})
     result.setdefault("promptSessionAttributes", event.get("promptSessionAttributes") or {})
     return result

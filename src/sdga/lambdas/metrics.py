@@ -75,6 +75,11 @@ def small(result: QualityMetricsResponse) -> dict[str, Any]:
     if len(stats) > MAX_FIELDS:
         metrics_data["field_statistics"] = dict(list(stats.items())[:MAX_FIELDS])
         metrics_data["field_statistics_truncated"] = len(stats) - MAX_FIELDS
+    # One entry per numeric field: as unbounded as the statistics, so capped the same way.
+    distributions = metrics_data.get("distribution_analysis") or {}
+    if len(distributions) > MAX_FIELDS:
+        metrics_data["distribution_analysis"] = dict(list(distributions.items())[:MAX_FIELDS])
+        metrics_data["distribution_analysis_truncated"] = len(distributions) - MAX_FIELDS
     for table in (metrics_data.get("tables") or {}).values():
         table.pop("field_statistics", None)
         table.pop("distribution_analysis", None)
