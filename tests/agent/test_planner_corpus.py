@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sdga.agent.planner import OfflinePlanner, Plan, PlanningError
+from sdga.agent.planner import OfflinePlanner, Plan, PlanningError, schema_of
 from sdga.knowledge import LocalKnowledgeBase
 from sdga.models import FieldSpec
 
@@ -78,6 +78,9 @@ def test_plan(planner: OfflinePlanner, case: dict[str, Any]) -> None:
     for path, ftype in (exp.get("types") or {}).items():
         assert path in fields, f"{path} not in {sorted(fields)}"
         assert fields[path].type == ftype
+    volumes = {t.name: t.volume for t in schema_of(plan).table_list()}
+    for table, rows in (exp.get("table_volumes") or {}).items():
+        assert volumes.get(table) == rows, (table, volumes)
     for path in exp.get("lacks_fields") or []:
         assert path not in fields
     if "fields_exact" in exp:

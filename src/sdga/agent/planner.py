@@ -183,6 +183,10 @@ def _fmt_int(n: int) -> str:
     return f"{n:,}"
 
 
+def _fmt_ratio(x: float) -> str:
+    return f"{round(x):,}" if x >= 100 else f"{x:.3g}"
+
+
 def _phrase_tokens(phrase: str) -> list[str]:
     out: list[str] = []
     for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)?", phrase.lower()):
@@ -378,8 +382,9 @@ class OfflinePlanner:
             template, reused = previous.template, previous.reused_generation
 
         editor = _SchemaEditor(copy.deepcopy(request_data.get("schema") or {}))
+        counts = self._table_counts(t, editor)  # before the constraints: "from 500 devices" is a count
         changed = self._edit_schema(t, editor, field_list, understood, assumptions)
-        volume = self._volume(t, understood, editor)
+        volume = self._apply_table_counts(counts, editor, understood) if counts else self._volume(t, understood, editor)
 
         # --- assemble ------------------------------------------------------------------------------
         if volume is not None:
@@ -427,14 +432,24 @@ class OfflinePlanner:
             assumptions.append("locale: en_US (no country or language given)")
         if template is None and field_list and editor.tables and editor.tables[0]["name"] == "records":
             # A custom table takes the user's noun: "1000 customers with first name, ..." -> customers.
-            noun = re.search(rf"\b\d+\s+(?P<noun>{_RECORD_NOUN})\b", t.text, re.IGNORECASE)
+            # ... or the name given to the table: "users table with id, name, ..." -> users.
             generic = {"record", "row", "entry", "entries", "item", "sample", "line", "point", "datapoint"}
-            if (
-                noun
-                and noun.group("noun").lower().rstrip("s") not in generic
-                and noun.group("noun").lower() not in generic
-            ):
-                editor.schema["tables"][0]["name"] = field_name(noun.group("noun"))
+            candidates = [
+                *re.finditer(rf"\b\d+\s+(?P<noun>{_RECORD_NOUN})\b", t.text, re.IGNORECASE),
+                *re.finditer(
+                    r"\b(?!(?:a|an|the|one|this|that|my|our|single|new|sql|database|db)\b)(?P<noun>[a-z][a-z0-9_]*)"
+                    r"\s+table\b",
+                    t.text,
+                    re.IGNORECASE,
+                ),
+            ]
+            names = [
+                n.group("noun")
+                for n in candidates
+                if {n.group("noun").lower(), n.group("noun").lower().rstrip("s")}.isdisjoint(generic)
+            ]
+            if names:
+                editor.schema["tables"][0]["name"] = field_name(names[0])
         request_data["schema"] = editor.result()
         if changed:
             request_data["data_type"] = DataType.CUSTOM.value if template not in CORE_TYPES else template
@@ -1094,6 +1109,80 @@ class OfflinePlanner:
         return value
 
     @staticmethod
+    def _table_counts(t: _Text, ed: _SchemaEditor) -> list[tuple[str, int]]:
+        """Counts that name a table of the schema ("10k customers", "from 500 devices", "1 million IoT
+        temperature readings"), in the order written; their numbers are consumed so that no constraint
+        reads them.
+
+        The table's word must come within three words of the number and before any joining word, so in
+        "between 40000 and 120000 and a department" the 120000 stays a salary bound.
+        """
+        tables = [str(tb["name"]) for tb in ed.tables]
+        tokens_of = {n: set(_phrase_tokens(n.replace("_", " "))) for n in tables}
+        joining = {"and", "or", "a", "an", "the", "to", "per", "of", "with", "for", "from", "in", "each", "by",
+                   "at", "on", "than", "between", "plus", "minus", "is", "are", "as", "x", "times"}  # fmt: skip
+        found: list[tuple[str, int]] = []
+        heads = {n: _phrase_tokens(n.replace("_", " "))[-1:] for n in tables}
+        # Over the unconsumed text: "50 devices as parquet" once "as parquet" is read as the format.
+        for m in re.finditer(r"(?<![\w.%-])(\d+)((?:\s+[a-z][\w-]*){1,3})", t.remaining(), re.IGNORECASE):
+            value = int(m.group(1))
+            before = t.text[max(0, m.start() - 40) : m.start()].lower()
+            if re.search(r"\b(?:in|since|year|until|before|after)\s*$", before) and 1900 <= value <= 2100:
+                continue
+            words: list[tuple[set[str], int]] = []  # (tokens, end offset) up to the first joining word
+            for word in re.finditer(r"[a-z][\w-]*", m.group(2), re.IGNORECASE):
+                if word.group(0).lower() in joining:
+                    break
+                words.append((set(_phrase_tokens(word.group(0))), word.end()))
+            # The head noun is the last word naming a table ("order items" -> order_items, not orders);
+            # among tables with that head, the one whose other words are there too.
+            best: tuple[int, int, str, int] | None = None
+            for i, (toks, end) in enumerate(words):
+                phrase = set().union(*(w for w, _ in words[: i + 1]))
+                for n in tables:
+                    if heads[n] and heads[n][0] in toks:
+                        key = (i, len(tokens_of[n] & phrase) - len(tokens_of[n]), n, end)
+                        if best is None or key[:2] > best[:2]:
+                            best = key
+            if best is not None:
+                t.consume(m.start(1), m.end(1))  # the number only: "employees" may still scope a constraint
+                found.append((best[2], value))
+        return found
+
+    def _apply_table_counts(self, counts: list[tuple[str, int]], ed: _SchemaEditor, understood: list[str]) -> int:
+        """Volumes from table counts. The first count decides the request's volume; a count for a child
+        table is met exactly (its ``volume`` set) with its root sized to keep the template's ratio; a
+        later count sets that table's rows (a root named there sizes the first count's chain)."""
+        by_name = {str(tb["name"]): tb for tb in ed.tables}
+        for _, value in counts:
+            if value < 1:
+                raise PlanningError("the number of records must be at least 1")
+            if value > MAX_VOLUME:
+                raise PlanningError(
+                    f"{_fmt_int(value)} records is more than the limit of {_fmt_int(MAX_VOLUME)} per request"
+                )
+        (target, value), later = counts[0], dict(counts[1:])
+        later.pop(target, None)
+        chain, factor = _chain_to_root(ed, target)
+        root = chain[-1]
+        if root == target:
+            volume = value
+            understood.append(f"volume: {_fmt_int(value)} {target}")
+        else:
+            given = later.pop(root, None)
+            volume = given if given is not None else max(1, round(value / factor))
+            by_name[target]["volume"] = value
+            how = "given" if given is not None else "sized to keep the usual ratio"
+            understood.append(
+                f"volume: {_fmt_int(value)} {target} exactly, over {_fmt_int(volume)} {root} ({how}; about "
+                f"{_fmt_ratio(value / volume)} {target} each)"
+            )
+        for name, rows in later.items():
+            by_name[name]["volume"] = rows
+            understood.append(f"{name}: {_fmt_int(rows)} rows")
+        return volume
+
+    @staticmethod
     def _scale_to_table(ed: _SchemaEditor, noun_phrase: str, value: int) -> tuple[int, str] | None:
         """When the count names a child table whose rows follow a cardinality, size its root instead.
 
@@ -1139,6 +1228,29 @@ class OfflinePlanner:
             f"{target} (sized through {chain[-1]}: {_fmt_int(root_volume)} {chain[-1]} × about "
             f"{factor:.3g} {target} each)"
         )
+
+
+def _chain_to_root(ed: _SchemaEditor, table: str) -> tuple[list[str], float]:
+    """The tables from ``table`` up to the root its rows follow (through references with a cardinality),
+    and how many ``table`` rows one root row yields on average."""
+    tables = {str(tb["name"]): tb for tb in ed.tables}
+    factor, chain, name = 1.0, [table], table
+    while name in tables:
+        ref = next((f for f in tables[name]["fields"] if f.get("type") == "reference" and f.get("cardinality")), None)
+        if ref is None or (name != table and tables[name].get("volume") is not None):
+            break
+        card = ref["cardinality"]
+        mean = card.get("mean")
+        if mean is None:
+            lo, hi = float(card.get("min") or 0), card.get("max")
+            mean = (lo + float(hi)) / 2 if hi is not None else max(lo, 1.0)
+        parent = str(ref.get("references", "")).split(".")[0]
+        if parent not in tables or parent in chain:
+            break
+        factor *= max(float(mean), 1e-6)
+        chain.append(parent)
+        name = parent
+    return chain, factor
 
 
 def plan_request(prompt: str, previous: Plan | None = None, *, retriever: Retriever | None = None) -> Plan:
