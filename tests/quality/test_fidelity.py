@@ -158,3 +158,38 @@ def test_cardinality_shape_per_reference() -> None:
     # real counts {0,1,1,2}, synthetic {0,0,0,4}: sup |F_real - F_syn| = 0.5 at 0
     assert report.cardinality_scores[key] == pytest.approx(0.5)
     assert report.cardinality == pytest.approx(0.5)
+
+
+def test_empty_reference_gives_no_pair_scores() -> None:
+    # Nothing to compare with: no score, rather than a pair score of 0.5 from an empty contingency table.
+    syn = pa.table({"a": [1, 2, 3], "b": ["x", "y", "x"]})
+    empty = pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.string())})
+    report = compare_to_reference(syn, empty)
+    assert report.pair_scores == {} and report.column_pair_trends is None and report.overall_score is None
+    assert np.isnan(contingency_similarity((np.array([]), np.array([])), (np.array([1]), np.array([2]))))
+
+
+def test_all_null_synthetic_column_scores_zero_shape() -> None:
+    # A generator that emits only nulls reproduces none of the reference's distribution: that is the worst
+    # shape score, not a column left out of the average (which would raise the overall score).
+    real = pa.table({"a": RNG.normal(size=200), "b": RNG.choice(["u", "v"], 200)})
+    syn = pa.table({"a": pa.nulls(100, pa.float64()), "b": pa.nulls(100, pa.string())})
+    report = compare_to_reference(syn, real)
+    assert report.column_scores == {"a": 0.0, "b": 0.0} and report.column_shapes == 0.0
+
+
+def test_dcr_null_is_its_own_category_not_a_rare_one() -> None:
+    # 40 categories: the 10 rarest share the one-hot "other" cell; a null must not match them.
+    cats = [f"c{i:02d}" for i in range(40)]
+    ref = pa.table({"b": cats * 2})
+    syn = pa.table({"b": pa.array([None] * 10, pa.string())})
+    assert compare_to_reference(syn, ref).dcr_median == 1.0
+    # ... and nulls that exist in the reference match nulls of synthetic and random rows alike.
+    from sdga.quality.fidelity import _features, _pair_columns
+
+    frame = pl.DataFrame({"b": ["x", None] * 20})
+    columns = _pair_columns(frame, frame, {})
+    rng = np.random.default_rng(0)
+    ref_rows = {tuple(r) for r in _features(columns, "ref", rng)}
+    random_rows = {tuple(r) for r in _features(columns, "random", rng, 200)}
+    assert random_rows == ref_rows and len(ref_rows) == 2

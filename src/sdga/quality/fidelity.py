@@ -174,6 +174,8 @@ def contingency_similarity(real: tuple[np.ndarray, np.ndarray], syn: tuple[np.nd
         total = frame["len"].sum()
         return {(r[0], r[1]): r[2] / total for r in frame.iter_rows()}
 
+    if real[0].size == 0 or syn[0].size == 0:
+        return float("nan")  # an empty side has no joint distribution (it would score 0.5)
     p, q = joint(*real), joint(*syn)
     keys = set(p) | set(q)
     return float(1.0 - 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys))
@@ -254,12 +256,11 @@ def _features(
                 codes = np.where(codes == n_cats, n_cats + 1, codes)
             else:
                 series = ref_values if which == "ref" else col.syn
-                codes = (
-                    series.cast(pl.String)
-                    .replace_strict(cats, list(range(n_cats)), default=n_cats, return_dtype=pl.Int64)
-                    .fill_null(n_cats + 1)
-                    .to_numpy()
-                )
+                # Null gets its own cell (n_cats + 1), as in the random rows: replace_strict would send it to
+                # the default, the cell of categories beyond the top ONE_HOT_MAX.
+                text = series.cast(pl.String)
+                codes = text.replace_strict(cats, list(range(n_cats)), default=n_cats, return_dtype=pl.Int64).to_numpy()
+                codes = np.where(text.is_null().to_numpy(), n_cats + 1, codes)
             onehot = np.zeros((codes.shape[0], n_cats + 2))
             onehot[np.arange(codes.shape[0]), codes] = 0.5
             parts.append(onehot)
@@ -291,6 +292,9 @@ def _table_report(
             )
         else:
             score = tv_complement(col.ref, col.syn)
+        if np.isnan(score) and syn.height and col.syn.drop_nulls().len() == 0 and col.ref.drop_nulls().len():
+            # Only nulls where the reference has values: none of its distribution is reproduced.
+            score = 0.0
         if not np.isnan(score):
             column_scores[prefix + col.name] = score
 
