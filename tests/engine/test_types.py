@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import date, datetime
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from tests.engine.conftest import field, generate
@@ -191,3 +192,30 @@ def test_faker_substitution_is_reported_and_reaches_nested_fields() -> None:
     assert who.fields is not None and who.fields[0].type == "email"
     assert any("who.mail" in w and "faker:email" in w for w in plan.warnings)
     assert not any("plate" in w for w in plan.warnings)  # harmless Faker methods stay as asked
+
+
+def test_integer_bounds_beyond_float_precision_are_exact() -> None:
+    """Bounds above 2**53 are not rounded through float: values stay in [min, max], int64 limits work."""
+    big = 10_000_000_000_000_001
+    fields = [
+        field("one", "integer", min=big, max=big),
+        field("near", "integer", min=2**53 + 1, max=2**53 + 3),
+        field("full", "integer", min=-(2**63), max=2**63 - 1, edge_cases=["min", "max"], edge_case_rate=0.2),
+        field("top", "integer", min=2**63 - 10, max="9223372036854775807", unique=True),
+        field("shaped", "integer", min=0, max=2**63 - 1, distribution={"kind": "normal", "mean": 9e18, "std": 1e18}),
+    ]
+    t = generate(fields, volume=10, seed=5)
+    assert set(t.column("one").to_pylist()) == {big}
+    assert all(2**53 + 1 <= v <= 2**53 + 3 for v in t.column("near").to_pylist())
+    assert sorted(t.column("top").to_pylist()) == list(range(2**63 - 10, 2**63))
+    assert all(0 <= v <= 2**63 - 1 for v in t.column("shaped").to_pylist())
+    assert all(-(2**63) <= v < 2**63 for v in t.column("full").to_pylist())
+
+
+def test_shaped_integers_near_int64_limits_stay_in_bounds() -> None:
+    from sdga.engine.dist import shape_discrete
+
+    u = np.array([0.0, 0.5, 1.0 - 2.0**-53])
+    for lo, hi in [(0, 2**63 - 1), (-(2**63), 2**63 - 1), (2**62, 2**63 - 1)]:
+        k = shape_discrete(u, lo, hi, None)
+        assert k.dtype == np.int64 and all(lo <= int(v) <= hi for v in k), (lo, hi, k)

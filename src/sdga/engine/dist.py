@@ -120,6 +120,7 @@ def _discrete_table(kind: DistributionKind, n_values: int, dist: Distribution | 
 
 
 _MAX_TABLE = 2_000_000
+_LARGEST_INT64_FLOAT = float(np.nextafter(2.0**63, 0))  # the largest float below 2**63
 
 
 def shape_discrete(u: np.ndarray, lo: int, hi: int, dist: Distribution | None) -> np.ndarray:
@@ -138,7 +139,9 @@ def shape_discrete(u: np.ndarray, lo: int, hi: int, dist: Distribution | None) -
         k = np.searchsorted(cdf, u, side="right")
         return lo + np.minimum(k, width - 1).astype(np.int64)
     x = shape_continuous(u, float(lo), float(hi) + 1.0, dist)
-    return np.minimum(np.floor(x).astype(np.int64), hi)
+    # Near the int64 limits float rounding can reach 2**63, which does not cast: clip first, then clamp.
+    k = np.clip(np.floor(x), -(2.0**63), _LARGEST_INT64_FLOAT).astype(np.int64)
+    return np.clip(k, lo, hi)
 
 
 def cholesky_factor(matrix: list[list[float]], fields: list[str]) -> np.ndarray:

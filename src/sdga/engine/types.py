@@ -105,9 +105,30 @@ def _num_bounds(f: FieldSpec, default: tuple[float, float]) -> tuple[float, floa
     return lo, hi
 
 
+def _exact_int_bound(value: Any) -> int | None:
+    """An integer bound taken exactly when it is written as an integer (float would round above 2**53)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def int_bounds(f: FieldSpec) -> tuple[int, int]:
     lo, hi = _num_bounds(f, INT_DEFAULT)
-    ilo, ihi = int(np.ceil(lo)), int(np.floor(hi))
+    c = f.constraints
+    exact_lo = _exact_int_bound(c.min)
+    exact_hi = _exact_int_bound(c.max)
+    ilo = exact_lo if exact_lo is not None else int(np.ceil(lo))
+    if exact_hi is not None:
+        ihi = exact_hi
+    elif c.max is None:
+        ihi = max(INT_DEFAULT[1], ilo)
+    else:
+        ihi = int(np.floor(hi))
     if ilo > ihi:
         raise SchemaError(f"field '{f.name}': no integer lies between min and max")
     if ilo < -(2**63) or ihi > 2**63 - 1:
