@@ -74,3 +74,23 @@ def test_bimodality_coefficient_and_modes() -> None:
     assert bc["u"] == pytest.approx(5 / 9, abs=0.03)
     assert count_modes(np.sort(bimodal)) == 2
     assert count_modes(np.sort(normal)) == 1
+
+
+@pytest.mark.parametrize(
+    ("ones", "n", "expected"),
+    [
+        (1, 100, DistributionType.SKEWED),
+        (2, 100, DistributionType.SKEWED),
+        (10, 100, DistributionType.SKEWED),
+        (50, 5000, DistributionType.SKEWED),
+        (300, 1000, DistributionType.SKEWED),
+        (2300, 5000, DistributionType.BIMODAL),
+        (500, 1000, DistributionType.UNIFORM),
+        (52, 100, DistributionType.UNIFORM),
+    ],
+)
+def test_two_value_columns_are_never_normal(ones: int, n: int, expected: DistributionType) -> None:
+    # A 0/1 flag is two point masses: jittered, a 99:1 split used to pass as "normal".
+    flags = np.array([0.0] * (n - ones) + [1.0] * ones)
+    assert classify(flags) == expected
+    assert classify(flags * 5.0 + 2.5) == expected  # any two values, not only integers

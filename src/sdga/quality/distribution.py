@@ -14,6 +14,9 @@ merely because n is huge. The procedure (documented in ``docs/quality.md``):
 4. **normal** when the KS distance to the fitted normal is below Lilliefors' 1 % critical value 1.031/sqrt(n).
 5. **skewed** when |g1| >= 0.5 (moderate skew in Bulmer's classification).
 6. Otherwise the nearer of normal and uniform by KS distance.
+
+Two distinct values (flags) are decided first: uniform by the chi-square of step 1, else skewed when
+|g1| >= 0.5, else bimodal.
 """
 
 from __future__ import annotations
@@ -119,6 +122,20 @@ def subsample(values: np.ndarray, size: int = SUBSAMPLE, seed: int = 0) -> np.nd
     return values[rng.integers(0, values.size, size)]
 
 
+def _two_point(x: np.ndarray, counts: np.ndarray) -> DistributionType:
+    """Two distinct values (a flag): two point masses, never normal, whatever a jittered KS test says.
+
+    Uniform when Pearson's chi-square of the two counts passes the same bound as step 1; otherwise skewed
+    when the split is lopsided (|g1| >= 0.5, about 38:62 or more), else bimodal (two similar masses).
+    """
+    expected = x.size / 2.0
+    chi2 = float(((counts - expected) ** 2 / expected).sum())
+    if chi2 < 1.0 + 4.0 * np.sqrt(2.0):
+        return DistributionType.UNIFORM
+    skew, _ = moments(x)
+    return DistributionType.SKEWED if abs(skew) >= SKEW_THRESHOLD else DistributionType.BIMODAL
+
+
 def classify(values: np.ndarray, *, seed: int = 0) -> DistributionType | None:
     """The distribution type of a numeric sample (None when too few or constant values)."""
     x = np.asarray(values, dtype=np.float64)
@@ -127,6 +144,9 @@ def classify(values: np.ndarray, *, seed: int = 0) -> DistributionType | None:
     n = x.size
     if n < 8 or float(x.max()) == float(x.min()):
         return None
+    values, counts = np.unique(x, return_counts=True)
+    if values.size == 2:
+        return _two_point(x, counts)
     rng = np.random.default_rng(seed + 1)
     is_integer = bool(np.all(x == np.round(x)))
     if is_integer and np.unique(x).size <= min(200, n // 5):
