@@ -617,3 +617,88 @@ def test_fit_agent_body_keeps_small_bodies_and_always_ends_under_the_limit() -> 
     assert fitted["status"] == "success" and fitted["truncated"]
     assert len(json.dumps(fitted).encode()) <= 3000
     assert json.loads(_common.fit_agent_body("not json " * 5000, limit=3000))["truncated"]
+
+
+# ------------------------------------------------------------------- how agents really fill properties
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"volume": ""},
+        {"seed": ""},
+        {"seed": "null"},
+        {"allow_compliance_violations": ""},
+        {"locale": "None"},
+        {"compliance_requirements": "", "destination_location": "", "if_exists": "", "sql_dialect": ""},
+    ],
+    ids=["volume", "seed", "seed-null", "bool", "locale-None", "several"],
+)
+def test_empty_optional_properties_mean_not_given(extra: dict[str, str]) -> None:
+    body = {"schema": json.dumps(SCHEMA), "destination_type": "inline", **extra}
+    body.setdefault("volume", "12")
+    event = bedrock_event("data-generation-actions", GEN, body=body)
+    code, payload = answer(generate.handler(event, Context()), event)
+    assert code == 200, payload
+    assert payload["records_generated"] == (1000 if extra.get("volume") == "" else 12)
+
+
+def test_empty_required_schema_is_still_a_clear_422() -> None:
+    event = bedrock_event("schema-validation-actions", VAL, body={"schema": "", "volume": ""})
+    code, payload = answer(validate.handler(event, Context()), event)
+    assert code == 422 and payload["error"] == "invalid_input" and "schema" in payload["message"]
+
+
+@pytest.mark.parametrize(
+    "schema_value",
+    [json.dumps(json.dumps(SCHEMA)), json.dumps(json.dumps(json.dumps(SCHEMA)))],
+    ids=["double", "triple"],
+)
+def test_json_encoded_twice_is_decoded(schema_value: str) -> None:
+    for module, group, path in (
+        (generate, "data-generation-actions", GEN),
+        (validate, "schema-validation-actions", VAL),
+    ):
+        event = bedrock_event(group, path, body={"schema": schema_value, "volume": "5", "destination_type": "inline"})
+        code, payload = answer(module.handler(event, Context()), event)
+        assert code == 200, payload
+
+
+@pytest.mark.parametrize(
+    ("props", "check"),
+    [
+        ({"volume": "1,000"}, {"records_generated": 1000}),
+        ({"volume": "1_000"}, {"records_generated": 1000}),
+        ({"volume": "2e2"}, {"records_generated": 200}),
+        ({"volume": "150.0"}, {"records_generated": 150}),
+        ({"volume": "30", "seed": "1,234"}, {"seed": 1234}),
+        ({"volume": "5", "compliance_requirements": "gdpr, pci dss, SOC 2, pci_dss"}, {"status": "success"}),
+        ({"volume": "5", "locale": "de-de"}, {"status": "success"}),
+        ({"volume": "5", "output_format": ".CSV"}, {"status": "success"}),
+    ],
+    ids=["thousands", "underscores", "exponent", "float", "seed", "compliance", "locale", "format"],
+)
+def test_loosely_written_values_are_understood(props: dict[str, str], check: dict[str, Any]) -> None:
+    event = bedrock_event("data-generation-actions", GEN, body={"schema": json.dumps(SCHEMA), **props})
+    code, payload = answer(generate.handler(event, Context()), event)
+    assert code == 200, payload
+    assert {k: payload[k] for k in check} == check
+
+
+@pytest.mark.parametrize("data_type", ["User Profile", "user-profile", " LOG_EVENT "])
+def test_data_type_spelling_is_forgiven(data_type: str) -> None:
+    event = bedrock_event("data-generation-actions", GEN, body={"data_type": data_type, "volume": "5"})
+    code, payload = answer(generate.handler(event, Context()), event)
+    assert code == 200, payload
+
+
+@pytest.mark.parametrize("volume", ["1.5", "lots", "1,00,0x", "-5", "1e400"])
+def test_bad_numbers_are_still_refused(volume: str) -> None:
+    event = bedrock_event("data-generation-actions", GEN, body={"schema": json.dumps(SCHEMA), "volume": volume})
+    code, payload = answer(generate.handler(event, Context()), event)
+    assert code == 422 and payload["error"] == "invalid_input" and "volume" in json.dumps(payload)
+
+
+def test_validate_accepts_loose_volume_and_compliance_names() -> None:
+    body = {"schema": json.dumps(SCHEMA), "volume": "10,000", "compliance_requirements": "gdpr; soc 2"}
+    event = bedrock_event("schema-validation-actions", VAL, body=body)
+    code, payload = answer(validate.handler(event, Context()), event)
+    assert code == 200, payload

@@ -17,20 +17,22 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, BedrockAgentResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BeforeValidator
 
 from sdga.errors import InvalidInputError, SdgaError
-from sdga.models import ErrorResponse, GenerateDataResponse, QualityMetrics
+from sdga.models import ComplianceRequirement, ErrorResponse, GenerateDataResponse, QualityMetrics
 
 NAMESPACE = "SyntheticDataAgent"
 JSON = "application/json"
@@ -207,7 +209,7 @@ def parse_key_value(text: str) -> Any:
     return result
 
 
-def parse_structured(value: Any, what: str) -> Any:
+def parse_structured(value: Any, what: str, *, _depth: int = 0) -> Any:
     """A JSON-encoded (or YAML, or ``{key=value}``) object or list from a Bedrock string property."""
     if value is None or isinstance(value, dict | list):
         return value
@@ -215,9 +217,13 @@ def parse_structured(value: Any, what: str) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except ValueError:
         pass
+    else:
+        if isinstance(data, str) and _depth < 3:  # JSON encoded twice (or thrice) by an eager agent
+            return parse_structured(data, what, _depth=_depth + 1)
+        return data
     if text.startswith(("{", "[")) and "=" in text:
         try:
             return parse_key_value(text)
@@ -255,6 +261,42 @@ def parse_list(value: Any, what: str) -> list[str]:
         except ValueError:
             text = text[1:-1] if text.endswith("]") else text[1:]
     return [p.strip().strip("'\"") for p in re.split(r"[,;]", text) if p.strip().strip("'\"")]
+
+
+def loose_int(value: Any) -> Any:
+    """``"1,000"``, ``"1 000"``, ``"2e2"`` or ``"150.0"`` as an int; anything else unchanged for pydantic to judge.
+
+    Agents fill numbers the way people write them; a fractional or non-finite number is left as it is, so
+    validation still refuses it.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if re.fullmatch(r"[+-]?\d{1,3}(?:([, ])\d{3})(?:\1\d{3})*", text):
+        return int(re.sub(r"[, ]", "", text))
+    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", text, flags=re.IGNORECASE):
+        try:
+            number = float(text)
+        except (OverflowError, ValueError):
+            return value
+        if math.isfinite(number) and number.is_integer() and abs(number) < 2**63:
+            return int(number)
+    return value
+
+
+LooseInt = Annotated[int, BeforeValidator(loose_int)]
+OptionalLooseInt = Annotated[int | None, BeforeValidator(loose_int)]
+
+_COMPLIANCE_KEYS = {re.sub(r"[^A-Z0-9]", "", c.value): c.value for c in ComplianceRequirement}
+
+
+def parse_compliance(value: Any) -> list[str]:
+    """Compliance regimes however an agent spells them: ``"gdpr, pci dss; SOC 2"`` → GDPR, PCI-DSS, SOC2.
+
+    Unknown names are passed on (upper-cased) so that validation names them in its error.
+    """
+    names = [_COMPLIANCE_KEYS.get(re.sub(r"[^A-Z0-9]", "", c.upper()), c.upper()) for c in parse_list(value, "x")]
+    return list(dict.fromkeys(names))
 
 
 # ------------------------------------------------------------------------------- observability
@@ -460,6 +502,13 @@ def _check_bedrock_event(event: dict[str, Any]) -> str | None:
     return None
 
 
+_ABSENT = frozenset({"", "null", "none", "undefined", "nil"})
+
+
+def _is_absent(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in _ABSENT)
+
+
 def _normalise_bedrock_event(event: dict[str, Any]) -> dict[str, Any]:
     event = dict(event)
     event["parameters"] = [
@@ -470,8 +519,11 @@ def _normalise_bedrock_event(event: dict[str, Any]) -> dict[str, Any]:
     if body:
         content = body["content"]
         props = next(iter(content.values()))["properties"]
-        if JSON not in content:
-            event["requestBody"] = {"content": {JSON: {"properties": props}}}
+        # Agents fill optional properties they know nothing about with "" or "null": that means "not given",
+        # so the property's default applies instead of a validation error.
+        given = [p for p in props if not _is_absent(p["value"])]
+        if JSON not in content or len(given) != len(props):
+            event["requestBody"] = {"content": {JSON: {"properties": given}}}
     event.setdefault("sessionAttributes", {})
     event.setdefault("promptSessionAttributes", {})
     event.setdefault("agent", {"name": "", "id": "", "alias": "", "version": ""})

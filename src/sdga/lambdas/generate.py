@@ -9,6 +9,7 @@ handed to an asynchronous invocation of this same function (event key ``sdga_job
 from __future__ import annotations
 
 import base64
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -20,6 +21,8 @@ from sdga.adapters.background import JOB_EVENT_KEY
 from sdga.errors import InvalidInputError, SdgaError
 from sdga.lambdas._common import (
     JSON,
+    LooseInt,
+    OptionalLooseInt,
     add_metric,
     dispatch,
     get_service,
@@ -27,7 +30,7 @@ from sdga.lambdas._common import (
     make_bedrock_app,
     make_http_app,
     ok,
-    parse_list,
+    parse_compliance,
     parse_structured,
     publish_metrics,
     record_generation_metrics,
@@ -64,7 +67,7 @@ class BedrockGenerateBody(BaseModel):
         description=f"Kind of data. One of: {_values(DataType)}. Use 'custom' with a schema; the others "
         "have built-in templates and need no schema.",
     )
-    volume: int = Field(default=1000, ge=1, description="Number of records to generate (per table).")
+    volume: LooseInt = Field(default=1000, ge=1, description="Number of records to generate (per table).")
     schema_: str | None = Field(
         default=None,
         alias="schema",
@@ -86,7 +89,7 @@ class BedrockGenerateBody(BaseModel):
         default=None, description="s3: s3://bucket/prefix; rds: SQLAlchemy URL of the test database."
     )
     if_exists: str | None = Field(default=None, description="rds only. One of: fail, replace, append.")
-    seed: int | None = Field(default=None, ge=0, description="Random seed: the same seed gives the same data.")
+    seed: OptionalLooseInt = Field(default=None, ge=0, description="Random seed: the same seed gives the same data.")
     locale: str | None = Field(
         default=None, description=f"Locale of names/addresses. One of: {', '.join(SUPPORTED_LOCALES)}."
     )
@@ -118,15 +121,17 @@ class GenerationSummary(BaseModel):
     )
 
 
+_LOCALES = {locale.lower(): locale for locale in SUPPORTED_LOCALES}
+
+
 def bedrock_to_request(body: BedrockGenerateBody) -> GenerateDataRequest:
     """The flat Bedrock body as the full request model (schema parsed defensively)."""
     data: dict[str, Any] = {
-        "data_type": body.data_type.strip().lower(),
+        # "User Profile", "user-profile" -> user_profile; ".CSV" -> csv
+        "data_type": re.sub(r"[\s-]+", "_", body.data_type.strip().lower()),
         "volume": body.volume,
-        "output_format": body.output_format.strip().lower(),
-        "compliance_requirements": [
-            c.upper() for c in parse_list(body.compliance_requirements, "compliance_requirements")
-        ],
+        "output_format": body.output_format.strip().lower().lstrip("."),
+        "compliance_requirements": parse_compliance(body.compliance_requirements),
         "allow_compliance_violations": body.allow_compliance_violations,
     }
     schema = parse_structured(body.schema_, "schema")
@@ -146,10 +151,12 @@ def bedrock_to_request(body: BedrockGenerateBody) -> GenerateDataRequest:
     if body.if_exists:
         destination["if_exists"] = body.if_exists.strip().lower()
     data["destination"] = destination
-    for key in ("seed", "locale", "sql_dialect"):
-        value = getattr(body, key)
-        if value is not None and value != "":
-            data[key] = value.strip().lower() if key == "sql_dialect" and isinstance(value, str) else value
+    if body.seed is not None:
+        data["seed"] = body.seed
+    if body.locale and body.locale.strip():  # "de-de" -> de_DE
+        data["locale"] = _LOCALES.get(body.locale.strip().replace("-", "_").lower(), body.locale.strip())
+    if body.sql_dialect and body.sql_dialect.strip():
+        data["sql_dialect"] = body.sql_dialect.strip().lower()
     return to_model(GenerateDataRequest, data, what="generate request")
 
 

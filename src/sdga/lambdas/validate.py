@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from sdga.errors import InvalidInputError
 from sdga.lambdas._common import (
+    OptionalLooseInt,
     add_metric,
     dispatch,
     get_service,
     make_bedrock_app,
     make_http_app,
     ok,
-    parse_list,
+    parse_compliance,
     parse_structured,
     publish_metrics,
     tracer,
@@ -45,7 +46,7 @@ class BedrockValidateBody(BaseModel):
         + ", ".join(c.value for c in ComplianceRequirement)
         + ".",
     )
-    volume: int | None = Field(default=None, ge=0, description="Planned record count (checks unique capacity).")
+    volume: OptionalLooseInt = Field(default=None, ge=0, description="Planned record count (checks unique capacity).")
 
 
 def _validate(request: ValidateSchemaRequest) -> ValidateSchemaResponse:
@@ -67,9 +68,7 @@ def bedrock_to_request(body: BedrockValidateBody) -> ValidateSchemaRequest:
         schema = {"fields": schema}
     data: dict[str, Any] = {
         "schema": schema,
-        "compliance_requirements": [
-            c.upper() for c in parse_list(body.compliance_requirements, "compliance_requirements")
-        ],
+        "compliance_requirements": parse_compliance(body.compliance_requirements),
     }
     if body.volume is not None:
         data["volume"] = body.volume
