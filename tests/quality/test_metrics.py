@@ -124,6 +124,20 @@ def test_missing_schema_column_is_invalid() -> None:
     assert m.validity_score == pytest.approx(0.5)
 
 
+def test_missing_schema_column_is_reported_per_field() -> None:
+    # Validity 0.5 must be explainable from the output: the absent field is listed with every value invalid.
+    from sdga.cli.quality import metrics_markdown
+    from sdga.models import QualityMetricsResponse
+
+    schema = _schema({"name": "a", "type": "integer"}, {"name": "b", "type": "integer"})
+    m = calculate_quality_metrics(pa.table({"a": [1, 2]}), schema=schema)
+    assert m.field_statistics["b"].invalid_count == 2 and m.field_statistics["b"].null_count == 2
+    assert m.field_statistics["a"].invalid_count == 0
+    assert m.completeness_score == 1.0  # completeness is about the data's own cells
+    report = metrics_markdown(QualityMetricsResponse(metrics=m, analysis_time_ms=1.0), "data.csv")
+    assert "| b | 2 | 0 | - | - | - | 2 |" in report
+
+
 def test_statistics_match_numpy_on_generated_data() -> None:
     rng = np.random.default_rng(11)
     n = 50_000

@@ -523,6 +523,10 @@ def _table_metrics(
     for name, count in invalid.items():
         if name in field_statistics:
             field_statistics[name].invalid_count = count
+        else:
+            # A schema field with no column: listed (every value missing and invalid) so that the validity
+            # score can be explained from the output.
+            field_statistics[name] = FieldStatistics(null_count=count, invalid_count=count)
     metrics = QualityMetrics(
         uniqueness_score=_clip(_uniqueness(df, spec, stats)),
         validity_score=_clip(valid / checked) if checked else 1.0,
