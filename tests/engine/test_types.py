@@ -13,6 +13,7 @@ import pytest
 from tests.engine.conftest import field, generate
 
 from sdga.engine.types import REGISTRY, describe_types, is_known_type, unique_capacity
+from sdga.errors import SchemaError
 from sdga.models import FIELD_TYPES, FieldSpec
 
 # A field spec for every type (types that need extra keys get them here).
@@ -219,3 +220,20 @@ def test_shaped_integers_near_int64_limits_stay_in_bounds() -> None:
     for lo, hi in [(0, 2**63 - 1), (-(2**63), 2**63 - 1), (2**62, 2**63 - 1)]:
         k = shape_discrete(u, lo, hi, None)
         assert k.dtype == np.int64 and all(lo <= int(v) <= hi for v in k), (lo, hi, k)
+
+
+def test_decimal_bounds_are_exact() -> None:
+    """Decimal bounds are read as written: 16+ digit bounds hold, and unique capacity counts real values."""
+    from decimal import Decimal
+
+    fields = [
+        field("a", "decimal", min="1234567890123456.78", max="1234567890123456.78", edge_cases=["min", "max"]),
+        field("b", "decimal", min=0.15, max=0.3, precision=1, unique=True),
+    ]
+    t = generate(fields, volume=2, seed=1)
+    assert set(t.column("a").to_pylist()) == {Decimal("1234567890123456.78")}
+    assert sorted(t.column("b").to_pylist()) == [Decimal("0.2"), Decimal("0.3")]
+    spec = FieldSpec.model_validate(field("b", "decimal", min=0.15, max=0.3, precision=1))
+    assert unique_capacity(spec, "en_US") == 2
+    with pytest.raises(SchemaError, match="decimal places"):
+        generate([field("c", "decimal", min=0.11, max=0.12, precision=1)], volume=2)

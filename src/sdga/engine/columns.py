@@ -43,9 +43,8 @@ def _bound_values(f: FieldSpec, typ: pa.DataType) -> tuple[Any, Any] | None:
                 lo, hi = T._num_bounds(f, (-180.0, 180.0))
             return lo, hi
         if pa.types.is_decimal(typ):
-            lo, hi = T._num_bounds(f, T.AMOUNT_DEFAULT)
-            q = Decimal(1).scaleb(-typ.scale)
-            return Decimal(str(lo)).quantize(q), Decimal(str(hi)).quantize(q)
+            slo, shi = T.decimal_scaled_bounds(f, T.AMOUNT_DEFAULT)
+            return Decimal(slo).scaleb(-typ.scale), Decimal(shi).scaleb(-typ.scale)
         if pa.types.is_date(typ):
             a, b = T._day_bounds(f)
             return date.fromordinal(date(1970, 1, 1).toordinal() + a), date.fromordinal(

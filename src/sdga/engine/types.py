@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
@@ -194,12 +195,37 @@ def _decimal_from_scaled(scaled: np.ndarray, typ: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(typ, len(v), [None, pa.py_buffer(buf.tobytes())])
 
 
+def _exact_decimal(value: Any, fallback: float) -> Decimal:
+    """A bound as written (``0.1`` is one tenth, ``"1234567890123456.78"`` keeps every digit)."""
+    if value is None:
+        return Decimal(repr(fallback))
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        return Decimal(repr(fallback))
+
+
+def decimal_scaled_bounds(f: FieldSpec, default: tuple[float, float] = AMOUNT_DEFAULT) -> tuple[int, int]:
+    """``[min, max]`` of a decimal field in units of ``10**-precision``, computed exactly.
+
+    Going through float would round bounds of 16+ digits (values outside ``[min, max]``) and miscount the
+    values a unique field can take (``0.15..0.3`` at precision 1 holds 0.2 and 0.3 only).
+    """
+    p = _precision(f, 2) or 0
+    lo, hi = _num_bounds(f, default)
+    scale = Decimal(10) ** p
+    slo = int((_exact_decimal(f.constraints.min, lo) * scale).to_integral_value(rounding=ROUND_CEILING))
+    shi = int((_exact_decimal(f.constraints.max, hi) * scale).to_integral_value(rounding=ROUND_FLOOR))
+    if max(abs(slo), abs(shi)) >= 10**18:
+        raise SchemaError(f"field '{f.name}': bounds too large for 18 significant digits")
+    if slo > shi:
+        raise SchemaError(f"field '{f.name}': no value with {p} decimal places lies between min and max")
+    return slo, shi
+
+
 def _gen_decimal(d: Draw, default: tuple[float, float]) -> pa.Array:
     p = _precision(d.spec, 2) or 0
-    lo, hi = _num_bounds(d.spec, default)
-    if abs(hi) * 10**p >= 10**18 or abs(lo) * 10**p >= 10**18:
-        raise SchemaError(f"field '{d.spec.name}': bounds too large for 18 significant digits")
-    slo, shi = int(np.ceil(lo * 10**p - 1e-9)), int(np.floor(hi * 10**p + 1e-9))
+    slo, shi = decimal_scaled_bounds(d.spec, default)
     if d.unique:
         scaled = d.index(shi - slo + 1).astype(np.int64) + np.int64(slo)
     elif d.spec.constraints.distribution is None and d.path not in d.ctx.copula:
@@ -223,7 +249,11 @@ def _scaled_distribution(dist: Distribution | None, factor: float) -> Distributi
 
 
 def _decimal_cap(default: tuple[float, float]) -> Capacity:
-    return lambda f, _l: _float_unique_cap(f, default, _precision(f, 2) or 0)
+    def capacity(f: FieldSpec, _l: str) -> int:
+        slo, shi = decimal_scaled_bounds(f, default)
+        return shi - slo + 1
+
+    return capacity
 
 
 @register("decimal", "Exact decimal (Arrow decimal128(18, precision); precision default 2).", "numeric",
