@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +53,18 @@ def test_numbers() -> None:
     assert parse_number("lots") is None
     assert normalize_numbers("ages 18 to 65, 12.5% missing") == "ages 18 to 65, 12.5% missing"
     assert normalize_numbers("thousands of users") == "thousands of users"
+
+
+def test_value_shares_keep_the_other_values_relative_weights() -> None:
+    planner = OfflinePlanner(LocalKnowledgeBase(None, semantic=False))
+    plan = planner.plan("2000 orders, 10% returned and 5% cancelled")
+    status = next(
+        f for t in plan.request.schema_.tables or [] if t.name == "orders" for f in t.fields if f.name == "status"
+    )  # type: ignore[union-attr]
+    weights = dict(zip(status.constraints.enum or [], status.constraints.weights or [], strict=True))
+    assert weights["returned"] == pytest.approx(0.10) and weights["cancelled"] == pytest.approx(0.05)
+    # the template's 5:10:15:60 for pending:paid:shipped:delivered shares the remaining 85%
+    assert weights["delivered"] == pytest.approx(0.85 * 60 / 90) and weights["pending"] == pytest.approx(0.85 * 5 / 90)
+    assert sum(weights.values()) == pytest.approx(1.0)
+    with pytest.raises(PlanningError, match="more than 100%"):
+        planner.plan("orders, 80% returned and 30% cancelled")

@@ -124,6 +124,7 @@ _SYNONYMS = {
     "wage": "salary", "pay": "salary", "prices": "price", "cost": "price", "amounts": "amount",
     "quantities": "quantity", "qty": "quantity", "temperatures": "temperature", "temp": "temperature",
     "zip": "postal", "postcode": "postal", "surname": "last", "dob": "birth", "birthday": "birth",
+    "tenant": "organization", "tenants": "organization", "org": "organization", "orgs": "organization",
 }  # fmt: skip
 _FILLER = {"the", "a", "an", "their", "with", "and", "of", "for", "all", "each", "every", "any", "only", "number"}
 _FORMATS: list[tuple[str, OutputFormat]] = [
@@ -683,7 +684,12 @@ class OfflinePlanner:
         changed |= self._null_rates(t, ed, understood, assumptions)
         changed |= self._ranges(t, ed, understood, assumptions)
         changed |= self._bounds(t, ed, understood)
+        originals = {
+            id(f): list((f.get("constraints") or {}).get("enum") or []) for tb in ed.tables for f in tb["fields"]
+        }
         changed |= self._enums(t, ed, understood)
+        changed |= self._enum_lists(t, ed, understood)
+        changed |= self._enum_weights(t, ed, understood, originals)
         changed |= self._uniques(t, ed, understood)
         changed |= self._additions(t, ed, understood, assumptions)
         changed |= self._removals(t, ed, understood, assumptions)
@@ -914,6 +920,98 @@ class OfflinePlanner:
             understood.append(f"{', '.join(sorted({f['name'] for _, f in found}))}: one of {', '.join(values)}")
             changed = True
         return changed
+
+    @staticmethod
+    def _owners(
+        ed: _SchemaEditor, values: list[str], enums: dict[int, list[Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Category fields whose values include all of ``values``, when they share one name (else [])."""
+        low = [v.lower() for v in values]
+        owners = [
+            f
+            for tb in ed.tables
+            for f in tb["fields"]
+            if f.get("type") == "category"
+            and set(low)
+            <= {str(e).lower() for e in (enums or {}).get(id(f), (f.get("constraints") or {}).get("enum") or [])}
+        ]
+        return owners if owners and len({f["name"] for f in owners}) == 1 else []
+
+    def _enum_lists(self, t: _Text, ed: _SchemaEditor, understood: list[str]) -> bool:
+        """Values listed without naming the field ("status pending, shipped or delivered", "monthly or
+        annual plans") narrow the one category field that has all of them."""
+        changed = False
+        listing = re.compile(r"([a-z][\w-]*)((?:\s*,\s*[a-z][\w-]*)*)\s*,?\s+(?:or|and)\s+([a-z][\w-]*)\b", re.I)
+        # Every word may start the list ("tenants, monthly or annual": the list is "monthly or annual").
+        for start in (w.start() for w in re.finditer(r"\b[a-z]", t.remaining(), re.IGNORECASE)):
+            m = listing.match(t.remaining(), start)
+            if m is None or not t.free(m.start(), m.end()):
+                continue
+            values = [m.group(1), *re.findall(r"[a-z][\w-]*", m.group(2), re.IGNORECASE), m.group(3)]
+            owners = self._owners(ed, values)
+            if len(values) < 2 or not owners:
+                continue
+            for fld in owners:
+                c = ed.constraints(fld)
+                enum, weights = list(c["enum"]), c.get("weights")
+                keep = [i for i, e in enumerate(enum) if str(e).lower() in {v.lower() for v in values}]
+                c["enum"] = [enum[i] for i in keep]
+                if weights and len(weights) == len(enum):
+                    c["weights"] = [weights[i] for i in keep]
+                else:
+                    c.pop("weights", None)
+            t.consume(m.start(), m.end())
+            understood.append(f"{owners[0]['name']}: one of {', '.join(ed.constraints(owners[0])['enum'])}")
+            changed = True
+        # "annual plans only", "only active users": one value.
+        for m in t.finditer(r"\bonly\s+([a-z][\w-]*)\b|\b([a-z][\w-]*)(?:\s+[a-z][\w-]*)?\s+only\b"):
+            value = m.group(1) or m.group(2)
+            owners = self._owners(ed, [value])
+            if not owners:
+                continue
+            for fld in owners:
+                c = ed.constraints(fld)
+                c["enum"] = [e for e in c["enum"] if str(e).lower() == value.lower()]
+                c.pop("weights", None)
+            t.consume(m.start(), m.end())
+            understood.append(f"{owners[0]['name']}: {ed.constraints(owners[0])['enum'][0]} only")
+            changed = True
+        return changed
+
+    def _enum_weights(
+        self, t: _Text, ed: _SchemaEditor, understood: list[str], originals: dict[int, list[Any]]
+    ) -> bool:
+        """ "5% cancelled", "20% of them premium": a share for one value of a category field; the other
+        values keep their relative weights in what is left."""
+        shares: dict[str, tuple[list[dict[str, Any]], dict[str, float]]] = {}
+        for m in t.finditer(rf"\b({_NUM})\s*%\s+(?:of\s+(?:them|the\s+\w+)\s+)?(?:(?:are|is|as)\s+)?([a-z][\w-]*)\b"):
+            value = m.group(2)
+            owners = self._owners(ed, [value], originals)
+            if not owners:
+                continue
+            name = owners[0]["name"]
+            shares.setdefault(name, (owners, {}))[1][value.lower()] = float(m.group(1)) / 100.0
+            t.consume(m.start(), m.end())
+        for name, (owners, fixed) in shares.items():
+            if sum(fixed.values()) > 1.0 + 1e-9:
+                raise PlanningError(f"the shares given for {name} add up to more than 100%")
+            for fld in owners:
+                c = ed.constraints(fld)
+                enum = list(c["enum"])
+                original = {str(e).lower(): e for e in originals.get(id(fld), [])}
+                enum += [original[v] for v in fixed if v not in {str(e).lower() for e in enum}]
+                old = c.get("weights") if c.get("weights") and len(c["weights"]) == len(c["enum"]) else None
+                base = {str(e).lower(): float(old[i]) if old else 1.0 for i, e in enumerate(c["enum"])}
+                rest = [str(e).lower() for e in enum if str(e).lower() not in fixed]
+                free = max(0.0, 1.0 - sum(fixed.values()))
+                total = sum(base.get(v, 0.0) for v in rest) or 1.0
+                c["enum"] = enum
+                c["weights"] = [
+                    fixed[v] if v in fixed else free * base.get(v, 0.0) / total for v in (str(e).lower() for e in enum)
+                ]
+            parts = ", ".join(f"{v} {fixed[v]:.0%}" for v in fixed)
+            understood.append(f"{name}: {parts} (the other values share the rest)")
+        return bool(shares)
 
     def _uniques(self, t: _Text, ed: _SchemaEditor, understood: list[str]) -> bool:
         changed = False
