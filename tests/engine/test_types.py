@@ -237,3 +237,15 @@ def test_decimal_bounds_are_exact() -> None:
     assert unique_capacity(spec, "en_US") == 2
     with pytest.raises(SchemaError, match="decimal places"):
         generate([field("c", "decimal", min=0.11, max=0.12, precision=1)], volume=2)
+
+
+def test_float_precision_with_bounds_off_the_grid() -> None:
+    """min/max that are not multiples of 10**-precision: values stay inside and unique ones do not repeat."""
+    fields = [
+        field("u", "float", min=0.15, max=0.3, precision=1, unique=True),
+        field("r", "float", min=0.15, max=0.34, precision=1),
+    ]
+    t = generate(fields, volume=2, seed=3)
+    assert sorted(t.column("u").to_pylist()) == [0.2, 0.3]
+    assert set(generate(fields[1:], volume=500, seed=3).column("r").to_pylist()) <= {0.2, 0.3}
+    assert unique_capacity(FieldSpec.model_validate(fields[0]), "en_US") == 2

@@ -158,20 +158,48 @@ def _precision(f: FieldSpec, default: int | None) -> int | None:
     return f.constraints.precision if f.constraints.precision is not None else default
 
 
-def _float_unique_cap(f: FieldSpec, default: tuple[float, float], p: int) -> int:
+def _exact_decimal(value: Any, fallback: float) -> Decimal:
+    """A bound as written (``0.1`` is one tenth, ``"1234567890123456.78"`` keeps every digit)."""
+    if value is None:
+        return Decimal(repr(fallback))
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        return Decimal(repr(fallback))
+
+
+def scaled_bounds(f: FieldSpec, default: tuple[float, float], p: int) -> tuple[int, int]:
+    """``[min, max]`` in units of ``10**-p``: the first and last value with ``p`` decimals, exactly.
+
+    Going through float would round bounds of 16+ digits (values outside ``[min, max]``) and miscount the
+    values a unique field can take (``0.15..0.3`` with one decimal holds 0.2 and 0.3 only).
+    """
     lo, hi = _num_bounds(f, default)
-    return round((hi - lo) * 10**p) + 1
+    scale = Decimal(10) ** p
+    slo = int((_exact_decimal(f.constraints.min, lo) * scale).to_integral_value(rounding=ROUND_CEILING))
+    shi = int((_exact_decimal(f.constraints.max, hi) * scale).to_integral_value(rounding=ROUND_FLOOR))
+    if slo > shi:
+        raise SchemaError(f"field '{f.name}': no value with {p} decimal places lies between min and max")
+    return slo, shi
+
+
+def _float_unique_cap(f: FieldSpec, default: tuple[float, float], p: int) -> int:
+    slo, shi = scaled_bounds(f, default, p)
+    return shi - slo + 1
 
 
 def _float_values(d: Draw, default: tuple[float, float], precision: int | None) -> np.ndarray:
     lo, hi = _num_bounds(d.spec, default)
     if d.unique:
         p = 6 if precision is None else precision
-        steps = d.index(_float_unique_cap(d.spec, default, p))
-        return np.round(lo + steps.astype(np.float64) / 10**p, p)
+        slo, shi = scaled_bounds(d.spec, default, p)
+        steps = d.index(shi - slo + 1)
+        return np.round(slo / 10**p + steps.astype(np.float64) / 10**p, p)
     x = shape_continuous(d.uniforms(), lo, hi, d.spec.constraints.distribution)
     if precision is not None:
-        x = np.clip(np.round(x, precision), lo, hi)
+        # Clip to the outermost values that have `precision` decimals, so rounding never leaves the grid.
+        slo, shi = scaled_bounds(d.spec, default, precision)
+        x = np.clip(np.round(x, precision), slo / 10**precision, shi / 10**precision)
     return x
 
 
@@ -195,31 +223,11 @@ def _decimal_from_scaled(scaled: np.ndarray, typ: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(typ, len(v), [None, pa.py_buffer(buf.tobytes())])
 
 
-def _exact_decimal(value: Any, fallback: float) -> Decimal:
-    """A bound as written (``0.1`` is one tenth, ``"1234567890123456.78"`` keeps every digit)."""
-    if value is None:
-        return Decimal(repr(fallback))
-    try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        return Decimal(repr(fallback))
-
-
 def decimal_scaled_bounds(f: FieldSpec, default: tuple[float, float] = AMOUNT_DEFAULT) -> tuple[int, int]:
-    """``[min, max]`` of a decimal field in units of ``10**-precision``, computed exactly.
-
-    Going through float would round bounds of 16+ digits (values outside ``[min, max]``) and miscount the
-    values a unique field can take (``0.15..0.3`` at precision 1 holds 0.2 and 0.3 only).
-    """
-    p = _precision(f, 2) or 0
-    lo, hi = _num_bounds(f, default)
-    scale = Decimal(10) ** p
-    slo = int((_exact_decimal(f.constraints.min, lo) * scale).to_integral_value(rounding=ROUND_CEILING))
-    shi = int((_exact_decimal(f.constraints.max, hi) * scale).to_integral_value(rounding=ROUND_FLOOR))
+    """``[min, max]`` of a decimal field in units of ``10**-precision`` (see :func:`scaled_bounds`)."""
+    slo, shi = scaled_bounds(f, default, _precision(f, 2) or 0)
     if max(abs(slo), abs(shi)) >= 10**18:
         raise SchemaError(f"field '{f.name}': bounds too large for 18 significant digits")
-    if slo > shi:
-        raise SchemaError(f"field '{f.name}': no value with {p} decimal places lies between min and max")
     return slo, shi
 
 
