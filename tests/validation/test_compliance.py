@@ -193,3 +193,38 @@ def test_enforce_compliance_without_requirements_or_on_safe_templates() -> None:
         GenerateDataRequest.model_validate({"data_type": "user_profile", "compliance_requirements": ["GDPR", "CCPA"]})
     )
     assert warnings and all("`" in w for w in warnings)
+
+
+def _rule_ids(name: str) -> set[str]:
+    schema = _schema({"name": name, "type": "string"})
+    return {i.rule_id for i in check_compliance(schema, list(ComplianceRequirement)) if i.rule_id}
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("e_mail", "email"),
+        ("social_security_number", "ssn"),
+        ("social_security", "ssn"),
+        ("zip", "postal_code"),
+        ("zip_code", "postal_code"),
+        ("postcode", "postal_code"),
+        ("mobile", "phone"),
+        ("mobile_number", "phone"),
+        ("cell_phone", "phone"),
+    ],
+)
+def test_name_variants_fire_the_same_rules_in_every_regime(variant: str, canonical: str) -> None:
+    # The same data under a common spelling must not slip past the regimes that list only one spelling.
+    assert _rule_ids(canonical), canonical
+    assert _rule_ids(variant) == _rule_ids(canonical), variant
+
+
+@pytest.mark.parametrize("name", ["token", "api_token", "reset_token", "jwt", "csrf_token"])
+def test_tokens_are_secrets(name: str) -> None:
+    assert "SOC2-CC6.1-SECRETS" in _rule_ids(name)
+
+
+@pytest.mark.parametrize("name", ["token_count", "tokens_used", "mobile_app", "is_mobile", "zip_file_size"])
+def test_token_and_mobile_words_elsewhere_are_not_secrets_or_phones(name: str) -> None:
+    assert not _rule_ids(name) & {"SOC2-CC6.1-SECRETS", "CCPA-PI-IDENTIFIERS", "SOC2-C1.1-CUSTOMER-IDENTIFIERS"}
