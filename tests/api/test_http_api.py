@@ -228,6 +228,34 @@ def test_openapi_is_served(client: TestClient) -> None:
     assert f"{API}/generate" in doc["paths"]
 
 
+def test_head_works_where_get_does(client: TestClient) -> None:
+    """Uptime checks and `curl -I` use HEAD: health and the UI page answer it like GET, without a body."""
+    for path in ("/healthz", "/"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == 200 and head.content == b"", (path, head.status_code)
+        assert head.headers["content-type"] == get.headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"volume": 5, "x": "\xff\xfe"}', b"[" * 100_000 + b"]" * 100_000],
+    ids=["not-utf8", "nested-too-deep"],
+)
+def test_unparsable_bodies_are_invalid_input(client: TestClient, content: bytes) -> None:
+    res = client.post(f"{API}/generate", content=content, headers={"content-type": "application/json"})
+    body = assert_error(res, 400, "invalid_input")
+    assert "body" in body["message"]
+
+
+@pytest.mark.parametrize("session_id", ["../../etc", "a b", "x" * 101, "é" * 4])
+def test_agent_session_ids_are_safe_tokens(client: TestClient, session_id: str) -> None:
+    """Session ids go on to Bedrock (``[0-9a-zA-Z._:-]+``) and into the memory table: nothing else passes."""
+    res = client.post("/api/v1/agent/ask", json={"prompt": "10 users", "session_id": session_id, "plan_only": True})
+    assert_error(res, 422, "invalid_input")
+    ok = client.post("/api/v1/agent/ask", json={"prompt": "10 users", "session_id": "qa-1:run.2", "plan_only": True})
+    assert ok.status_code == 200 and ok.json()["session_id"] == "qa-1:run.2"
+
+
 # ---------------------------------------------------------------------------------- schemathesis fuzz
 def test_fuzz_no_server_errors(tmp_path: Path) -> None:
     """Every operation, generated inputs: never a 5xx, always a response that matches the document."""

@@ -43,6 +43,7 @@ from sdga.service import SyntheticDataService
 log = logging.getLogger("sdga.api")
 
 API = "/api/v1"
+SESSION_ID_PATTERN = r"^[0-9a-zA-Z._:-]+$"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in (
@@ -89,7 +90,12 @@ class AskRequest(BaseModel):
 
     prompt: str = Field(min_length=1, max_length=4000, description="What data you need, in plain English.")
     session_id: str | None = Field(
-        default=None, min_length=2, max_length=100, description="Continue a conversation (follow-up edits)."
+        default=None,
+        min_length=2,
+        max_length=100,
+        # Bedrock's InvokeAgent sessionId rule: the id is passed on as it is, so nothing else is accepted.
+        pattern=SESSION_ID_PATTERN,
+        description="Continue a conversation (follow-up edits): letters, digits and . _ : -",
     )
     plan_only: bool = Field(default=False, description="Only plan and validate; do not generate.")
 
@@ -178,8 +184,14 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        response = _error(exc.status_code, ErrorResponse(error=code, message=str(exc.detail)))
+        code = {400: "invalid_input", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        message = str(exc.detail)
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            # FastAPI's words for a body that is not UTF-8 or nests too deep for the JSON parser.
+            message = "the request body could not be parsed: send UTF-8 JSON (not nested too deeply)"
+        response = _error(exc.status_code, ErrorResponse(error=code, message=message))
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -206,6 +218,10 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
     @app.get("/healthz", response_model=Health, tags=["meta"])
     def healthz() -> Health:
         return Health(status="ok", version=__version__)
+
+    # Uptime checks and `curl -I` use HEAD; Starlette strips the body (a route of its own keeps the
+    # OpenAPI operation ids unique).
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
 
     @app.post(
         f"{API}/synthetic-data/generate",
@@ -389,7 +405,7 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
     static_dir = resources.files("sdga.api") / "static"
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(str(static_dir / "index.html"), media_type="text/html")
 
