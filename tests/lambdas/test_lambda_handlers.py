@@ -702,3 +702,34 @@ def test_validate_accepts_loose_volume_and_compliance_names() -> None:
     event = bedrock_event("schema-validation-actions", VAL, body=body)
     code, payload = answer(validate.handler(event, Context()), event)
     assert code == 200, payload
+
+
+# ---------------------------------------------------------------------------------------- agent Lambda
+@pytest.fixture
+def offline_agent(service: SyntheticDataService) -> Iterator[Any]:
+    from sdga.agent import get_backend
+    from sdga.lambdas import agent
+
+    agent.set_backend(get_backend("offline", service=service))
+    yield agent
+    agent.set_backend(None)
+
+
+@pytest.mark.parametrize("session_id", ["../../etc", "a b", "é" * 4])
+def test_agent_lambda_session_ids_are_safe_tokens(offline_agent: Any, session_id: str) -> None:
+    ask = "/api/v1/agent/ask"
+    res = offline_agent.handler(http_event("POST", ask, {"prompt": "10 users", "session_id": session_id}), Context())
+    assert res["statusCode"] == 422 and json.loads(res["body"])["error"] == "invalid_input"
+    good = {"prompt": "10 users", "session_id": "qa-1:run.2", "plan_only": True}
+    res = offline_agent.handler(http_event("POST", ask, good), Context())
+    assert res["statusCode"] == 200 and json.loads(res["body"])["session_id"] == "qa-1:run.2"
+
+
+def test_agent_lambda_plan_only_emits_no_empty_metrics_warning(offline_agent: Any) -> None:
+    import warnings
+
+    event = http_event("POST", "/api/v1/agent/ask", {"prompt": "10 users as csv", "plan_only": True}, b64=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Powertools warns "No application metrics to publish" on every call
+        res = offline_agent.handler(event, Context())
+    assert res["statusCode"] == 200 and json.loads(res["body"])["ok"] is True

@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import os
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -29,8 +30,8 @@ from sdga.lambdas._common import (
     logger,
     make_bedrock_app,
     make_http_app,
-    metrics,
     ok,
+    publish_metrics,
     tracer,
 )
 from sdga.lambdas.generate import _job
@@ -38,6 +39,7 @@ from sdga.lambdas.generate import _job
 ASK_PATH = "/api/v1/agent/ask"
 MAX_SESSIONS = 256
 MAX_PROMPT_CHARS = 4000
+_SESSION_ID = re.compile(r"[0-9a-zA-Z._:-]{2,100}")
 
 _lock = threading.Lock()
 _sessions: OrderedDict[str, ChatSession] = OrderedDict()
@@ -103,8 +105,9 @@ def _parse(body: Any) -> tuple[str, str | None, bool]:
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidInputError(f"'prompt' is longer than {MAX_PROMPT_CHARS} characters")
     session_id = body.get("session_id")
-    if session_id is not None and (not isinstance(session_id, str) or not 2 <= len(session_id) <= 100):
-        raise InvalidInputError("'session_id' must be a string of 2 to 100 characters")
+    if session_id is not None and (not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id)):
+        # Bedrock's InvokeAgent sessionId rule: the id is passed on as it is.
+        raise InvalidInputError("'session_id' must be 2 to 100 letters, digits or . _ : -")
     plan_only = body.get("plan_only", False)
     if not isinstance(plan_only, bool):
         raise InvalidInputError("'plan_only' must be true or false")
@@ -141,7 +144,7 @@ def http_ask() -> Response[str]:
 
 
 @tracer.capture_lambda_handler
-@metrics.log_metrics(raise_on_empty_metrics=False)
+@publish_metrics  # like the other handlers: flush only when something was recorded (no warning per plan)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.agent.handler``)."""
     return dispatch(event, context, bedrock_app, http_app, extra=_job)
