@@ -431,7 +431,7 @@ class OfflinePlanner:
         elif fresh:
             request_data["locale"] = "en_US"
             assumptions.append("locale: en_US (no country or language given)")
-        if template is None and field_list and editor.tables and editor.tables[0]["name"] == "records":
+        if field_list and editor.tables and editor.tables[0]["name"] == "records":
             # A custom table takes the user's noun: "1000 customers with first name, ..." -> customers.
             # ... or the name given to the table: "users table with id, name, ..." -> users.
             generic = {"record", "row", "entry", "entries", "item", "sample", "line", "point", "datapoint"}
