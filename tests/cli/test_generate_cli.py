@@ -195,6 +195,18 @@ BAD_INPUTS = {
     ),
     "tables into one csv file": (lambda t: ["-t", "transaction", "-f", "csv", "-o", str(t / "tx.csv")], "directory"),
     "bad workers": (lambda t: ["-t", "user_profile", "--workers", "0"], "--workers"),
+    "report is the output file": (
+        lambda t: ["-t", "user_profile", "-o", str(t / "u.json"), "--report", str(t / "u.json")],
+        "would overwrite",
+    ),
+    "report is a table's file": (
+        lambda t: ["-t", "transaction", "-f", "csv", "-o", str(t / "tx"), "--report", str(t / "tx" / "users.csv")],
+        "would overwrite",
+    ),
+    "existing file without extension for one table": (
+        lambda t: ["-t", "user_profile", "-o", str(_blocker(t))],
+        "without an extension",
+    ),
 }
 
 

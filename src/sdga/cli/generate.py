@@ -265,7 +265,7 @@ def generate(
     """Generate synthetic data from a template or a schema into files, a bucket or a database."""
     from sdga.engine import plan_generation
     from sdga.generation import generate_to_path
-    from sdga.writers import check_output_location
+    from sdga.writers import check_output_location, output_files
 
     if workers < 1 or workers > (os.cpu_count() or 1) * 4:
         raise InvalidInputError(f"--workers must be between 1 and {(os.cpu_count() or 1) * 4}")
@@ -310,6 +310,9 @@ def generate(
     if report is not None:
         if report.is_dir():
             raise InvalidInputError(f"--report {report} is a directory; give a file name")
+        # The report is written after the data: at the path of an output file it would replace the data.
+        if report.resolve() in {p.resolve() for p in output_files(plan, target, fmt).values()}:
+            raise InvalidInputError(f"--report {report} would overwrite the generated data; give another file name")
         check_output_location(report.parent, OutputFormat.JSON, 2)
 
     total = sum(int(getattr(t, "volume", 0) or 0) for t in plan.tables)

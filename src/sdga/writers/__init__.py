@@ -41,6 +41,7 @@ __all__ = [
     "create_table_sql",
     "default_output_path",
     "open_writer",
+    "output_files",
     "write_plan",
 ]
 
@@ -145,7 +146,13 @@ def check_output_location(out: Path, fmt: OutputFormat | str, n_tables: int) -> 
         )
     target_dir = out.parent if _writes_single_file(out, fmt, n_tables) else out
     if out.exists() and not out.is_dir() and not _writes_single_file(out, fmt, n_tables):
-        raise InvalidInputError(f"output {out} exists and is not a directory (several tables need a directory)")
+        if n_tables > 1 and fmt != OutputFormat.SQL:
+            raise InvalidInputError(f"output {out} exists and is not a directory (several tables need a directory)")
+        # One table (or a SQL script): the path lacks an extension, which is how a directory is told apart.
+        raise InvalidInputError(
+            f"output {out} exists and is not a directory; a path without an extension is taken as a "
+            f"directory, so give a file name such as {out}.{EXTENSIONS[fmt]}"
+        )
     if _writes_single_file(out, fmt, n_tables) and out.is_dir():
         raise InvalidInputError(f"output {out} is a directory")
     probe = target_dir
@@ -157,6 +164,26 @@ def check_output_location(out: Path, fmt: OutputFormat | str, n_tables: int) -> 
         raise InvalidInputError(f"cannot write to {out}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise InvalidInputError(f"cannot write to {out}: {probe} is not writable")
+
+
+def output_files(plan: PlanLike, out: str | Path, fmt: OutputFormat | str) -> dict[str, Path]:
+    """Table name → the file :func:`write_plan` publishes it in (SQL: every table → the one script)."""
+    fmt = OutputFormat(fmt)
+    out = Path(out)
+    tables = list(plan.tables)
+    single = _writes_single_file(out, fmt, len(tables))
+    if fmt == OutputFormat.SQL:
+        script = out if single else out / f"{safe_file_stem(_plan_name(plan))}.sql"
+        return {t.name: script for t in tables}
+    files: dict[str, Path] = {}
+    used: set[str] = set()
+    for table in tables:
+        stem = safe_file_stem(table.name)
+        while stem in used:
+            stem += "_"
+        used.add(stem)
+        files[table.name] = out if single else out / f"{stem}.{EXTENSIONS[fmt]}"
+    return files
 
 
 def _engine_batches(plan: Any, batch_size: int, workers: int) -> BatchSource:
@@ -197,7 +224,7 @@ def write_plan(
         raise InvalidInputError("nothing to write: the plan has no tables")
     source = batches or _engine_batches(plan, batch_size, workers)
     result = WriteResult()
-    ext = EXTENSIONS[fmt]
+    final = output_files(plan, out, fmt)
     single = _writes_single_file(out, fmt, len(tables))
     staging: StagingDir | None = None
     writers: list[TableWriter] = []
@@ -219,30 +246,23 @@ def write_plan(
             result.records[table.name] = count
 
         if fmt == OutputFormat.SQL:
-            file_name = out.name if single else f"{safe_file_stem(_plan_name(plan))}.sql"
+            script = final[tables[0].name]
             sql = SqlWriter(
-                target_of(file_name), tables[0], dialect=dialect, tables=tables, drop_existing=sql_drop_existing
+                target_of(script.name), tables[0], dialect=dialect, tables=tables, drop_existing=sql_drop_existing
             )
             writers.append(sql)
             for table in tables:
                 sql.start_table(table)
                 feed(sql, table)
             sql.close()
-            for table in tables:
-                result.files[table.name] = out if single else out / file_name
+            result.files.update(final)
         else:
-            used: set[str] = set()
             for table in tables:
-                stem = safe_file_stem(table.name)
-                while stem in used:
-                    stem += "_"
-                used.add(stem)
-                file_name = out.name if single else f"{stem}.{ext}"
-                writer = _WRITERS[fmt](target_of(file_name), table)
+                writer = _WRITERS[fmt](target_of(final[table.name].name), table)
                 writers.append(writer)
                 feed(writer, table)
                 writer.close()
-                result.files[table.name] = out if single else out / file_name
+                result.files[table.name] = final[table.name]
         if staging is not None:
             staging.publish()
     except BaseException as exc:
