@@ -150,3 +150,47 @@ def test_web_ui_validate_generate_download(server: str, browser: object, tmp_pat
     expect(page.locator("#report-view")).to_contain_text("5,000")
     assert not errors, errors
     page.close()
+
+
+def test_web_ui_keyboard_and_schema_edge_cases(server: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1360, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    posts: list[str] = []
+    page.on("request", lambda req: posts.append(req.url) if req.method == "POST" else None)
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+
+    # Enter pressed again while the agent is still working does not send the request again
+    page.fill("#ask-prompt", "40 user profiles as parquet")
+    for _ in range(3):
+        page.press("#ask-prompt", "Enter")
+    expect(page.locator("#summary")).to_contain_text("success", timeout=60_000)
+    expect(page.locator("#ask-btn")).to_be_enabled()
+    assert sum(url.endswith("/api/v1/agent/ask") for url in posts) == 1, posts
+    assert page.locator("#format").input_value() == "parquet"
+
+    # JSON that is not an object is not a schema: flagged while typing, never sent
+    for text in ("null", "5", '["a"]'):
+        page.fill("#schema", text)
+        expect(page.locator("#schema-status")).to_contain_text("JSON object")
+        page.click("#generate-btn")
+        expect(page.locator("#messages .msg.error")).to_contain_text("schema")
+    assert not any(url.endswith("/synthetic-data/generate") for url in posts), posts
+
+    # the whole flow works from the keyboard: Tab from Validate reaches Generate, Enter runs it
+    page.fill("#schema", '{"name": "kb", "fields": [{"name": "id", "type": "uuid"}]}')
+    page.fill("#volume", "7")
+    page.focus("#validate-btn")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "generate-btn"
+    page.keyboard.press("Enter")
+    expect(page.locator("#summary")).to_contain_text("7 records", timeout=30_000)
+    page.focus("#report-link")
+    page.keyboard.press("Enter")
+    expect(page.locator("#report-view")).to_contain_text("Synthetic data generation report")
+    assert not errors, errors
+    page.close()

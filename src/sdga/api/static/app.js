@@ -76,6 +76,10 @@ function parseSchema() {
   const status = $("schema-status");
   try {
     const value = JSON.parse(box.value);
+    // null, numbers, strings and arrays parse as JSON but are no schema (and would crash the counts below).
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new Error("a schema is a JSON object with \"fields\" or \"tables\"");
+    }
     box.classList.remove("invalid");
     const tables = value.tables ? value.tables.length : 1;
     const fields = value.tables ? value.tables.reduce((n, t) => n + (t.fields || []).length, 0) : (value.fields || []).length;
@@ -145,7 +149,7 @@ function compliance() {
 async function validate() {
   clearResults();
   const schema = parseSchema();
-  if (!schema) { message("error", "The schema is not valid JSON; fix it first.", "schema"); return false; }
+  if (!schema) { message("error", "The schema is not a valid JSON object; fix it first.", "schema"); return false; }
   try {
     const result = await api(`${API}/synthetic-data/validate-schema`, {
       method: "POST",
@@ -165,7 +169,7 @@ async function validate() {
 async function generate() {
   clearResults();
   const schema = parseSchema();
-  if (!schema) { message("error", "The schema is not valid JSON; fix it first.", "schema"); return; }
+  if (!schema) { message("error", "The schema is not a valid JSON object; fix it first.", "schema"); return; }
   const body = {
     data_type: "custom",
     volume: Number($("volume").value),
@@ -292,7 +296,8 @@ async function loadHistory() {
 // ------------------------------------------------------------------------------------------ agent
 async function ask() {
   const prompt = $("ask-prompt").value.trim();
-  if (!prompt) return;
+  // Enter in the prompt box does not go through the (disabled) button: ignore it while a request runs.
+  if (!prompt || $("ask-btn").disabled) return;
   clearResults();
   $("ask-btn").disabled = true;
   $("ask-answer").textContent = "Thinking…";
@@ -342,7 +347,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("report-link").addEventListener("click", viewReport);
   $("refresh-history").addEventListener("click", loadHistory);
   $("ask-btn").addEventListener("click", ask);
-  $("ask-prompt").addEventListener("keydown", (e) => { if (e.key === "Enter") ask(); });
+  $("ask-prompt").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.isComposing) ask(); });
   try { await loadOptions(); } catch (err) { showError(err); }
   await loadTemplates();
   await loadHistory();
