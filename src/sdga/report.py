@@ -7,6 +7,7 @@ the data as ``report.md``, and the agent quotes it, so it lives here, in one pla
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sdga.models import GenerateDataRequest, GenerateDataResponse, QualityMetrics
@@ -20,6 +21,21 @@ def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
     text = " ".join(text.replace("|", "\\|").split())
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+
+
+def _code(value: Any, *, in_table: bool = True) -> str:
+    """``value`` (a path, user input) as one inline code span that survives any character.
+
+    In a table cell a pipe must be escaped even inside code (GFM splits cells first); a backtick in the
+    value needs a longer fence so it does not end the span.
+    """
+    text = " ".join(str(value).split())
+    if in_table:
+        text = text.replace("|", "\\|")
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
+    return f"{fence} {text} {fence}" if text.startswith("`") or text.endswith("`") else f"{fence}{text}{fence}"
 
 
 def _duration(ms: float) -> str:
@@ -104,7 +120,7 @@ def render_report(response: GenerateDataResponse, request: GenerateDataRequest |
         rate = response.records_generated / (response.execution_time_ms / 1000)
         per_1k = response.execution_time_ms / (response.records_generated / 1000)
         lines.append(f"| Throughput | {rate:,.0f} records/s ({per_1k:,.3f} ms per 1,000 records) |")
-    lines.append(f"| Output location | `{response.output_location or '-'}` |")
+    lines.append(f"| Output location | {_code(response.output_location or '-')} |")
     if request is not None:
         schema_name = request.schema_.name if request.schema_ is not None and request.schema_.name else None
         lines += [
@@ -119,12 +135,12 @@ def render_report(response: GenerateDataResponse, request: GenerateDataRequest |
     if response.seed is not None:
         lines.append(f"| Seed | {response.seed} (same request + seed = same data) |")
     if response.report_location:
-        lines.append(f"| Report | `{response.report_location}` |")
+        lines.append(f"| Report | {_code(response.report_location)} |")
     if len(response.records_per_table) > 1 or response.output_files:
         lines += ["", "## Output", "", "| Table | Records |", "|---|---:|"]
         lines += [f"| {_cell(name)} | {count:,} |" for name, count in response.records_per_table.items()]
         if response.output_files:
-            lines += ["", "Files:", ""] + [f"- `{path}`" for path in response.output_files]
+            lines += ["", "Files:", ""] + [f"- {_code(path, in_table=False)}" for path in response.output_files]
     if response.data_quality_metrics is not None:
         lines += _metrics_section(response.data_quality_metrics)
     if response.errors:

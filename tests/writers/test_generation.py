@@ -153,3 +153,20 @@ def test_report_for_failure_without_request() -> None:
     )
     assert "| Status | **failed** |" in text and "| Execution time | 12 ms |" in text
     assert "records/s" not in text and "## Quality metrics" not in text
+
+
+def test_report_escapes_paths_with_pipes_and_backticks() -> None:
+    """Paths are user input: a `|` must not split the table row, a backtick must not end the code span."""
+    import re
+
+    text = render_report(
+        _response(output_location="out/a|b", report_location="r`x|.json", output_files=["out/a|b/users.csv"]),
+        _request(),
+    )
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    for label in ("Output location", "Report"):
+        cells = re.split(r"(?<!\\)\|", rows[label])
+        assert len(cells) == 4, rows[label]
+    assert "| Output location | `out/a\\|b` |" in text
+    assert "| Report | ``r`x\\|.json`` |" in text
+    assert "- `out/a|b/users.csv`" in text  # outside a table a pipe needs no escape
