@@ -301,3 +301,14 @@ def test_sql_drop_existing_makes_the_script_rerunnable(tmp_path: Path) -> None:
     con.executescript(script)
     con.executescript(script)  # loading again replaces the tables instead of failing
     assert con.execute("SELECT COUNT(*) FROM orders").fetchone() == (120,)
+
+
+def test_locale_is_matched_like_the_other_choices(tmp_path: Path) -> None:
+    """--format and --sql-dialect ignore case; --locale does too, and takes the BCP 47 hyphen (en-GB)."""
+    outputs = []
+    for given in ("en_GB", "en-gb", "EN_GB"):
+        out = tmp_path / f"{given}.json"
+        code, _, stderr = _run("generate", "-t", "user_profile", "-n", "5", "--locale", given, "-o", str(out), "-q")
+        assert code == 0, stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]

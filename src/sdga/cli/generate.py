@@ -53,6 +53,15 @@ def _choice(value: str, enum: type[Any], what: str) -> Any:
     raise InvalidInputError(f"unknown {what} '{value}': choose one of {allowed}")
 
 
+def _locale(value: str) -> str:
+    """A supported locale, matched like the other choices: any case, ``-`` or ``_`` (``en-gb`` is en_GB)."""
+    wanted = value.strip().replace("-", "_").lower()
+    for locale in SUPPORTED_LOCALES:
+        if locale.lower() == wanted:
+            return locale
+    raise InvalidInputError(f"unsupported locale '{value}': choose one of {', '.join(SUPPORTED_LOCALES)}")
+
+
 def _template_schema(name: str) -> Schema:
     from sdga.engine.templates import get_template, list_templates
 
@@ -112,8 +121,8 @@ def build_request(
         raise InvalidInputError(f"--volume must be between 1 and {MAX_VOLUME:,} (got {volume})")
     if seed is not None and not (0 <= seed < 2**63):
         raise InvalidInputError("--seed must be between 0 and 2**63-1")
-    if locale is not None and locale not in SUPPORTED_LOCALES:
-        raise InvalidInputError(f"unsupported locale '{locale}': choose one of {', '.join(SUPPORTED_LOCALES)}")
+    if locale is not None:
+        locale = _locale(locale)
     dtype = _choice(data_type, DataType, "data type") if data_type else None
     settings: dict[str, Any] = {}
     if schema_file is not None:
