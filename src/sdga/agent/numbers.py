@@ -31,6 +31,16 @@ _DIGITS_RE = re.compile(
 )
 
 
+_VAGUE = {"a few": 3, "few": 3, "a couple of": 2, "a couple": 2, "couple of": 2, "several": 5}
+_VAGUE_RE = re.compile(
+    r"\b(a few|few|a couple(?: of)?|couple of|several)\s+(hundred|thousand|million)\b", re.IGNORECASE
+)
+
+
+def _vague_key(phrase: str) -> str:
+    return " ".join(phrase.lower().split())
+
+
 def _words_value(phrase: str) -> int | None:
     words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w and w != "and"]
     if not words:
@@ -101,6 +111,8 @@ def normalize_numbers(text: str) -> str:
         value = parse_number(m.group(0))
         return str(value) if value is not None else m.group(0)
 
+    # Vague amounts as the middle of what people mean by them: "a few hundred" -> 300.
+    out = _VAGUE_RE.sub(lambda m: str(_VAGUE[_vague_key(m.group(1))] * _SPECIAL[m.group(2).lower()]), text)
     # Digits first, so "2.5 million" is read as one phrase before "million" alone becomes a number.
-    out = _DIGITS_RE.sub(digits, text)
+    out = _DIGITS_RE.sub(digits, out)
     return _WORDS_RE.sub(words, out)

@@ -383,7 +383,7 @@ class OfflinePlanner:
             template, reused = previous.template, previous.reused_generation
 
         editor = _SchemaEditor(copy.deepcopy(request_data.get("schema") or {}))
-        counts = self._table_counts(t, editor)  # before the constraints: "from 500 devices" is a count
+        counts = self._table_counts(t, editor, assumptions)  # before the constraints: "from 500 devices"
         changed = self._edit_schema(t, editor, field_list, understood, assumptions)
         volume = self._apply_table_counts(counts, editor, understood) if counts else self._volume(t, understood, editor)
 
@@ -869,10 +869,23 @@ class OfflinePlanner:
             "maximum": "max", "<=": "max", "<": "max", "no more than": "max", "not above": "max",
         }  # fmt: skip
         op_re = "|".join(sorted((re.escape(o) for o in ops), key=len, reverse=True))
+        money = r"(?:[$\u20ac\u00a3]\s*)?"
+        currency = r"(?:\s*(?:[$\u20ac\u00a3]|usd|eur|gbp|dollars?|euros?|pounds?)\b)?"
         for m in t.finditer(
-            rf"\b(?P<field>{_WORDS3})\s+(?:(?:of|is|are|must be|should be)\s+)?(?P<op>{op_re})\s*(?P<v>{_NUM})\b"
+            rf"\b(?P<field>{_WORDS3})\s+(?:(?:of|is|are|must be|should be)\s+)?(?P<op>{op_re})\s*{money}"
+            rf"(?P<v>{_NUM})\b{currency}"
         ):
             _cand, found = ed.resolve_suffix(m.group("field"))
+            start = m.start()
+            # A number bounds numbers: "orders over 250" is not about order_id or order_date.
+            found = [(tb, f) for tb, f in found if f.get("type") in {"amount", "decimal", "float", "integer"}]
+            in_currency = re.search(r"[$\u20ac\u00a3]|usd|eur|gbp|dollar|euro|pound", m.group(0), re.I) is not None
+            names_table = any(
+                set(_phrase_tokens(m.group("field"))) & set(_phrase_tokens(str(tb["name"]).replace("_", " ")))
+                for tb in ed.tables
+            )
+            if not found and (in_currency or names_table):  # "transactions above $1,000", "orders over 250 EUR"
+                found, start = self._money_fields(t, ed), m.start("op")
             if not found:
                 continue
             value = float(m.group("v"))
@@ -890,11 +903,26 @@ class OfflinePlanner:
                 dist = c.get("distribution")
                 if isinstance(dist, dict) and dist.get("kind") == "normal":
                     c.pop("distribution")
-            t.consume(m.start(), m.end())
+            t.consume(start, m.end())
             names = ", ".join(sorted({f["name"] for _, f in found}))
             understood.append(f"{names}: {bound} {self._num(value)}")
             changed = True
         return changed
+
+    @staticmethod
+    def _money_fields(t: _Text, ed: _SchemaEditor) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """The money field a bound in a currency means: in the tables the text names (else all), the
+        ``amount`` fields, the field named amount/total first."""
+        words = set(_phrase_tokens(t.text))
+        named = [tb for tb in ed.tables if set(_phrase_tokens(str(tb["name"]).replace("_", " "))) & words]
+        for table in named or ed.tables:
+            money = [f for f in table["fields"] if f.get("type") in {"amount", "decimal"}]
+            money = money or [f for f in table["fields"] if f.get("type") == "float" and re.search(
+                r"amount|total|price|balance|value|cost", str(f.get("name")))]  # fmt: skip
+            if money:
+                best = next((f for f in money if re.search(r"amount|total", str(f.get("name")))), money[0])
+                return [(table, best)]
+        return []
 
     def _enums(self, t: _Text, ed: _SchemaEditor, understood: list[str]) -> bool:
         changed = False
@@ -1097,13 +1125,14 @@ class OfflinePlanner:
 
     def _recent(self, t: _Text, ed: _SchemaEditor, understood: list[str]) -> bool:
         """ "from the last 30 days" / "over the past 2 years": event timestamps end now and start N units ago."""
-        units = {"day": "d", "week": "w", "month": "mo", "year": "y", "hour": "h"}
+        units = {"day": "d", "week": "w", "month": "mo", "year": "y", "hour": "h", "quarter": "mo"}
         for m in t.finditer(
             r"\b(?:in|from|over|during|within|for)?\s*the\s+(?:last|past|previous)\s+(?P<n>\d+)?\s*"
-            r"(?P<unit>hours?|days?|weeks?|months?|years?)\b"
+            r"(?P<unit>hours?|days?|weeks?|months?|quarters?|years?)\b"
         ):
-            n = int(m.group("n") or 1)
+            said = int(m.group("n") or 1)
             unit = units[m.group("unit").lower().rstrip("s")]
+            n = said * 3 if m.group("unit").lower().startswith("quarter") else said
             touched = []
             words = set(_phrase_tokens(t.text))
             named = [tb for tb in ed.tables if set(_phrase_tokens(tb["name"].replace("_", " "))) <= words]
@@ -1117,7 +1146,7 @@ class OfflinePlanner:
                     touched.append(f"{table['name']}.{fld['name']}" if len(ed.tables) > 1 else fld["name"])
             if touched:
                 t.consume(m.start(), m.end())
-                understood.append(f"time range: the last {n} {m.group('unit')} up to now ({', '.join(touched)})")
+                understood.append(f"time range: the last {said} {m.group('unit')} up to now ({', '.join(touched)})")
                 return True
         return False
 
@@ -1207,14 +1236,16 @@ class OfflinePlanner:
         return value
 
     @staticmethod
-    def _table_counts(t: _Text, ed: _SchemaEditor) -> list[tuple[str, int]]:
+    def _table_counts(t: _Text, ed: _SchemaEditor, assumptions: list[str]) -> list[tuple[str, int]]:
         """Counts that name a table of the schema ("10k customers", "from 500 devices", "1 million IoT
         temperature readings"), in the order written; their numbers are consumed so that no constraint
         reads them.
 
         The table's word must come within three words of the number and before any joining word, so in
-        "between 40000 and 120000 and a department" the 120000 stays a salary bound.
+        "between 40000 and 120000 and a department" the 120000 stays a salary bound. A range of counts
+        ("100-200 users") takes its upper end, and says so.
         """
+        ranges = assumptions
         tables = [str(tb["name"]) for tb in ed.tables]
         tokens_of = {n: set(_phrase_tokens(n.replace("_", " "))) for n in tables}
         joining = {"and", "or", "a", "an", "the", "to", "per", "of", "with", "for", "from", "in", "each", "by",
@@ -1222,13 +1253,19 @@ class OfflinePlanner:
         found: list[tuple[str, int]] = []
         heads = {n: _phrase_tokens(n.replace("_", " "))[-1:] for n in tables}
         # Over the unconsumed text: "50 devices as parquet" once "as parquet" is read as the format.
-        for m in re.finditer(r"(?<![\w.%-])(\d+)((?:\s+[a-z][\w-]*){1,3})", t.remaining(), re.IGNORECASE):
-            value = int(m.group(1))
+        count_re = (
+            r"(?<![\w.%-])(?:(?:between\s+)?(?P<low>\d+)\s*(?:-|\u2013|to|and)\s*)?(\d+)((?:\s+[a-z][\w-]*){1,3})"
+        )
+        for m in re.finditer(count_re, t.remaining(), re.IGNORECASE):
+            value = int(m.group(2))
+            low = int(m.group("low")) if m.group("low") else None
+            if low is not None and not low < value:
+                continue
             before = t.text[max(0, m.start() - 40) : m.start()].lower()
             if re.search(r"\b(?:in|since|year|until|before|after)\s*$", before) and 1900 <= value <= 2100:
                 continue
             words: list[tuple[set[str], int]] = []  # (tokens, end offset) up to the first joining word
-            for word in re.finditer(r"[a-z][\w-]*", m.group(2), re.IGNORECASE):
+            for word in re.finditer(r"[a-z][\w-]*", m.group(3), re.IGNORECASE):
                 if word.group(0).lower() in joining:
                     break
                 words.append((set(_phrase_tokens(word.group(0))), word.end()))
@@ -1243,8 +1280,10 @@ class OfflinePlanner:
                         if best is None or key[:2] > best[:2]:
                             best = key
             if best is not None:
-                t.consume(m.start(1), m.end(1))  # the number only: "employees" may still scope a constraint
+                t.consume(m.start(), m.end(2))  # the numbers only: "employees" may still scope a constraint
                 found.append((best[2], value))
+                if low is not None:
+                    ranges.append(f"{_fmt_int(value)} {best[2]}: the upper end of {_fmt_int(low)}-{_fmt_int(value)}")
         return found
 
     def _apply_table_counts(self, counts: list[tuple[str, int]], ed: _SchemaEditor, understood: list[str]) -> int:
