@@ -173,3 +173,20 @@ def test_date_and_datetime_shapes_are_learned() -> None:
     synthetic = pa.Table.from_batches(list(iter_batches(plan, plan.tables[0].name)))
     scores = compare_to_reference(synthetic, real).column_scores
     assert scores["d"] > 0.95 and scores["ts"] > 0.95, scores
+
+
+def test_small_sample_of_distinct_integers_is_not_copied_as_an_enum() -> None:
+    # 16 yearly totals, each seen once: an enum would copy every raw value and drop the correlations.
+    rng = np.random.default_rng(5)
+    base = np.sort(rng.integers(60_000, 71_000, 16))
+    sample = pa.table(
+        {"total": base, "gnp": base * 8 + rng.integers(0, 500, 16), "rating": [1] * 3 + [3] * 9 + [5] * 4}
+    )
+    schema = infer_schema(sample)
+    by_name = {f.name: f for f in schema.fields}
+    for name in ("total", "gnp"):
+        c = by_name[name].constraints
+        assert c.enum is None and c.distribution is not None, name
+        assert not set(c.distribution.quantiles or []) & set(sample[name].to_pylist())
+    assert by_name["rating"].constraints.enum == [3, 5, 1]  # repeated values with gaps stay an enum
+    assert schema.correlations and schema.correlations[0].fields == ["total", "gnp"]

@@ -216,9 +216,10 @@ def _infer_field(name: str, series: pl.Series, n: int, seed: int) -> FieldSpec:
                 return FieldSpec(
                     name=field_name, type="sequence", constraints=FieldConstraints(min=int(lo)), description=description
                 )
-            if distinct <= MAX_INT_ENUM and not unique and hi - lo + 1 > distinct:
+            if distinct <= MAX_INT_ENUM and not unique and hi - lo + 1 > distinct and present.len() >= 2 * distinct:
                 # Gaps in the support: an enum keeps them (a contiguous support stays numeric so that the
-                # copula can correlate it).
+                # copula can correlate it). Only values that repeat are categories: in a small sample of
+                # values seen about once each, an enum would copy every raw value.
                 cats, weights = _category(present.cast(pl.Int64))
                 return spec("integer", enum=[int(c) for c in cats], weights=weights)
             return spec(
