@@ -249,3 +249,32 @@ def test_mariadb_script_loads_and_round_trips(tmp_path: Path, mysql_url: str, un
             cur.execute(f"DROP TABLE IF EXISTS `{orders}`, `{users}`")
         conn.commit()
         conn.close()
+
+
+# ------------------------------------------------------------------------------ identifier limits
+
+
+def test_names_a_dialect_cannot_hold_are_refused_before_writing(tmp_path: Path) -> None:
+    """MySQL refuses names over 64 characters; PostgreSQL truncates to 63 bytes, so two long names can clash."""
+    from sdga.errors import SchemaError
+
+    long_users = "u" * 65
+    plan = Plan([users_table(long_users), orders_table("orders", long_users)])
+    batches = source({long_users: users_batches(users_rows(3)), "orders": orders_batches(3)})
+    out = tmp_path / "my.sql"
+    with pytest.raises(SchemaError, match="64"):
+        write_plan(plan, out, "sql", sql_dialect=SqlDialect.MYSQL, batches=batches)
+    assert list(tmp_path.iterdir()) == []
+    # PostgreSQL takes a long name (it truncates it the same way in every query) ...
+    write_plan(plan, tmp_path / "pg.sql", "sql", sql_dialect=SqlDialect.POSTGRESQL, batches=batches)
+    # ... but not two that are the same in their first 63 bytes.
+    a, b = "t" * 63 + "_a", "t" * 63 + "_b"
+    clash = Plan([users_table(a), orders_table(b, a)])
+    with pytest.raises(SchemaError, match="63"):
+        write_plan(clash, tmp_path / "clash.sql", "sql", sql_dialect=SqlDialect.POSTGRESQL, batches=batches)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pg.sql"]
+    # 64 characters is MySQL's limit, not past it.
+    ok = "m" * 64
+    assert f"CREATE TABLE `{ok}`" in create_table_sql(users_table(ok), SqlDialect.MYSQL)
+    with pytest.raises(SchemaError, match="64"):
+        create_table_sql(users_table(long_users), SqlDialect.MYSQL)

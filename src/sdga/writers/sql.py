@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sdga.errors import SchemaError
 from sdga.models import EdgeCase, FieldSpec, SqlDialect
 from sdga.writers._encode import (
     STRING,
@@ -166,6 +167,45 @@ def foreign_key_name(table: str, column: str) -> str:
     return f"{name[: MAX_CONSTRAINT_NAME - 11]}_{digest}"
 
 
+MYSQL_MAX_IDENTIFIER = 64  # characters, for table and column names (MySQL and MariaDB refuse longer ones)
+POSTGRESQL_MAX_IDENTIFIER = 63  # bytes; PostgreSQL silently truncates longer names
+
+
+def check_identifiers(tables: Sequence[TableLike], dialect: SqlDialect) -> None:
+    """Raise :class:`~sdga.errors.SchemaError` for table/column names ``dialect`` cannot hold.
+
+    MySQL/MariaDB refuse names over 64 characters, so the script would stop at its first ``CREATE
+    TABLE``. PostgreSQL cuts names to 63 bytes (in DDL and queries alike, so one long name works), but
+    two names equal in their first 63 bytes become the same table or column and the load fails.
+    """
+    dialect = SqlDialect(dialect)
+    if dialect == SqlDialect.MYSQL:
+        for table in tables:
+            for what, name in [("table", table.name)] + [("column", c) for c in table.arrow_schema.names]:
+                if len(name) > MYSQL_MAX_IDENTIFIER:
+                    where = f"'{name}'" if what == "table" else f"'{table.name}.{name}'"
+                    raise SchemaError(
+                        f"{what} name {where} has {len(name)} characters; MySQL/MariaDB allow at most "
+                        f"{MYSQL_MAX_IDENTIFIER}: shorten it"
+                    )
+    elif dialect == SqlDialect.POSTGRESQL:
+
+        def clash(names: Sequence[str], what: str, where: str = "") -> None:
+            seen: dict[bytes, str] = {}
+            for name in names:
+                key = name.encode("utf-8")[:POSTGRESQL_MAX_IDENTIFIER]
+                if key in seen and seen[key] != name:
+                    raise SchemaError(
+                        f"{what} names '{seen[key]}' and '{name}'{where} are the same in their first "
+                        f"{POSTGRESQL_MAX_IDENTIFIER} bytes, where PostgreSQL truncates names: shorten one"
+                    )
+                seen.setdefault(key, name)
+
+        clash([t.name for t in tables], "table")
+        for table in tables:
+            clash(list(table.arrow_schema.names), "column", f" of table '{table.name}'")
+
+
 def create_table_sql(
     table: TableLike,
     dialect: SqlDialect = SqlDialect.POSTGRESQL,
@@ -179,6 +219,7 @@ def create_table_sql(
     Arrow type decides.
     """
     dialect = SqlDialect(dialect)
+    check_identifiers([table], dialect)
     by_name = dict(tables) if isinstance(tables, Mapping) else {t.name: t for t in tables}
     specs = {f.name: f for f in table.fields}
     fk_by_column = {fk.column: fk for fk in table.foreign_keys}
@@ -346,6 +387,7 @@ class SqlWriter(TableWriter):
     ) -> None:
         self.dialect = SqlDialect(dialect)
         self.tables = list(tables) if tables else [table]
+        check_identifiers(self.tables, self.dialect)  # before the temporary file exists
         self.drop_existing = drop_existing
         self.max_rows, self.max_bytes = max_rows, max_bytes
         self._pending: pa.Array | None = None
