@@ -71,3 +71,31 @@ def test_bad_documents_give_readable_errors(text: str) -> None:
 def test_missing_schema_file_is_invalid_input(tmp_path) -> None:
     with pytest.raises(InvalidInputError, match=r"not found|not valid"):
         load_schema(tmp_path / "nope.json")
+
+
+def test_enum_values_are_read_whatever_their_spelling() -> None:
+    """Every door reads 'gdpr', 'PCI DSS', 'CSV', 'User Profile' alike; unknown values are still refused."""
+    from pydantic import ValidationError
+
+    from sdga.models import ComplianceRequirement, DataType, GenerateDataRequest, OutputFormat
+
+    req = GenerateDataRequest.model_validate(
+        {
+            "data_type": "User Profile",
+            "volume": 5,
+            "compliance_requirements": ["gdpr", "pci dss", "Soc-2", "pci_dss"],
+            "output_format": "CSV",
+            "destination": {"type": "S3", "location": "s3://bucket/prefix/"},
+            "sql_dialect": "PostgreSQL",
+        }
+    )
+    assert req.data_type is DataType.USER_PROFILE and req.output_format is OutputFormat.CSV
+    assert req.compliance_requirements[:3] == [
+        ComplianceRequirement.GDPR,
+        ComplianceRequirement.PCI_DSS,
+        ComplianceRequirement.SOC2,
+    ]
+    assert req.model_dump(mode="json")["compliance_requirements"][0] == "GDPR"  # stored canonical
+    for bad in ({"compliance_requirements": ["gdprx"]}, {"output_format": "excel"}, {"data_type": "users"}):
+        with pytest.raises(ValidationError):
+            GenerateDataRequest.model_validate({"volume": 5, **bad})

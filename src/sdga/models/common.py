@@ -20,14 +20,32 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False)
 
 
-class DataType(StrEnum):
+def _key(value: object) -> str:
+    """Letters and digits, lower case: how spellings of one value are told to be the same."""
+    return "".join(ch for ch in str(value).lower() if ch.isalnum())
+
+
+class _ForgivingEnum(StrEnum):
+    """Accepts any spelling that differs only in case, spaces or punctuation ("gdpr", "PCI DSS", "CSV",
+    "User Profile"), so every door (HTTP, CLI, Lambda) reads values the same way."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> _ForgivingEnum | None:
+        key = _key(value)
+        for member in cls:
+            if _key(member.value) == key or _key(member.name) == key:
+                return member
+        return None
+
+
+class DataType(_ForgivingEnum):
     USER_PROFILE = "user_profile"
     TRANSACTION = "transaction"
     LOG_EVENT = "log_event"
     CUSTOM = "custom"
 
 
-class ComplianceRequirement(StrEnum):
+class ComplianceRequirement(_ForgivingEnum):
     GDPR = "GDPR"
     HIPAA = "HIPAA"
     PCI_DSS = "PCI-DSS"
@@ -35,7 +53,7 @@ class ComplianceRequirement(StrEnum):
     CCPA = "CCPA"
 
 
-class OutputFormat(StrEnum):
+class OutputFormat(_ForgivingEnum):
     JSON = "json"
     JSONL = "jsonl"
     CSV = "csv"
@@ -44,13 +62,13 @@ class OutputFormat(StrEnum):
     XML = "xml"
 
 
-class SqlDialect(StrEnum):
+class SqlDialect(_ForgivingEnum):
     POSTGRESQL = "postgresql"
     MYSQL = "mysql"
     SQLITE = "sqlite"
 
 
-class DestinationType(StrEnum):
+class DestinationType(_ForgivingEnum):
     S3 = "s3"
     RDS = "rds"
     LOCAL = "local"
