@@ -249,3 +249,20 @@ def test_float_precision_with_bounds_off_the_grid() -> None:
     assert sorted(t.column("u").to_pylist()) == [0.2, 0.3]
     assert set(generate(fields[1:], volume=500, seed=3).column("r").to_pylist()) <= {0.2, 0.3}
     assert unique_capacity(FieldSpec.model_validate(fields[0]), "en_US") == 2
+
+
+def test_max_length_alone_below_the_default_minimum() -> None:
+    """`max_length: 5` alone caps the length; the default minimum (8 for strings, 1 item for arrays) yields."""
+    t = generate(
+        [
+            field("code", "string", max_length=5),
+            field("blank", "string", max_length=0),
+            field("none", "array", items=field("i", "word"), max_length=0),
+        ],
+        volume=200,
+        seed=2,
+    )
+    codes = t.column("code").to_pylist()
+    assert all(1 <= len(c) <= 5 for c in codes)
+    assert set(t.column("blank").to_pylist()) == {""}
+    assert set(map(len, t.column("none").to_pylist())) == {0}
