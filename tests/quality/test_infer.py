@@ -190,3 +190,22 @@ def test_small_sample_of_distinct_integers_is_not_copied_as_an_enum() -> None:
         assert not set(c.distribution.quantiles or []) & set(sample[name].to_pylist())
     assert by_name["rating"].constraints.enum == [3, 5, 1]  # repeated values with gaps stay an enum
     assert schema.correlations and schema.correlations[0].fields == ["total", "gnp"]
+
+
+def test_distinct_countries_in_a_sample_are_not_a_unique_key() -> None:
+    # One row per country (as in country-level data sets) must not make a 195-value domain unique:
+    # generating more rows than the sample would then be refused.
+    from sdga.engine import plan_generation
+    from sdga.models import GenerateDataRequest
+
+    countries = ["Germany", "France", "Spain", "Italy", "Portugal", "Austria", "Belgium", "Netherlands",
+                 "Denmark", "Sweden", "Norway", "Finland", "Poland", "Ireland", "Greece", "Hungary", "Romania",
+                 "Bulgaria", "Croatia", "Slovenia", "Slovakia", "Estonia", "Latvia", "Lithuania", "Luxembourg"]  # fmt: skip
+    sample = pa.table({"country": countries, "gdp": [float(i * 7 % 23) for i in range(len(countries))]})
+    schema = infer_schema(sample)
+    country = next(f for f in schema.fields or [] if f.name == "country")
+    assert country.type == "country" and not country.constraints.unique
+    request = GenerateDataRequest.model_validate(
+        {"volume": 1000, "schema": schema.model_dump(mode="json", by_alias=True, exclude_none=True)}
+    )
+    assert plan_generation(request).tables[0].volume == 1000  # no capacity error

@@ -261,7 +261,9 @@ def _infer_field(name: str, series: pl.Series, n: int, seed: int) -> FieldSpec:
     semantic = _semantic_type(name, text)
     if semantic is not None:
         extra: dict[str, Any] = {}
-        if unique or semantic == "uuid":
+        # One row per country in a sample is a coincidence of the sample, not a key: a small value domain
+        # (countries, currencies, states, names) marked unique would refuse any larger volume.
+        if (unique and semantic not in SMALL_DOMAIN_TYPES) or semantic == "uuid":
             extra["unique"] = unique
         return spec(semantic, **extra)
     lowered = text.str.to_lowercase().str.strip_chars()
@@ -400,6 +402,12 @@ def _link_references(tables: list[tuple[TableSpec, pl.DataFrame, dict[str, str]]
                 break
         out.append(spec.model_copy(update={"fields": fields}))
     return out
+
+
+SMALL_DOMAIN_TYPES = frozenset(
+    {"country", "country_code", "currency_code", "state", "city", "first_name", "last_name", "full_name",
+     "job_title", "company", "language", "timezone"}
+)  # fmt: skip
 
 
 def infer_schema(
