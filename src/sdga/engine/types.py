@@ -421,10 +421,8 @@ def _length_bounds(f: FieldSpec, lo: int, hi: int) -> tuple[int, int]:
     c = f.constraints
     # A bound that is not given follows the one that is: `max_length: 5` alone means 5 at most (not an
     # error against the default minimum of 8), `min_length: 20` alone means at least 20.
-    if c.min_length is not None:
-        a = c.min_length
-    else:
-        a = lo if c.max_length is None else min(lo, c.max_length)
+    default_min = lo if c.max_length is None else min(lo, c.max_length)
+    a = c.min_length if c.min_length is not None else default_min
     b = c.max_length if c.max_length is not None else max(hi, a)
     if a > b:
         raise SchemaError(f"field '{f.name}': min_length ({a}) is greater than max_length ({b})")
