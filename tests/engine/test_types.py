@@ -266,3 +266,12 @@ def test_max_length_alone_below_the_default_minimum() -> None:
     assert all(1 <= len(c) <= 5 for c in codes)
     assert set(t.column("blank").to_pylist()) == {""}
     assert set(map(len, t.column("none").to_pylist())) == {0}
+
+
+def test_float_bounds_wider_than_the_float_range_stay_finite() -> None:
+    """min -1e308, max 1e308: max - min overflows to inf; values must still be finite and in bounds."""
+    t = generate([field("f", "float", min=-1e308, max=1e308, edge_cases=["min", "max"])], volume=500, seed=4)
+    values = t.column("f").to_pylist()
+    assert t.column("f").null_count == 0
+    assert all(np.isfinite(v) and -1e308 <= v <= 1e308 for v in values)
+    assert len(set(values)) > 400

@@ -63,6 +63,12 @@ def shape_continuous(u: np.ndarray, lo: float, hi: float, dist: Distribution | N
     """Map uniforms ``u`` to values in ``[lo, hi]`` following ``dist`` (truncated to the bounds)."""
     kind = dist.kind if dist else DistributionKind.UNIFORM
     span = hi - lo
+    if not math.isfinite(span):
+        # Bounds near +/-1.8e308: hi - lo overflows to inf, and lo + u * inf is inf or NaN (written as
+        # null in a NOT NULL column). Interpolating never leaves the finite range.
+        if kind != DistributionKind.UNIFORM:
+            raise SchemaError(f"the range {lo:g}..{hi:g} is too wide for a {kind.value} distribution")
+        return np.clip(lo * (1.0 - u) + hi * u, lo, hi)
     if kind == DistributionKind.UNIFORM or span <= 0:
         return lo + u * span
     if kind in (DistributionKind.NORMAL, DistributionKind.LOGNORMAL):
