@@ -384,7 +384,7 @@ class OfflinePlanner:
 
         editor = _SchemaEditor(copy.deepcopy(request_data.get("schema") or {}))
         counts = self._table_counts(t, editor, assumptions)  # before the constraints: "from 500 devices"
-        changed = self._edit_schema(t, editor, field_list, understood, assumptions)
+        changed = self._edit_schema(t, editor, field_list, understood, assumptions, template)
         volume = self._apply_table_counts(counts, editor, understood) if counts else self._volume(t, understood, editor)
 
         # --- assemble ------------------------------------------------------------------------------
@@ -676,6 +676,7 @@ class OfflinePlanner:
         field_list: list[str] | None,
         understood: list[str],
         assumptions: list[str],
+        template: str | None = None,
     ) -> bool:
         """Apply every field-level instruction; True when the schema changed."""
         changed = False
@@ -684,8 +685,28 @@ class OfflinePlanner:
         changed |= self._null_rates(t, ed, understood, assumptions)
         changed |= self._ranges(t, ed, understood, assumptions)
         changed |= self._bounds(t, ed, understood)
+        # The values a field may be given a share of: its own, and (in a follow-up that narrowed it) the
+        # template's, so "only online devices" then "20% of them offline" still knows 'offline'.
+        shipped: dict[tuple[str, str], list[Any]] = {}
+        entry = self.templates.get(template) if template else None
+        if entry is not None:
+            base = _SchemaEditor(copy.deepcopy(entry.schema))
+            shipped = {
+                (str(tb["name"]), str(f["name"])): list((f.get("constraints") or {}).get("enum") or [])
+                for tb in base.tables
+                for f in tb["fields"]
+            }
         originals = {
-            id(f): list((f.get("constraints") or {}).get("enum") or []) for tb in ed.tables for f in tb["fields"]
+            id(f): list(
+                dict.fromkeys(
+                    [
+                        *((f.get("constraints") or {}).get("enum") or []),
+                        *shipped.get((str(tb["name"]), str(f["name"])), []),
+                    ]
+                )
+            )
+            for tb in ed.tables
+            for f in tb["fields"]
         }
         changed |= self._enums(t, ed, understood)
         changed |= self._enum_lists(t, ed, understood)
