@@ -129,8 +129,12 @@ def generate_to_path(
     if sampler is not None:
         try:
             quality = measure_sample(plan, sampler.tables())
-        except (ImportError, SdgaError) as exc:
-            response_warnings.append(f"quality metrics unavailable: {getattr(exc, 'message', exc)}")
+        except Exception as exc:
+            # The data is already published and metrics are an extra: any failure there (an optional
+            # module missing, or a bug) is reported as a warning instead of failing a finished generation.
+            known = isinstance(exc, ImportError | SdgaError)
+            reason = getattr(exc, "message", None) or (str(exc) if known else f"{type(exc).__name__}: {exc}")
+            response_warnings.append(f"quality metrics unavailable: {reason}")
         if quality is not None and sampler.truncated:
             response_warnings.append(
                 f"quality metrics measured on the first {METRICS_SAMPLE_ROWS:,} rows of each table"

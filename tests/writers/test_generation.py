@@ -70,6 +70,24 @@ def test_no_metrics_by_default_and_warnings_copied(tmp_path: Path) -> None:
     assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 50
 
 
+def test_a_metrics_failure_does_not_fail_a_written_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data is already published when metrics run: a bug there is a warning, not a failed run."""
+    import sdga.quality
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(sdga.quality, "calculate_quality_metrics", broken)
+    response = generate_to_path(
+        GenerateDataRequest(data_type="log_event", volume=20, output_format="jsonl"),
+        tmp_path / "log.jsonl",
+        metrics=True,
+    )
+    assert response.status == GenerationStatus.SUCCESS and response.data_quality_metrics is None
+    assert any("quality metrics unavailable" in w and "date value out of range" in w for w in response.warnings)
+    assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 20
+
+
 def test_unwritable_output_fails_before_generating(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
