@@ -188,3 +188,32 @@ def test_model_id_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SDGA_MODEL_ID", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
     backend = get_backend("bedrock", client=_client())
     assert isinstance(backend, ConverseBackend) and backend.model_id.startswith("eu.")
+
+
+def test_plan_only_with_an_invalid_request_goes_back_to_the_model(service: Any) -> None:
+    """A request the models refuse is a tool error the model can correct, not a crash of the loop."""
+    client = _client()
+    sent = _capture(client)
+    stub = Stubber(client)
+    bad = {"data_type": "user_profile", "volume": -5}
+    good = {"data_type": "user_profile", "volume": 5, "output_format": "csv"}
+    stub.add_response("converse", _reply(_tool("b1", "generate_synthetic_data", bad), "tool_use"), _expected())
+    stub.add_response(
+        "converse", _reply(_tool("g1", "generate_synthetic_data", good, "Fixed."), "tool_use"), _expected()
+    )
+    with stub:
+        result = ConverseBackend(client=client, service=service).ask("5 users as csv", plan_only=True)
+    assert result.request is not None and result.request.volume == 5
+    tool_result = sent[1]["messages"][-1]["content"][0]["toolResult"]
+    assert tool_result["toolUseId"] == "b1" and tool_result["status"] == "error"
+    assert "volume" in tool_result["content"][0]["json"]["message"]
+    assert not service.history(limit=5)
+
+
+def test_a_guardrail_stop_is_explained(service: Any) -> None:
+    client = _client()
+    stub = Stubber(client)
+    stub.add_response("converse", _reply([{"text": ""}], "guardrail_intervened"), _expected())
+    with stub:
+        result = ConverseBackend(client=client, service=service).ask("something blocked")
+    assert "blocked" in result.answer and any("guardrail intervened" in s for s in result.steps)

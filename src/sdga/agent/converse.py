@@ -185,12 +185,27 @@ class ConverseBackend:
                 result.answer = _text_of(message)
                 if stop == "max_tokens":
                     notes.append("the model hit its output token limit; the answer may be cut short")
+                elif stop in {"guardrail_intervened", "content_filtered"}:
+                    notes.append(f"the model's answer was stopped by Bedrock ({stop.replace('_', ' ')})")
+                    if not result.answer.strip():
+                        result.answer = (
+                            "Bedrock blocked the answer to this request; rephrase it as a test-data request."
+                        )
                 break
             uses = [b["toolUse"] for b in message.get("content", []) if isinstance(b, dict) and b.get("toolUse")]
             planned = next((u for u in uses if plan_only and u.get("name") == TOOL_GENERATE), None)
             if planned is not None:
                 # Plan only: capture the request the model would run and stop before anything is generated.
-                result.request = GenerateDataRequest.model_validate(planned.get("input") or {})
+                try:
+                    result.request = GenerateDataRequest.model_validate(planned.get("input") or {})
+                except ValueError as exc:  # the model's request is not valid: tell it, as a real run would
+                    body = {"error": "invalid_input", "message": " ".join(str(exc).split())[:800]}
+                    toolbox.record.steps.append(f"{TOOL_GENERATE}: error {body['message']}")
+                    failed = {"toolResult": {"toolUseId": planned.get("toolUseId", ""), "content": [{"json": body}],
+                                             "status": "error"}}  # fmt: skip
+                    results = [failed if u is planned else self._run_tool(toolbox, u) for u in uses]
+                    messages += [message, {"role": "user", "content": results}]
+                    continue
                 result.answer = _text_of(message)
                 notes.append("planned (not run: plan only)")
                 break
