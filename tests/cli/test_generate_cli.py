@@ -312,3 +312,26 @@ def test_locale_is_matched_like_the_other_choices(tmp_path: Path) -> None:
         assert code == 0, stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_an_unexpected_exception_is_one_line_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug is still one `error:` line (exit 3, a failure, not bad input); SDGA_DEBUG=1 shows the traceback."""
+    import typer
+
+    from sdga.cli.common import handle_errors
+
+    @handle_errors
+    def boom() -> None:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.delenv("SDGA_DEBUG", raising=False)
+    with pytest.raises(typer.Exit) as exited:
+        boom()
+    assert exited.value.exit_code == 3
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("error: ") and "OverflowError: date value out of range" in err
+    monkeypatch.setenv("SDGA_DEBUG", "1")
+    with pytest.raises(OverflowError):
+        boom()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -31,7 +32,10 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorator: SdgaError / pydantic / OS errors become one stderr line and a non-zero exit."""
+    """Decorator: SdgaError / pydantic / OS errors become one stderr line and a non-zero exit.
+
+    Any other exception (a bug) is one line too, exit 3; set ``SDGA_DEBUG=1`` to get the traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -48,6 +52,13 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail("interrupted", 130) from None
         except OSError as exc:
             raise fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_FAILED) from None
+        except Exception as exc:
+            # A bug, not bad input: still one line (exit 3); SDGA_DEBUG=1 keeps the traceback for a report.
+            if os.environ.get("SDGA_DEBUG", "").strip() not in ("", "0"):
+                raise
+            raise fail(
+                f"unexpected {type(exc).__name__}: {exc} (SDGA_DEBUG=1 shows the traceback)", EXIT_FAILED
+            ) from None
 
     return wrapper
 
