@@ -332,3 +332,43 @@ def test_records_stay_small_enough_for_dynamodb(tmp_path: Path) -> None:
     history.create(rec)
     got = history.get(rec.generation_id)
     assert got is not None and got.response is not None and got.response.data is None
+
+
+def test_dynamodb_same_generation_id_twice_is_refused(ddb_settings: Settings) -> None:
+    # The table's key is (generation_id, timestamp): a re-run with the same id has another timestamp.
+    from sdga.adapters.dynamodb import DynamoHistory
+
+    history = DynamoHistory(ddb_settings)
+    history.create(_record(ts=1_000))
+    with pytest.raises(InvalidInputError, match="already exists"):
+        history.create(_record(ts=2_000))
+    items = client("dynamodb", ddb_settings).query(
+        TableName=ddb_settings.history_table,
+        KeyConditionExpression="generation_id = :g",
+        ExpressionAttributeValues={":g": {"S": GID}},
+    )["Items"]
+    assert len(items) == 1
+
+
+def test_dynamodb_records_are_trimmed_below_the_item_limit(ddb_settings: Settings) -> None:
+    from sdga.adapters.dynamodb import DynamoHistory
+    from sdga.models import FieldStatistics, QualityMetrics
+
+    history = DynamoHistory(ddb_settings)
+    rec = _record()
+    history.create(rec)
+    rec.status = GenerationStatus.SUCCESS
+    assert rec.response is not None
+    rec.response.data = {"t": [{"x": "y" * 100}] * 5000}  # ~600 KB of inline rows
+    rec.response.data_quality_metrics = QualityMetrics(
+        uniqueness_score=1,
+        validity_score=0.98,
+        completeness_score=1,
+        field_statistics={f"f{i}": FieldStatistics(min_value="a" * 400, max_value="z" * 400) for i in range(1000)},
+    )
+    history.transition(rec)  # DynamoDB refuses items over 400 KB
+    got = history.get(GID)
+    assert got is not None and got.status == GenerationStatus.SUCCESS
+    assert got.response is not None and got.response.data is None
+    assert got.response.data_quality_metrics is not None
+    assert got.response.data_quality_metrics.validity_score == 0.98

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sdga.adapters.aws import client, error_code
-from sdga.adapters.history import ALLOWED_FROM, GenerationRecord, TransitionError
+from sdga.adapters.history import ALLOWED_FROM, GenerationRecord, TransitionError, storable_json
 from sdga.config import Settings
 from sdga.errors import ConfigurationError, InvalidInputError
 from sdga.knowledge.memory import MemoryRecord, memory_from_json, memory_to_json, performance_of
@@ -45,7 +45,9 @@ class DynamoHistory:
             "created_date": {"S": record.created_date},
             "updated_at": {"S": record.updated_at.isoformat()},
             "records_generated": {"N": str(record.records_generated)},
-            "record": {"S": record.model_dump_json(by_alias=True)},
+            # Inline rows dropped and detail trimmed: DynamoDB refuses items over 400 KB, and a refused
+            # final write would leave a published generation 'running' in the history.
+            "record": {"S": storable_json(record)},
         }
         if record.expires_at:
             item["expires_at"] = {"N": str(record.expires_at)}
@@ -66,6 +68,10 @@ class DynamoHistory:
             ) from exc
 
     def create(self, record: GenerationRecord) -> None:
+        # The condition below only sees an item with the same (generation_id, timestamp) key, and a re-run
+        # with the same id has a new timestamp: without this look-up it would become a second record.
+        if self.get(record.generation_id) is not None:
+            raise InvalidInputError(f"generation {record.generation_id} already exists")
         try:
             self._call(
                 "put_item",
