@@ -1342,11 +1342,8 @@ class OfflinePlanner:
 
     @staticmethod
     def _scale_to_table(ed: _SchemaEditor, noun_phrase: str, value: int) -> tuple[int, str] | None:
-        """When the count names a child table whose rows follow a cardinality, size its root instead.
-
-        "300 employees" in departments -> employees (about 40 per department) means 8 departments; the
-        children keep their realistic spread instead of a fixed count.
-        """
+        """When a count that :meth:`_table_counts` did not take names a child table: the child gets exactly
+        that many rows and its root the usual ratio ("300 employees" -> 8 departments, 300 employees)."""
         tables = {tb["name"]: tb for tb in ed.tables}
         if len(tables) < 2 or not noun_phrase:
             return None
@@ -1362,29 +1359,14 @@ class OfflinePlanner:
         if not ranked:
             return None
         target = ranked[0][3]
-        factor, chain, name = 1.0, [target], target
-        while True:
-            ref = next(
-                (f for f in tables[name]["fields"] if f.get("type") == "reference" and f.get("cardinality")), None
-            )
-            if ref is None or tables[name].get("volume") is not None:
-                break
-            card = ref["cardinality"]
-            mean = card.get("mean")
-            if mean is None:
-                lo, hi = float(card.get("min") or 0), card.get("max")
-                mean = (lo + float(hi)) / 2 if hi is not None else max(lo, 1.0)
-            factor *= max(float(mean), 1e-6)
-            name = str(ref.get("references", "")).split(".")[0]
-            if name not in tables or name in chain:
-                return None
-            chain.append(name)
+        chain, factor = _chain_to_root(ed, target)
         if len(chain) == 1:
             return None
         root_volume = max(1, round(value / factor))
+        tables[target]["volume"] = value  # met exactly, as for a count found before the constraints
         return root_volume, (
-            f"{target} (sized through {chain[-1]}: {_fmt_int(root_volume)} {chain[-1]} × about "
-            f"{factor:.3g} {target} each)"
+            f"{target} exactly, over {_fmt_int(root_volume)} {chain[-1]} (sized to keep the usual ratio; about "
+            f"{_fmt_ratio(value / root_volume)} {target} each)"
         )
 
 
