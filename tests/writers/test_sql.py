@@ -16,7 +16,7 @@ from sdga.models import FieldSpec, SqlDialect
 from sdga.writers import write_plan
 from sdga.writers.sql import create_table_sql, insert_statements, sql_literals
 
-from .conftest import Plan, orders_batches, orders_table, source, users_batches, users_rows, users_table
+from .conftest import Plan, Table, orders_batches, orders_table, source, users_batches, users_rows, users_table
 
 N_USERS = 24
 
@@ -278,3 +278,17 @@ def test_names_a_dialect_cannot_hold_are_refused_before_writing(tmp_path: Path) 
     assert f"CREATE TABLE `{ok}`" in create_table_sql(users_table(ok), SqlDialect.MYSQL)
     with pytest.raises(SchemaError, match="64"):
         create_table_sql(users_table(long_users), SqlDialect.MYSQL)
+
+
+def test_mysql_key_columns_fit_the_longest_pattern_value() -> None:
+    """A key cannot be TEXT in MySQL; its VARCHAR must hold what the pattern produces (300 > the default 255)."""
+    from sdga.errors import SchemaError
+
+    def keyed(pattern: str) -> Table:
+        spec = FieldSpec(name="code", type="pattern", primary_key=True, constraints={"pattern": pattern})
+        return Table("codes", pa.schema([pa.field("code", pa.string(), nullable=False)]), ["code"], [], [spec])
+
+    assert "`code` VARCHAR(300) NOT NULL" in create_table_sql(keyed("[a-z]{300}"), SqlDialect.MYSQL)
+    assert "`code` VARCHAR(7) NOT NULL" in create_table_sql(keyed(r"[A-Z]{2}-\d{2,4}"), SqlDialect.MYSQL)
+    with pytest.raises(SchemaError, match="768"):
+        create_table_sql(keyed("[a-z]{800}"), SqlDialect.MYSQL)

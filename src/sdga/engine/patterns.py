@@ -60,6 +60,10 @@ class Node:
     def fixed_len(self) -> int | None:
         raise NotImplementedError
 
+    def max_len(self) -> int:
+        """The length of the longest string the pattern produces (a SQL column must hold it)."""
+        raise NotImplementedError
+
     def unambiguous(self) -> bool:
         raise NotImplementedError
 
@@ -140,6 +144,9 @@ class Literal(Node):
     def fixed_len(self) -> int | None:
         return len(self.text)
 
+    def max_len(self) -> int:
+        return len(self.text)
+
     def unambiguous(self) -> bool:
         return True
 
@@ -170,6 +177,9 @@ class CharClass(Node):
         return False
 
     def fixed_len(self) -> int | None:
+        return 1
+
+    def max_len(self) -> int:
         return 1
 
     def unambiguous(self) -> bool:
@@ -228,6 +238,9 @@ class Sequence(Node):
         lens = [it.fixed_len() for it in self.items]
         return None if any(n is None for n in lens) else sum(n for n in lens if n is not None)
 
+    def max_len(self) -> int:
+        return sum(it.max_len() for it in self.items)
+
     def unambiguous(self) -> bool:
         # Each part's extent must be decidable: fixed length, or followed by characters it cannot contain.
         for i, it in enumerate(self.items):
@@ -278,6 +291,9 @@ class Alternation(Node):
     def fixed_len(self) -> int | None:
         lens = {o.fixed_len() for o in self.options}
         return lens.pop() if len(lens) == 1 else None
+
+    def max_len(self) -> int:
+        return max((o.max_len() for o in self.options), default=0)
 
     def unambiguous(self) -> bool:
         if not all(o.unambiguous() for o in self.options):
@@ -331,6 +347,9 @@ class Repeat(Node):
     def fixed_len(self) -> int | None:
         n = self.item.fixed_len()
         return None if n is None or (self.lo != self.hi and n != 0) else n * self.lo
+
+    def max_len(self) -> int:
+        return self.item.max_len() * self.hi
 
     def unambiguous(self) -> bool:
         # Repeats of a fixed-length item: the count follows from the length, the items from the positions.

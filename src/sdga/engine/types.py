@@ -438,6 +438,19 @@ def _string_pattern(f: FieldSpec) -> str:
     return f"[A-Za-z0-9]{{{a},{b}}}"
 
 
+def max_text_length(f: FieldSpec) -> int | None:
+    """The longest value a ``string`` or ``pattern`` field produces (None for other types or bad specs).
+
+    Edge cases (``very_long``) are not counted; a SQL writer uses this to size indexed text columns.
+    """
+    if f.type not in ("string", "pattern") or (f.type == "pattern" and not f.constraints.pattern):
+        return None
+    try:
+        return compile_pattern(_string_pattern(f)).max_len()
+    except SchemaError:
+        return None
+
+
 @register("string", "Text: from `pattern` if given, else letters/digits of min_length..max_length (8..16).",
           "basic", pa.string(), lambda f, _l: unique_pattern(_string_pattern(f)).capacity, example="aZ3kQ9xP")  # fmt: skip
 def gen_string(d: Draw) -> pa.Array:

@@ -48,6 +48,7 @@ from sdga.writers.base import TableLike, TableWriter
 MAX_ROWS_PER_INSERT = 1000
 MAX_BYTES_PER_INSERT = 1 << 20
 _MYSQL_KEY_VARCHAR = 255
+_MYSQL_MAX_KEY_VARCHAR = 768  # InnoDB indexes at most 3,072 bytes: 768 utf8mb4 characters
 
 
 def quote_ident(name: str, dialect: SqlDialect) -> str:
@@ -142,7 +143,18 @@ def column_type(
     if my:
         max_length = spec.constraints.max_length if spec is not None else None
         if key:
-            return f"VARCHAR({min(max(max_length or _MYSQL_KEY_VARCHAR, 1), 768)})"
+            if max_length is None and spec is not None:
+                # A key cannot be TEXT in MySQL: size the VARCHAR for the longest value a pattern makes.
+                from sdga.engine.types import max_text_length
+
+                max_length = max_text_length(spec)
+            length = max(max_length or _MYSQL_KEY_VARCHAR, 1)
+            if length > _MYSQL_MAX_KEY_VARCHAR:
+                raise SchemaError(
+                    f"key column '{field.name}' holds values up to {length} characters; MySQL/MariaDB index "
+                    f"at most {_MYSQL_MAX_KEY_VARCHAR} (utf8mb4): shorten it or drop unique/primary_key"
+                )
+            return f"VARCHAR({length})"
         very_long = spec is not None and EdgeCase.VERY_LONG in spec.constraints.edge_cases
         if max_length is not None and max_length <= 255 and not very_long:
             return f"VARCHAR({max(max_length, 1)})"
