@@ -422,11 +422,16 @@ class SyntheticDataService:
         return path
 
     # ---------------------------------------------------------------------------------- execution
-    def _set(self, record: GenerationRecord, status: GenerationStatus) -> None:
+    def _set(
+        self, record: GenerationRecord, status: GenerationStatus, *, expected: set[GenerationStatus] | None = None
+    ) -> None:
         record.status = status
         if record.response is not None:
             record.response.status = status
-        self.history_store.transition(record)
+        if expected is None:
+            self.history_store.transition(record)
+        else:
+            self.history_store.transition(record, expected=expected)
 
     def _fail(self, record: GenerationRecord, reason: str, started: float | None) -> None:
         record.errors = [reason]
@@ -462,14 +467,28 @@ class SyntheticDataService:
         response = record.response
         response.warnings = list(warnings)
         record.worker = current_worker()
-        self._set(record, GenerationStatus.RUNNING)
-        self.settings.staging_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{gid}-", dir=self.settings.staging_dir))
-        data_dir = staging / "data"
+        try:  # the claim: only a pending record may start, so a job delivered twice runs once
+            self._set(record, GenerationStatus.RUNNING, expected={GenerationStatus.PENDING})
+        except TransitionError:
+            stored = self.history_store.get(gid)
+            state = stored.status.value if stored else "gone"
+            raise NotReadyError(
+                f"generation {gid} is already {state}; it is not started again", details={"generation_id": gid}
+            ) from None
+        staging: Path | None = None
         is_rds = request.destination.type == DestinationType.RDS
         fmt = OutputFormat.PARQUET if is_rds else request.output_format
         try:
             from sdga.engine import iter_batches
+
+            try:
+                self.settings.staging_dir.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(prefix=f"{gid}-", dir=self.settings.staging_dir))
+            except OSError as exc:
+                raise GenerationFailedError(
+                    f"cannot create a staging directory in {self.settings.staging_dir}: {exc.strerror or exc}"
+                ) from exc
+            data_dir = staging / "data"
 
             tick = _ProgressRecorder(self, record, progress)
             sampler = _Sampler(max(METRICS_SAMPLE_ROWS, self.settings.inline_max_rows))
@@ -507,8 +526,12 @@ class SyntheticDataService:
             reason = f"generation failed: {type(exc).__name__}: {exc}"
             self._fail(record, reason, started)
             raise GenerationFailedError(reason, details={"generation_id": gid}) from exc
+        except BaseException as exc:  # Ctrl-C, SystemExit: say so now rather than leave 'running' behind
+            self._fail(record, f"generation interrupted ({type(exc).__name__}); nothing was published", started)
+            raise
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         record.records_generated = response.records_generated
         record.execution_time_ms = response.execution_time_ms
         record.output_location = response.output_location
@@ -858,7 +881,9 @@ class _Sampler:
 
 
 class _ProgressRecorder:
-    """Forwards batch progress to the caller and, at most every 2 s, into the history (for polling)."""
+    """Forwards batch progress to the caller and, at most every ``interval_s``, into the history (for polling)."""
+
+    interval_s = 2.0
 
     def __init__(self, service: SyntheticDataService, record: GenerationRecord, forward: ProgressCallback | None):
         self.service = service
@@ -872,7 +897,7 @@ class _ProgressRecorder:
         if self.forward is not None:
             self.forward(table, rows)
         now = time.monotonic()
-        if now - self.last >= 2.0:
+        if now - self.last >= self.interval_s:
             self.last = now
             self.record.records_generated = self.rows
             if self.record.response is not None:

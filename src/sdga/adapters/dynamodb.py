@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
 from sdga.adapters.aws import client, error_code
-from sdga.adapters.history import ALLOWED_FROM, GenerationRecord, TransitionError, storable_json
+from sdga.adapters.history import GenerationRecord, TransitionError, allowed_states, storable_json
 from sdga.config import Settings
 from sdga.errors import ConfigurationError, InvalidInputError
 from sdga.knowledge.memory import MemoryRecord, memory_from_json, memory_to_json, performance_of
@@ -99,9 +100,9 @@ class DynamoHistory:
         items = out.get("Items", [])
         return GenerationRecord.model_validate_json(items[0]["record"]["S"]) if items else None
 
-    def transition(self, record: GenerationRecord) -> None:
+    def transition(self, record: GenerationRecord, *, expected: Collection[GenerationStatus] | None = None) -> None:
+        allowed = allowed_states(record.status, expected)
         record.updated_at = datetime.now(UTC)
-        allowed = sorted(s.value for s in ALLOWED_FROM[record.status])
         names = {f":s{i}": {"S": v} for i, v in enumerate(allowed)}
         try:
             self._call(

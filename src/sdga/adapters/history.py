@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,14 @@ ALLOWED_FROM: dict[GenerationStatus, frozenset[GenerationStatus]] = {
 
 class TransitionError(Exception):
     """The record is not in a state that allows the requested transition (or does not exist)."""
+
+
+def allowed_states(target: GenerationStatus, expected: Collection[GenerationStatus] | None = None) -> list[str]:
+    """The stored states from which a record may move to ``target`` (narrowed to ``expected`` if given)."""
+    allowed = ALLOWED_FROM[target] if expected is None else ALLOWED_FROM[target] & frozenset(expected)
+    if not allowed:
+        raise ValueError(f"no stored state may move to {target.value} (expected {sorted(expected or [])})")
+    return sorted(s.value for s in allowed)
 
 
 class GenerationRecord(BaseModel):
@@ -118,8 +126,11 @@ class HistoryStore(Protocol):
 
     def get(self, generation_id: str) -> GenerationRecord | None: ...
 
-    def transition(self, record: GenerationRecord) -> None:
-        """Store ``record`` if the stored status allows moving to ``record.status``; else TransitionError."""
+    def transition(self, record: GenerationRecord, *, expected: Collection[GenerationStatus] | None = None) -> None:
+        """Store ``record`` if the stored status allows moving to ``record.status``; else TransitionError.
+
+        ``expected`` narrows the allowed stored states (e.g. only ``pending`` when a worker claims a job).
+        """
         ...
 
     def list(
@@ -186,8 +197,8 @@ class SqliteHistory:
             row = conn.execute("SELECT record FROM generations WHERE generation_id = ?", (generation_id,)).fetchone()
         return GenerationRecord.model_validate_json(row[0]) if row else None
 
-    def transition(self, record: GenerationRecord) -> None:
-        allowed = sorted(s.value for s in ALLOWED_FROM[record.status])
+    def transition(self, record: GenerationRecord, *, expected: Collection[GenerationStatus] | None = None) -> None:
+        allowed = allowed_states(record.status, expected)
         record.updated_at = datetime.now(UTC)
         with self._conn() as conn:
             cur = conn.execute(

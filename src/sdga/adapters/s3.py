@@ -80,8 +80,10 @@ class S3ObjectStore:
                 Body=json.dumps(manifest, indent=2).encode(),
                 **self._extra_args("application/json"),
             )
-        except Exception as exc:
+        except BaseException as exc:
             self._delete_keys(written)
+            if not isinstance(exc, Exception):  # Ctrl-C, SystemExit: cleaned up, now let it through
+                raise
             code = error_code(exc)
             raise DestinationError(
                 f"upload to s3://{self.bucket}/{key_prefix} failed: {code or type(exc).__name__}: {exc}",

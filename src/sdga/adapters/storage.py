@@ -93,7 +93,7 @@ def publish_local(staging: Path, target: Path, generation_id: str) -> Published:
                 for name in [*names, MANIFEST_NAME]:
                     _move_file(staging / name, target / name)
                     moved.append(target / name)
-            except OSError:
+            except BaseException:  # an OS error or Ctrl-C: take back what was moved in
                 for path in moved:
                     path.unlink(missing_ok=True)
                 raise
