@@ -214,7 +214,6 @@ module "iam" {
   collection_arn             = one(module.opensearch[*].collection_arn)
   vpc_subnet_arns            = var.enable_vpc ? module.vpc[0].private_subnet_arns : []
   vpc_security_group_arns    = var.enable_vpc ? [module.vpc[0].lambda_security_group_arn] : []
-  metrics_namespace          = local.metrics_namespace
   tags                       = local.tags
 }
 

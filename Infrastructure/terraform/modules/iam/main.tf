@@ -18,20 +18,22 @@ locals {
 
   prefix_pattern = "${trimsuffix(var.generated_data_prefix, "/")}/*"
 
-  # What each function does with the data stores (matching sdga.adapters): generate writes data sets (and deletes
-  # the objects of an upload that failed half-way) and history items (conditional PutItem; reads by Query on the
-  # key or the status index, never Scan); metrics reads data sets and history; validate touches neither; the
-  # Converse agent runs all three tools.
+  # What each function does with the data stores (matching sdga.adapters; tests/infra/test_infra_iam_least_privilege.py
+  # derives the calls from the code): generate writes data sets (upload_file, multipart above 8 MB, whose clean-up
+  # is AbortMultipartUpload; the objects of an upload that failed half-way are deleted) and history items
+  # (conditional PutItem; reads by Query on the key or the status index, never Scan or GetItem); metrics reads data
+  # sets and history; validate touches neither; the Converse agent runs all three tools and keeps its memory in the
+  # table (GetItem for index hits without the item).
   s3_actions = {
-    generate = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    generate = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     validate = []
     metrics  = ["s3:GetObject"]
-    agent    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    agent    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
   }
   dynamodb_actions = {
-    generate = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
+    generate = ["dynamodb:PutItem", "dynamodb:Query"]
     validate = []
-    metrics  = ["dynamodb:GetItem", "dynamodb:Query"]
+    metrics  = ["dynamodb:Query"]
     agent    = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
   }
   lambdas = { for k, name in var.function_names : k => {
@@ -118,26 +120,14 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
-  # X-Ray segment upload and CloudWatch PutMetricData do not support resource-level permissions (AWS service
-  # authorization reference), so "*" is the only valid resource; PutMetricData is pinned to our namespace.
+  # X-Ray segment upload does not support resource-level permissions (AWS service authorization reference), so "*"
+  # is the only valid resource. Custom metrics need no grant: Powertools writes them as embedded metric format
+  # (EMF) log lines, which CloudWatch turns into metrics; the code never calls PutMetricData.
   statement {
     sid       = "XRayTracing"
     effect    = "Allow"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     resources = ["*"]
-  }
-
-  statement {
-    sid       = "PublishCustomMetrics"
-    effect    = "Allow"
-    actions   = ["cloudwatch:PutMetricData"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "cloudwatch:namespace"
-      values   = [var.metrics_namespace]
-    }
   }
 
   dynamic "statement" {
@@ -192,7 +182,19 @@ data "aws_iam_policy_document" "lambda" {
       sid       = "GenerationHistory"
       effect    = "Allow"
       actions   = each.value.dynamodb_actions
-      resources = [var.history_table_arn, "${var.history_table_arn}/index/*"]
+      resources = [var.history_table_arn]
+    }
+  }
+
+  # An index can only be queried: item reads and writes name the table.
+  dynamic "statement" {
+    for_each = contains(each.value.dynamodb_actions, "dynamodb:Query") ? [1] : []
+
+    content {
+      sid       = "GenerationHistoryIndex"
+      effect    = "Allow"
+      actions   = ["dynamodb:Query"]
+      resources = ["${var.history_table_arn}/index/*"]
     }
   }
 
@@ -232,7 +234,7 @@ data "aws_iam_policy_document" "lambda" {
     content {
       sid       = "ConverseWithFoundationModel"
       effect    = "Allow"
-      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+      actions   = ["bedrock:InvokeModel"] # Converse; ConverseStream (not used) would need InvokeModelWithResponseStream
       resources = var.model_arns
     }
   }

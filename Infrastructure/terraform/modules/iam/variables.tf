@@ -93,12 +93,6 @@ variable "vpc_security_group_arns" {
   default     = []
 }
 
-variable "metrics_namespace" {
-  description = "CloudWatch namespace the handlers publish custom metrics to."
-  type        = string
-  default     = "SyntheticDataAgent"
-}
-
 variable "permissions_boundary_arn" {
   description = "Optional permissions boundary attached to every role (organisations often require one)."
   type        = string
