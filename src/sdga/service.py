@@ -613,8 +613,15 @@ class SyntheticDataService:
             response.output_location = loaded.location
             response.records_per_table = loaded.tables
             response.records_generated = sum(loaded.tables.values())
-            self._write_report(data_dir, request, response)
-            published = self.store.publish(gid, data_dir)
+            # The rows are committed and cannot be taken back: a report that cannot be stored is a warning,
+            # not a 'failed' record that would deny data the database now holds.
+            try:
+                self._write_report(data_dir, request, response)
+                published = self.store.publish(gid, data_dir)
+            except Exception as exc:
+                log.warning("generation %s: report not stored", gid, exc_info=True)
+                response.warnings.append(f"the report could not be stored: {getattr(exc, 'message', exc)}")
+                return Published(location=loaded.location)
             return Published(location=loaded.location, files=[f for f in published.files if f.endswith("report.md")])
         if dest.type == DestinationType.INLINE:
             self._inline_rows(plan, sampler, response)

@@ -241,3 +241,26 @@ def test_replace_that_fails_keeps_the_old_tables(db_url: str, unique_suffix: str
         assert not {t for t in _tables(db_url) if unique_suffix in t} - {users, orders}
     finally:
         _drop(db_url, orders, users)
+
+
+def test_report_that_cannot_be_stored_after_the_commit_does_not_fail_a_loaded_generation(
+    postgres_url: str, unique_suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the rows are committed the load cannot be undone: a 'failed' record would deny data that is there."""
+    users, orders = _names(unique_suffix)
+    svc = SyntheticDataService(Settings(home=tmp_path))
+
+    def broken_publish(generation_id: str, staging: Path) -> object:
+        raise DestinationError("upload to s3://reports/ failed: AccessDenied")
+
+    monkeypatch.setattr(svc.store, "publish", broken_publish)
+    try:
+        result = svc.generate(_request(postgres_url, unique_suffix, volume=30))
+        assert result.status == GenerationStatus.SUCCESS and _count(postgres_url, users) == 30
+        assert result.report_location is None
+        assert any("report" in w and "AccessDenied" in w for w in result.warnings)
+        status = svc.status(result.generation_id)
+        assert status.status == GenerationStatus.SUCCESS and status.records_generated == 60
+        assert "Synthetic data generation report" in svc.report(result.generation_id)
+    finally:
+        _drop(postgres_url, orders, users)
