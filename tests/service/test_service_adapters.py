@@ -372,3 +372,18 @@ def test_dynamodb_records_are_trimmed_below_the_item_limit(ddb_settings: Setting
     assert got.response is not None and got.response.data is None
     assert got.response.data_quality_metrics is not None
     assert got.response.data_quality_metrics.validity_score == 0.98
+
+
+def test_dynamodb_list_is_not_shortened_by_expired_items(ddb_settings: Settings) -> None:
+    """TTL deletion lags (up to days): expired items are skipped without costing the caller rows."""
+    from sdga.adapters.dynamodb import DynamoHistory
+
+    history = DynamoHistory(ddb_settings)
+    base = now_ms()
+    for i in range(6):
+        rec = _record(f"2b7c4b8e-8a53-4a55-9a53-2a4b2b3c1d1{i}", ts=base + i)
+        rec.expires_at = 1_000 if i >= 3 else None  # the three newest expired long ago
+        history.create(rec)
+    rows = history.list(limit=3)
+    assert [r.generation_id[-1] for r in rows] == ["2", "1", "0"]
+    assert [r.generation_id[-1] for r in history.list(limit=2, status=GenerationStatus.PENDING)] == ["2", "1"]

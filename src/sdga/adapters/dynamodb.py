@@ -136,8 +136,15 @@ class DynamoHistory:
                 "TableName": self.table,
                 "IndexName": STATUS_INDEX,
                 "KeyConditionExpression": "#st = :s AND #ts >= :t",
-                "ExpressionAttributeNames": {"#st": "status", "#ts": "timestamp"},
-                "ExpressionAttributeValues": {":s": {"S": st.value}, ":t": {"N": str(since_ms)}},
+                # Expired items linger until TTL deletion (up to days): filtered by the query, so the
+                # loop below keeps reading until it has ``limit`` live rows.
+                "FilterExpression": "attribute_not_exists(#exp) OR #exp > :now",
+                "ExpressionAttributeNames": {"#st": "status", "#ts": "timestamp", "#exp": "expires_at"},
+                "ExpressionAttributeValues": {
+                    ":s": {"S": st.value},
+                    ":t": {"N": str(since_ms)},
+                    ":now": {"N": str(now_s)},
+                },
                 "ScanIndexForward": False,
                 "Limit": limit,
             }
