@@ -401,6 +401,18 @@ def test_metrics_are_emf_logs_so_no_role_may_put_metric_data() -> None:
             assert "cloudwatch:PutMetricData" not in as_list(statement.get("actions")), (doc, statement.get("sid"))
 
 
+def test_roles_are_handed_out_only_with_their_policies_attached() -> None:
+    """CreateFunction checks the role at once: with a dead-letter queue it refuses a role without sqs:SendMessage
+    ("The provided execution role does not have permissions to call SendMessage on SQS"), in a VPC one without the
+    ENI actions. The role ARN outputs therefore wait for the inline policies, so no function (or agent) is created
+    with a bare role, and on destroy the policies outlive the functions whose ENIs they clean up."""
+    outputs = {b.name: b.body for b in blocks("output") if b.module_dir == MODULES / "iam"}
+    assert "${aws_iam_role_policy.lambda}" in as_list(outputs["lambda_role_arns"].get("depends_on"))
+    assert "${aws_iam_role_policy.agent}" in as_list(outputs["agent_role_arn"].get("depends_on"))
+    lambda_call = _module_call("lambda")
+    assert lambda_call["role_arn"] == "${module.iam.lambda_role_arns[each.key]}"
+
+
 def test_bedrock_trust_policies_carry_source_conditions() -> None:
     trusts = [
         doc

@@ -1,6 +1,9 @@
+# The ARNs wait for the inline policies: CreateFunction refuses a role that cannot yet send to the function's
+# dead-letter queue (or, in a VPC, manage ENIs), and on destroy the policies then outlive the functions.
 output "lambda_role_arns" {
-  description = "Execution role ARN per function key."
+  description = "Execution role ARN per function key (available once the role's policy is attached)."
   value       = { for k, r in aws_iam_role.lambda : k => r.arn }
+  depends_on  = [aws_iam_role_policy.lambda]
 }
 
 output "lambda_role_names" {
@@ -9,8 +12,9 @@ output "lambda_role_names" {
 }
 
 output "agent_role_arn" {
-  description = "ARN of the Bedrock agent service role (null when not created)."
+  description = "ARN of the Bedrock agent service role (null when not created; available once its policy is attached)."
   value       = one(aws_iam_role.agent[*].arn)
+  depends_on  = [aws_iam_role_policy.agent]
 }
 
 output "agent_role_name" {
