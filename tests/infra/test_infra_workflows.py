@@ -65,3 +65,15 @@ def test_workflows_reference_existing_scripts() -> None:
         for token in text.split():
             if token.startswith("Infrastructure/scripts/"):
                 assert (REPO / Path(token.strip("\"'"))).is_file(), f"{path.name}: {token}"
+
+
+def test_deploy_job_installs_what_deploy_sh_and_the_smoke_test_import() -> None:
+    """upload-knowledge-base.sh runs `python -m sdga kb export` (typer, pydantic, yaml) and the smoke test imports
+    boto3: a bare setup-python has neither, so the job must install the package with its aws extra first."""
+    steps = _load("deploy-environment.yml")["jobs"]["apply"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    deploy = next(i for i, run in enumerate(runs) if "deploy.sh" in run)
+    installs = [i for i, run in enumerate(runs) if "pip install" in run and ".[" in run and "aws" in run]
+    assert installs and installs[0] < deploy, "install the package (with the aws extra) before deploy.sh"
+    smoke = next(i for i, run in enumerate(runs) if "import json, sys, boto3" in run)
+    assert installs[0] < smoke
