@@ -335,3 +335,26 @@ def test_an_unexpected_exception_is_one_line_exit_3(
     monkeypatch.setenv("SDGA_DEBUG", "1")
     with pytest.raises(OverflowError):
         boom()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "--template", "user_profile", "--volume", "abc"],
+        ["generate", "--no-such-option"],
+        ["no-such-command"],
+        ["validate"],  # a missing argument
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: list[str], tmp_path: Path) -> None:
+    """Through the installed entry point: Click's usage block and boxed message become one `error:` line."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "sdga", *args], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert done.returncode == 2, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--help" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr and not list(tmp_path.iterdir())

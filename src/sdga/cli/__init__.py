@@ -8,6 +8,7 @@ stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
@@ -55,4 +56,30 @@ _register()
 
 
 def main() -> None:
-    app()
+    """Run the command; a usage error (bad option value, unknown option) is one line and exit code 2.
+
+    Click would print a usage block and a boxed message over several lines; scripts and CI logs want
+    the same single ``error:`` line every other failure gives.
+    """
+    try:  # Typer >= 0.20 carries its own copy of Click; older ones use Click itself
+        from typer._click import exceptions as cx
+    except ImportError:  # pragma: no cover - depends on the installed Typer
+        from click import exceptions as cx  # type: ignore[no-redef]
+
+    no_args = getattr(cx, "NoArgsIsHelpError", ())
+    try:
+        result = app(standalone_mode=False)
+    except no_args as exc:  # a bare group prints its help, as before
+        exc.show()
+        sys.exit(2)
+    except cx.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "sdga"
+        typer.echo(f"error: {' '.join(exc.format_message().split())} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(130)
+    except cx.ClickException as exc:
+        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
