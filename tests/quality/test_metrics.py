@@ -285,3 +285,11 @@ def test_odd_column_types_never_crash(column: str, declared: str) -> None:
     assert 0.0 <= m.validity_score <= 1.0
     assert compare_to_reference(table, table).overall_score in (None, 1.0)
     assert infer_schema(table).fields
+
+
+def test_date_bound_at_the_end_of_the_calendar_is_measured() -> None:
+    """A max of 9999-12-31 used to overflow ('the whole last day' was computed by adding a day)."""
+    table = pa.table({"d": [date(2020, 1, 1), date(9999, 12, 31), date(1999, 5, 5)]})
+    schema = _schema({"name": "d", "type": "date", "constraints": {"min": "2000-01-01", "max": "9999-12-31"}})
+    m = calculate_quality_metrics(table, schema=schema)
+    assert m.validity_score == pytest.approx(2 / 3)  # 1999-05-05 is below the minimum

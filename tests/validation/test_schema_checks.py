@@ -486,3 +486,17 @@ def test_slow_faker_path_is_a_warning() -> None:
     result = validate_schema(_single(_field("bs", "faker:bs")), volume=200_000)
     assert result.valid
     assert any(m.code == "generation_warning" for m in result.errors)
+
+
+def test_json_type_uses_its_nested_fields_and_items() -> None:
+    """The engine encodes a json field's 'fields' (object) or 'items' (array): no 'ignored' warning."""
+    as_object = _field("meta", "json", fields=[_field("k", "string"), _field("n", "integer")])
+    as_array = _field("tags", "json", items=_field("tag", "word"))
+    assert "constraint_not_applicable" not in _codes(_single(as_object, as_array))
+    assert _codes(_single(_field("meta", "string", fields=[_field("k", "string")])))["constraint_not_applicable"]
+
+
+def test_long_names_warn_for_both_sql_databases() -> None:
+    long_name = "x" * 70
+    message = next(m for m in validate_schema(_single(_field(long_name, "string"))).errors if m.code == "name_too_long")
+    assert "PostgreSQL" in message.message and "MySQL" in message.message

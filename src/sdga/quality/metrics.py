@@ -297,8 +297,8 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
             ok = ok & (parsed >= lo_d)
         if hi_d is not None and not c.relative_to_now:
             # A date-only upper bound includes the whole day.
-            upper = (
-                hi_d + timedelta(days=1) - timedelta(microseconds=1)
+            upper = (  # the day's last microsecond (no overflow for a bound of 9999-12-31)
+                hi_d.replace(hour=23, minute=59, second=59, microsecond=999999)
                 if isinstance(c.max, str) and len(c.max.strip()) == 10
                 else hi_d
             )

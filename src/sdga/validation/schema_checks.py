@@ -146,7 +146,9 @@ class _Checker:
             self.warn(
                 "name_too_long",
                 where,
-                f"{kind} name '{name}' is longer than {MAX_IDENTIFIER_LENGTH} characters; PostgreSQL truncates it.",
+                f"{kind} name '{name}' is longer than {MAX_IDENTIFIER_LENGTH} characters: PostgreSQL cuts names at "
+                "63 bytes and MySQL refuses names over 64 characters, so SQL output and the rds destination fail. "
+                "Shorten it.",
             )
         if name.lower() in SQL_RESERVED:
             self.warn(
@@ -322,9 +324,10 @@ class _Checker:
             self.error("object_without_fields", where, "type 'object' needs nested 'fields'.")
         if t == "array" and spec.items is None:
             self.error("array_without_items", where, "type 'array' needs 'items' (the element field).")
-        if spec.fields and t != "object":
+        # 'json' encodes its nested 'fields' (an object) or 'items' (an array) as JSON text.
+        if spec.fields and t not in {"object", "json"}:
             self.warn("constraint_not_applicable", where, f"nested 'fields' are ignored for type '{t}' (use 'object').")
-        if spec.items is not None and t != "array":
+        if spec.items is not None and t not in {"array", "json"}:
             self.warn("constraint_not_applicable", where, f"'items' is ignored for type '{t}' (use 'array').")
         if t == "reference" and not spec.references:
             self.error("reference_missing", where, "type 'reference' needs 'references': 'table.field'.")
