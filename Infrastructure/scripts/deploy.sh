@@ -33,15 +33,18 @@ require_cmd "$TERRAFORM" aws python3
 
 PACKAGE_TYPE="$(tfvar "$ENV" lambda_package_type)"
 PACKAGE_TYPE="${PACKAGE_TYPE:-image}"
+# Layers and images are platform-specific: build for the architecture the functions run on.
+ARCH="$(tfvar "$ENV" lambda_architecture)"
+ARCH="${ARCH:-x86_64}"
 BUILD_DIR="${SDGA_BUILD_DIR:-${REPO_ROOT}/Infrastructure/build}"
 TF_VARS=(-var-file="environments/${ENV}.tfvars")
 
 if [ "$BUILD" = 1 ]; then
   if [ "$PACKAGE_TYPE" = image ]; then
     require_cmd docker
-    "${SCRIPTS_DIR}/build-lambda.sh" --image auto
+    "${SCRIPTS_DIR}/build-lambda.sh" --arch "$ARCH" --image auto
   else
-    "${SCRIPTS_DIR}/build-lambda.sh" --layers
+    "${SCRIPTS_DIR}/build-lambda.sh" --arch "$ARCH" --layers
   fi
 fi
 

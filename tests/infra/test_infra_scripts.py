@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -200,3 +201,65 @@ def test_upload_knowledge_base_syncs_and_waits_for_ingestion(tmp_path: Path) -> 
     start = next(c for c in calls if "start-ingestion-job" in c)
     assert "--knowledge-base-id KB12345678 --data-source-id DS12345678" in start
     assert any("get-ingestion-job" in c and "--ingestion-job-id JOB42" in c for c in calls)
+
+
+def _sandbox(tmp_path: Path, tfvars: str) -> tuple[Path, dict[str, str], Path]:
+    """A copy of the scripts over a one-environment Terraform tree, with build-lambda.sh and the tools stubbed."""
+    root = tmp_path / "repo"
+    scripts = root / "Infrastructure" / "scripts"
+    scripts.mkdir(parents=True)
+    for script in SCRIPT_FILES:
+        shutil.copy2(script, scripts / script.name)
+    log = tmp_path / "calls.log"
+    (scripts / "build-lambda.sh").write_text(
+        f'#!/usr/bin/env bash\necho "build-lambda.sh $*" >> "{log}"\n', encoding="utf-8"
+    )
+    (scripts / "build-lambda.sh").chmod(0o755)
+    tf = root / "Infrastructure" / "terraform"
+    (tf / "environments").mkdir(parents=True)
+    (tf / "backends").mkdir()
+    (tf / "environments" / "dev.tfvars").write_text(tfvars, encoding="utf-8")
+    (tf / "backends" / "dev.s3.tfbackend").write_text('bucket = "state"\n', encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("terraform", "aws", "docker"):
+        stub = bin_dir / tool
+        stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> "{log}"\n', encoding="utf-8")
+        stub.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("SDGA_CONFIRM_PROD", "SDGA_BUILD_DIR")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return scripts, env, log
+
+
+@pytest.mark.parametrize("arch", ["arm64", "x86_64"])
+def test_deploy_builds_for_the_architecture_the_environment_deploys(tmp_path: Path, arch: str) -> None:
+    """Layers and images built for x86_64 do not run on arm64 functions (and vice versa)."""
+    scripts, env, log = _sandbox(
+        tmp_path, f'environment = "dev"\nlambda_package_type = "zip"\nlambda_architecture = "{arch}"\n'
+    )
+    result = subprocess.run(
+        ["bash", str(scripts / "deploy.sh"), "dev", "--auto-approve", "--skip-kb"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    build = next(c for c in log.read_text(encoding="utf-8").splitlines() if c.startswith("build-lambda.sh"))
+    assert f"--arch {arch}" in build
+
+
+def test_deploy_builds_x86_64_when_the_environment_keeps_the_default(tmp_path: Path) -> None:
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "zip"\n')
+    result = subprocess.run(
+        ["bash", str(scripts / "deploy.sh"), "dev", "--auto-approve", "--skip-kb"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    build = next(c for c in log.read_text(encoding="utf-8").splitlines() if c.startswith("build-lambda.sh"))
+    assert "--arch x86_64" in build
