@@ -195,6 +195,10 @@ BAD_INPUTS = {
     ),
     "tables into one csv file": (lambda t: ["-t", "transaction", "-f", "csv", "-o", str(t / "tx.csv")], "directory"),
     "bad workers": (lambda t: ["-t", "user_profile", "--workers", "0"], "--workers"),
+    "format against the file name": (
+        lambda t: ["-t", "user_profile", "-f", "parquet", "-o", str(t / "users.csv")],
+        "does not match the file name",
+    ),
     "report is the output file": (
         lambda t: ["-t", "user_profile", "-o", str(t / "u.json"), "--report", str(t / "u.json")],
         "would overwrite",

@@ -283,6 +283,14 @@ def generate(
     fmt: OutputFormat | None = None
     if output_format is not None:
         fmt = _choice(output_format, OutputFormat, "format")
+        named = _FORMAT_BY_SUFFIX.get(out.suffix.lower()) if out is not None and not out.is_dir() else None
+        json_family = {OutputFormat.JSON, OutputFormat.JSONL}
+        if named is not None and named != fmt and not {named, fmt} <= json_family:
+            assert out is not None
+            raise InvalidInputError(
+                f"--format {fmt.value} does not match the file name {out.name!r} (a {named.value} file): "
+                f"drop --format, or name the file {out.with_suffix('.' + EXTENSIONS[fmt]).name!r}"
+            )
     elif out is not None and out.suffix.lower() in _FORMAT_BY_SUFFIX and not out.is_dir():
         fmt = _FORMAT_BY_SUFFIX[out.suffix.lower()]
     dialect = _choice(sql_dialect, SqlDialect, "SQL dialect") if sql_dialect is not None else None
