@@ -105,8 +105,10 @@ def test_confirmed_prod_destroy_uses_the_prod_backend_and_tfvars(fake_tools: tup
     assert calls[-1].endswith("-auto-approve")
 
 
-def test_plan_builds_then_plans_into_a_file(fake_tools: tuple[dict[str, str], Path]) -> None:
+def test_plan_builds_then_plans_into_a_file(fake_tools: tuple[dict[str, str], Path], tmp_path: Path) -> None:
     env, log = fake_tools
+    (tmp_path / "image-tag").write_text("0123456789abcdef\n", encoding="utf-8")  # dev deploys an image
+    env["SDGA_BUILD_DIR"] = str(tmp_path)
     result = _run("plan.sh", "dev", env=env)
     assert result.returncode == 0, result.stderr
     calls = log.read_text(encoding="utf-8").splitlines()
@@ -263,3 +265,55 @@ def test_deploy_builds_x86_64_when_the_environment_keeps_the_default(tmp_path: P
     assert result.returncode == 0, result.stderr
     build = next(c for c in log.read_text(encoding="utf-8").splitlines() if c.startswith("build-lambda.sh"))
     assert "--arch x86_64" in build
+
+
+def _plan(scripts: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(scripts / "plan.sh"), "dev", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_plan_of_an_image_environment_passes_the_built_image_tag(tmp_path: Path) -> None:
+    """Without lambda_image_tag every image_uri is null and terraform stops at the lambda module's precondition."""
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "image-tag").write_text("0123456789abcdef\n", encoding="utf-8")
+    env["SDGA_BUILD_DIR"] = str(build)
+    result = _plan(scripts, env)
+    assert result.returncode == 0, result.stderr
+    plan = next(c for c in log.read_text(encoding="utf-8").splitlines() if " plan " in c)
+    assert "-var-file=environments/dev.tfvars -var lambda_image_tag=0123456789abcdef" in plan
+    assert plan.endswith(f"-out={build}/dev.tfplan")
+
+
+def test_plan_of_an_image_environment_without_a_tag_says_how_to_get_one(tmp_path: Path) -> None:
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    env["SDGA_BUILD_DIR"] = str(tmp_path / "empty")
+    result = _plan(scripts, env)
+    assert result.returncode != 0
+    assert "build-lambda.sh --image auto" in result.stderr and "lambda_image_tag" in result.stderr
+    assert not log.exists() or " plan " not in log.read_text(encoding="utf-8")
+
+
+def test_plan_keeps_an_explicit_image_tag(tmp_path: Path) -> None:
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    env["SDGA_BUILD_DIR"] = str(tmp_path / "empty")
+    result = _plan(scripts, env, "-var", "lambda_image_tag=v1.2.3")
+    assert result.returncode == 0, result.stderr
+    plan = next(c for c in log.read_text(encoding="utf-8").splitlines() if " plan " in c)
+    assert plan.count("lambda_image_tag=") == 1 and "lambda_image_tag=v1.2.3" in plan
+
+
+def test_plan_of_a_zip_environment_needs_no_image_tag(tmp_path: Path) -> None:
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "zip"\n')
+    env["SDGA_BUILD_DIR"] = str(tmp_path / "empty")
+    result = _plan(scripts, env)
+    assert result.returncode == 0, result.stderr
+    plan = next(c for c in log.read_text(encoding="utf-8").splitlines() if " plan " in c)
+    assert "lambda_image_tag" not in plan
