@@ -93,6 +93,56 @@ def test_local_publish_into_existing_directory_keeps_other_files(tmp_path: Path)
     assert (target / "users.csv").exists() and read_local_manifest(target) is not None
 
 
+def test_failed_publish_over_an_earlier_result_restores_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-run into the same directory fails halfway: the earlier result is back, byte for byte."""
+    import sdga.adapters.storage as storage
+
+    target = tmp_path / "out"
+    publish_local(_staging(tmp_path, "first"), target, GID)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    second = _staging(tmp_path, "second")
+    (second / "users.csv").write_text("id,email\n2,b@example.com\n")
+    real = storage._move_file
+    calls = {"n": 0}
+
+    def flaky(src: Path, dst: Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(storage, "_move_file", flaky)
+    with pytest.raises(DestinationError, match="No space left"):
+        publish_local(second, target, "1b7c4b8e-8a53-4a55-9a53-2a4b2b3c1d10")
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert read_local_manifest(target) is not None
+
+
+@pytest.mark.parametrize("failing", ["users.csv", "users.csv.report.md"])
+def test_failed_publish_to_a_named_file_keeps_the_earlier_file_and_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    import sdga.adapters.storage as storage
+    from sdga.adapters.storage import publish_local_file
+
+    target = tmp_path / "users.csv"
+    target.write_text("old data\n")
+    (tmp_path / "users.csv.report.md").write_text("old report\n")
+    real = storage._move_file
+
+    def move_fails(src: Path, dst: Path) -> None:
+        if dst.name == failing:
+            raise PermissionError(13, "Permission denied")
+        real(src, dst)
+
+    monkeypatch.setattr(storage, "_move_file", move_fails)
+    with pytest.raises(DestinationError, match="Permission denied"):
+        publish_local_file(_staging(tmp_path), target, GID)
+    assert target.read_text() == "old data\n"
+    assert (tmp_path / "users.csv.report.md").read_text() == "old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users.csv", "users.csv.report.md"]
+
+
 def test_local_publish_onto_a_file_fails_cleanly(tmp_path: Path) -> None:
     target = tmp_path / "a-file"
     target.write_text("x")

@@ -5,7 +5,8 @@ visible at once:
 
 * **local**: the staging directory is renamed into place (one ``rename`` = atomic on one filesystem;
   across filesystems it is first copied to a hidden sibling of the target, then renamed). Into an existing
-  directory, files are renamed one by one and the manifest goes last.
+  directory, files are renamed one by one and the manifest goes last; what they replace is kept until the
+  set is complete, so a failure restores the earlier result.
 * **S3** (:mod:`sdga.adapters.s3`): S3 has no rename, so data objects are uploaded first and the
   ``_manifest.json`` object last; readers trust only a prefix whose manifest exists (the commit-marker
   pattern used by table formats). Copy-then-delete would double the bytes moved for large results.
@@ -87,16 +88,7 @@ def publish_local(staging: Path, target: Path, generation_id: str) -> Published:
         if not target.exists() or (target.is_dir() and not any(target.iterdir())):
             _rename_dir(staging, target)
         elif target.is_dir():
-            # Existing directory: each rename is atomic; the manifest is the last file to appear.
-            moved: list[Path] = []
-            try:
-                for name in [*names, MANIFEST_NAME]:
-                    _move_file(staging / name, target / name)
-                    moved.append(target / name)
-            except BaseException:  # an OS error or Ctrl-C: take back what was moved in
-                for path in moved:
-                    path.unlink(missing_ok=True)
-                raise
+            _publish_into(staging, target, names)
             shutil.rmtree(staging, ignore_errors=True)
         else:
             raise DestinationError(f"destination {target} exists and is not a directory")
@@ -109,6 +101,58 @@ def publish_local(staging: Path, target: Path, generation_id: str) -> Published:
         files=[str(resolved / n) for n in names],
         manifest=str(resolved / MANIFEST_NAME),
     )
+
+
+def _publish_into(staging: Path, target: Path, names: list[str]) -> None:
+    """Move staged files into an existing directory; the manifest is the last file to appear.
+
+    An earlier result's manifest is set aside first, so the directory reads as incomplete meanwhile.
+    """
+    aside = target / MANIFEST_NAME
+    _move_all(
+        [(staging / n, target / n) for n in [*names, MANIFEST_NAME]], set_aside=aside if aside.is_file() else None
+    )
+
+
+def _move_all(moves: list[tuple[Path, Path]], *, set_aside: Path | None = None) -> None:
+    """Rename files into place in order, all or nothing.
+
+    Each rename is atomic but the set is not, so every file about to be replaced is kept under a hidden
+    hard link (``set_aside`` is moved away before the first rename), and a failure (an OS error or
+    Ctrl-C) puts back exactly what was there before.
+    """
+    tag = uuid.uuid4().hex[:8]
+    kept: dict[Path, Path] = {}  # replaced file -> its hidden copy
+    moved: list[Path] = []
+    try:
+        if set_aside is not None:
+            kept[set_aside] = set_aside.with_name(f".{set_aside.name}.sdga-{tag}")
+            os.replace(set_aside, kept[set_aside])
+        for src, dst in moves:
+            if dst.is_file() and dst not in kept:
+                kept[dst] = dst.with_name(f".{dst.name}.sdga-{tag}")
+                _keep_copy(dst, kept[dst])
+            _move_file(src, dst)
+            moved.append(dst)
+    except BaseException:
+        for path in moved:
+            if path not in kept:
+                path.unlink(missing_ok=True)
+        for path, copy in kept.items():
+            with contextlib.suppress(OSError):
+                os.replace(copy, path)
+        raise
+    finally:
+        for copy in kept.values():
+            copy.unlink(missing_ok=True)
+
+
+def _keep_copy(src: Path, dst: Path) -> None:
+    """A hard link (no bytes copied), or a copy where the filesystem has no hard links."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def publish_local_file(staging: Path, target: Path, generation_id: str) -> Published:
@@ -125,11 +169,10 @@ def publish_local_file(staging: Path, target: Path, generation_id: str) -> Publi
         target.parent.mkdir(parents=True, exist_ok=True)
         report = staging / "report.md"
         report_target = target.with_name(target.name + ".report.md")
-        _move_file(data[0], target)
-        files = [str(target.resolve())]
-        if report.exists():
-            _move_file(report, report_target)
-            files.append(str(report_target.resolve()))
+        # The report first, the data file last; a failure leaves both files as they were.
+        moves = [(report, report_target)] if report.exists() else []
+        _move_all([*moves, (data[0], target)])
+        files = [str(target.resolve())] + ([str(report_target.resolve())] if moves else [])
     except OSError as exc:
         raise DestinationError(f"cannot publish to {target}: {exc.strerror or exc}") from exc
     finally:
