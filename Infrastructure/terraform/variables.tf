@@ -85,6 +85,11 @@ variable "agent_idle_session_ttl_seconds" {
   description = "Seconds of inactivity after which the Bedrock agent forgets a session."
   type        = number
   default     = 900
+
+  validation {
+    condition     = var.agent_idle_session_ttl_seconds >= 60 && var.agent_idle_session_ttl_seconds <= 3600
+    error_message = "agent_idle_session_ttl_seconds must be between 60 and 3600 (Bedrock's idle session TTL range)."
+  }
 }
 
 variable "enable_guardrail" {
@@ -203,6 +208,11 @@ variable "dynamodb_provisioned_capacity" {
     read_max  = 100
     write_min = 5
     write_max = 100
+  }
+
+  validation {
+    condition     = var.dynamodb_provisioned_capacity.read_min >= 1 && var.dynamodb_provisioned_capacity.write_min >= 1 && var.dynamodb_provisioned_capacity.read_min <= var.dynamodb_provisioned_capacity.read_max && var.dynamodb_provisioned_capacity.write_min <= var.dynamodb_provisioned_capacity.write_max
+    error_message = "dynamodb_provisioned_capacity needs minimums of at least 1 and each minimum at most its maximum."
   }
 }
 
@@ -338,6 +348,11 @@ variable "alarm_email_addresses" {
   description = "E-mail addresses notified by the alarm topic."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for address in var.alarm_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alarm_email_addresses must be e-mail addresses."
+  }
 }
 
 variable "data_bucket_size_alarm_bytes" {
@@ -350,6 +365,11 @@ variable "generation_success_rate_threshold" {
   description = "Alarm when the generation success rate over 15 minutes drops below this percentage."
   type        = number
   default     = 95
+
+  validation {
+    condition     = var.generation_success_rate_threshold > 0 && var.generation_success_rate_threshold <= 100
+    error_message = "generation_success_rate_threshold is a percentage: more than 0, at most 100."
+  }
 }
 
 variable "enable_model_invocation_logging" {
@@ -371,12 +391,24 @@ variable "vpc_cidr" {
   description = "CIDR block of the VPC."
   type        = string
   default     = "10.40.0.0/16"
+
+  # Public subnets are /(prefix+8) and private ones /(prefix+4): a prefix beyond /20 leaves public subnets smaller
+  # than the /28 AWS accepts.
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR block from /16 to /20, such as 10.40.0.0/16."
+  }
 }
 
 variable "vpc_az_count" {
   description = "Number of availability zones for the private subnets (2-3)."
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.vpc_az_count >= 2 && var.vpc_az_count <= 3
+    error_message = "vpc_az_count must be 2 or 3."
+  }
 }
 
 variable "vpc_single_nat_gateway" {
@@ -412,12 +444,22 @@ variable "api_throttling_rate_limit" {
   description = "Steady-state requests per second of the HTTP API."
   type        = number
   default     = 20
+
+  validation {
+    condition     = var.api_throttling_rate_limit >= 0
+    error_message = "api_throttling_rate_limit must be 0 or more requests per second."
+  }
 }
 
 variable "api_throttling_burst_limit" {
   description = "Burst capacity of the HTTP API."
   type        = number
   default     = 40
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 0
+    error_message = "api_throttling_burst_limit must be 0 or more."
+  }
 }
 
 variable "api_cors_allow_origins" {

@@ -625,6 +625,31 @@ def test_every_variable_has_a_description_and_a_type() -> None:
         assert variable.body.get("type"), variable
 
 
+# Root variables whose wrong values AWS (or the module layout) only refuses in the middle of an apply, with the
+# bounds their validation must state.
+VALIDATED_BOUNDS = {
+    "agent_idle_session_ttl_seconds": ("60", "3600"),  # Bedrock idleSessionTTLInSeconds range
+    "vpc_az_count": ("2", "3"),
+    "vpc_cidr": ("cidrhost", "16", "20"),  # public subnets are /cidr+8, which must stay a valid /28 or larger
+    "generation_success_rate_threshold": ("0", "100"),
+    "dynamodb_provisioned_capacity": ("read_min", "read_max", "write_min", "write_max"),
+    "api_throttling_rate_limit": ("0",),
+    "api_throttling_burst_limit": ("0",),
+    "alarm_email_addresses": ("@",),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VALIDATED_BOUNDS))
+def test_variables_with_service_limits_are_validated_at_plan_time(name: str) -> None:
+    variable = next(b for b in blocks("variable") if b.module_dir == TERRAFORM and b.name == name)
+    validations = as_list(variable.body.get("validation"))
+    assert validations, f"variable {name} needs a validation block"
+    conditions = " ".join(str(v["condition"]) for v in validations)
+    for bound in VALIDATED_BOUNDS[name]:
+        assert bound in conditions, (name, bound, conditions)
+    assert all(v.get("error_message") for v in validations)
+
+
 def test_every_output_has_a_description() -> None:
     for output in blocks("output"):
         assert output.body.get("description"), output
