@@ -84,6 +84,20 @@ def test_multi_table_download_zip_and_inline(cli: CliRunner, tmp_path: Path) -> 
     assert code == 0 and {k: len(v) for k, v in json.loads(out)["data"].items()} == {"users": 5, "orders": 5}
 
 
+def test_download_to_a_new_directory_or_nested_file(cli: CliRunner, tmp_path: Path) -> None:
+    code, out, err = run(cli, "generate", "-t", "user_profile", "-n", "10", "-f", "csv", "-d", "local", "--json")
+    assert code == 0, err
+    gid = json.loads(out)["generation_id"]
+    code, _, err = run(cli, "download", gid, "-o", "fresh/")  # a trailing slash means a directory
+    assert code == 0, err
+    assert (tmp_path / "fresh").is_dir() and [p.name for p in (tmp_path / "fresh").iterdir()] == ["user_profile.csv"]
+    code, _, err = run(cli, "download", gid, "-o", str(tmp_path / "a" / "b" / "copy.csv"))
+    assert code == 0, err
+    assert (tmp_path / "a" / "b" / "copy.csv").read_bytes() == (tmp_path / "fresh" / "user_profile.csv").read_bytes()
+    code, out, _ = run(cli, "history", "--status", "SUCCESS", "--json")  # statuses read in any case
+    assert code == 0 and [r["generation_id"] for r in json.loads(out)] == [gid]
+
+
 def test_cli_errors(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     from sdga.adapters.aws import reset_clients
 

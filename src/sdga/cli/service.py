@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +64,7 @@ def register(app: typer.Typer) -> None:
         from sdga.errors import InvalidInputError
         from sdga.models import GenerationStatus
 
+        status = status.strip().lower() if status is not None else None  # any case, like other enums
         if status is not None and status not in {s.value for s in GenerationStatus}:
             raise InvalidInputError(
                 f"unknown status {status!r}; use one of {', '.join(s.value for s in GenerationStatus)}"
@@ -129,21 +131,27 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def download(
         generation_id: str = typer.Argument(..., help="The generation id (a UUID)."),
-        out: Path | None = typer.Option(
-            None, "--out", "-o", help="File or directory to write (default: the offered file name); '-' = stdout."
+        out: str | None = typer.Option(
+            None,
+            "--out",
+            "-o",
+            help="File or directory (existing, or ending with '/') to write (default: the offered file name); "
+            "'-' = stdout.",
         ),
     ) -> None:
         """Save a generation's files (a zip when there are several)."""
         svc = _service()
         stream = svc.download(generation_id)
-        if out is not None and str(out) == "-":
+        if out == "-":
             for chunk in stream.chunks:
                 sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             return
-        target = out or Path(stream.filename)
-        if target.is_dir():
+        target = Path(out).expanduser() if out else Path(stream.filename)
+        # A trailing slash names a directory, created if need be (Path() itself would drop the slash).
+        if target.is_dir() or (out or "").endswith(("/", os.sep)):
             target = target / stream.filename
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.part")
         written = 0
         try:
