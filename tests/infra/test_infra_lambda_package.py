@@ -236,7 +236,7 @@ def _requirement_closure(roots: list[str]) -> set[str]:
     def norm(name: str) -> str:
         return re.sub(r"[-_.]+", "-", name).lower()
 
-    seen: set[str] = set()
+    seen: set[tuple[str, frozenset[str]]] = set()
     todo = [Requirement(r) for r in roots]
     while todo:
         req = todo.pop()

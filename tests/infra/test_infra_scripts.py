@@ -42,6 +42,7 @@ def test_shellcheck_is_clean() -> None:
     binary = shellcheck()
     if binary is None:
         require_or_skip("shellcheck")
+    assert binary is not None  # require_or_skip never returns
     result = subprocess.run([binary, "-x", *map(str, SCRIPT_FILES)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
