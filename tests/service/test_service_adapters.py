@@ -177,6 +177,20 @@ def test_sqlite_history_transitions(tmp_path: Path) -> None:
     assert history.get("00000000-0000-0000-0000-000000000000") is None
 
 
+def test_sqlite_history_deletes_expired_records(tmp_path: Path) -> None:
+    """SDGA_HISTORY_TTL_DAYS is kept on SQLite too: expired records go away, not only out of the listing."""
+    import sqlite3
+
+    history = SqliteHistory(tmp_path / "h.sqlite3")
+    old = _record("3b7c4b8e-8a53-4a55-9a53-2a4b2b3c1d10")
+    old.expires_at = 1_000
+    history.create(old)
+    history.create(_record())
+    with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
+        ids = [r[0] for r in conn.execute("SELECT generation_id FROM generations")]
+    assert ids == [GID]
+
+
 def test_sqlite_history_concurrent_finishers_only_one_wins(tmp_path: Path) -> None:
     history = SqliteHistory(tmp_path / "h.sqlite3")
     history.create(_record(status=GenerationStatus.RUNNING))

@@ -141,9 +141,13 @@ class HistoryStore(Protocol):
 class SqliteHistory:
     """History in a SQLite file; safe from several threads and processes (WAL, short transactions)."""
 
+    # Expired records are deleted at most this often, on a write (DynamoDB's TTL does it by itself).
+    PURGE_EVERY_S = 3600.0
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._last_purge = float("-inf")
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._conn() as conn:
             conn.executescript(
@@ -191,6 +195,9 @@ class SqliteHistory:
                 )
             except sqlite3.IntegrityError as exc:
                 raise InvalidInputError(f"generation {record.generation_id} already exists") from exc
+        if time.monotonic() - self._last_purge >= self.PURGE_EVERY_S:
+            self._last_purge = time.monotonic()
+            self.purge_expired()
 
     def get(self, generation_id: str) -> GenerationRecord | None:
         with self._conn() as conn:
