@@ -537,7 +537,19 @@ class SyntheticDataService:
         record.output_location = response.output_location
         record.errors = list(response.errors)
         record.response = response
-        self._set(record, response.status)
+        try:
+            self._set(record, response.status)
+        except TransitionError:
+            # Closed by someone else meanwhile (e.g. a status call that found no progress for longer than
+            # SDGA_JOB_TIMEOUT_S): its outcome stands; say so instead of an unexplained internal error.
+            stored = self.history_store.get(gid)
+            state = stored.status.value if stored else "gone"
+            raise GenerationFailedError(
+                f"generation {gid} finished, but its history record was already {state} "
+                f"({'; '.join(stored.errors) if stored and stored.errors else 'no reason recorded'}); "
+                f"its files were written to {response.output_location}",
+                details={"generation_id": gid, "output_location": response.output_location},
+            ) from None
         return response.model_copy(deep=True)
 
     def _measure(

@@ -169,3 +169,23 @@ def test_writer_error_is_a_failed_record(service: SyntheticDataService, monkeypa
         service.generate(request())
     record = _only_record(service)
     assert record.status == GenerationStatus.FAILED and "No space left" in record.errors[0]
+
+
+def test_record_closed_by_someone_else_meanwhile_is_a_clear_error(
+    service: SyntheticDataService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A status call reaped the record (worker silent past the job timeout) while it was publishing."""
+    real = service._publish
+
+    def publish_then_reaped(gid: str, *args: Any) -> Any:
+        published = real(gid, *args)
+        stored = service.history_store.get(gid)
+        assert stored is not None
+        service._fail(stored, "the worker stopped reporting for 4000 s", None)
+        return published
+
+    monkeypatch.setattr(service, "_publish", publish_then_reaped)
+    with pytest.raises(GenerationFailedError, match="already failed") as info:
+        service.generate(request())
+    assert isinstance(info.value.details, dict) and info.value.details["generation_id"]
+    assert _only_record(service).status == GenerationStatus.FAILED
