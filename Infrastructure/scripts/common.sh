@@ -58,3 +58,12 @@ tfvar() {
   sed -n "s/^[[:space:]]*${name}[[:space:]]*=[[:space:]]*\"\{0,1\}\([^\"#]*\)\"\{0,1\}.*$/\1/p" \
     "${TF_DIR}/environments/${env}.tfvars" | head -n 1 | sed 's/[[:space:]]*$//'
 }
+
+# The architecture an environment's functions run on: its lambda_architecture, else the variable's default (x86_64).
+# Layers and images are platform-specific, and the image tag is the hash of those layers, so every build (deploy, and
+# the CI plan that computes the tag) must use this.
+lambda_arch() {
+  local arch
+  arch="$(tfvar "$1" lambda_architecture)"
+  printf '%s\n' "${arch:-x86_64}"
+}

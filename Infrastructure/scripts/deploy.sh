@@ -34,8 +34,7 @@ require_cmd "$TERRAFORM" aws python3
 PACKAGE_TYPE="$(tfvar "$ENV" lambda_package_type)"
 PACKAGE_TYPE="${PACKAGE_TYPE:-image}"
 # Layers and images are platform-specific: build for the architecture the functions run on.
-ARCH="$(tfvar "$ENV" lambda_architecture)"
-ARCH="${ARCH:-x86_64}"
+ARCH="$(lambda_arch "$ENV")"
 BUILD_DIR="${SDGA_BUILD_DIR:-${REPO_ROOT}/Infrastructure/build}"
 TF_VARS=(-var-file="environments/${ENV}.tfvars")
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
-from infra_tf import REPO
+from infra_tf import REPO, TERRAFORM, blocks
+from test_infra_scripts import _sandbox
 
 WORKFLOWS = REPO / ".github" / "workflows"
 
@@ -77,3 +80,38 @@ def test_deploy_job_installs_what_deploy_sh_and_the_smoke_test_import() -> None:
     assert installs and installs[0] < deploy, "install the package (with the aws extra) before deploy.sh"
     smoke = next(i for i, run in enumerate(runs) if "import json, sys, boto3" in run)
     assert installs[0] < smoke
+
+
+def _run_plan_build_step(tmp_path: Path, tfvars: str) -> str:
+    """Run the plan job's build step against a one-environment sandbox; return build-lambda.sh's arguments."""
+    scripts, env, log = _sandbox(tmp_path, tfvars)
+    steps = _load("infra.yml")["jobs"]["plan"]["steps"]
+    step = next(s for s in steps if "build-lambda.sh" in s.get("run", ""))
+    script = step["run"].replace("${{ matrix.environment }}", "dev")
+    result = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script],
+        cwd=scripts.parents[1],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return next(c for c in log.read_text(encoding="utf-8").splitlines() if c.startswith("build-lambda.sh"))
+
+
+@pytest.mark.parametrize("arch", ["arm64", "x86_64"])
+def test_plan_job_hashes_the_artefacts_built_for_the_environments_architecture(tmp_path: Path, arch: str) -> None:
+    """The image tag is the hash of the layers, which are platform-specific: a plan computed from x86_64 wheels
+    names a tag that deploy.sh (building for the environment's lambda_architecture) never pushes."""
+    build = _run_plan_build_step(
+        tmp_path, f'environment = "dev"\nlambda_package_type = "image"\nlambda_architecture = "{arch}"\n'
+    )
+    assert f"--arch {arch}" in build and "--image auto" in build and "--no-docker" in build
+
+
+def test_plan_job_uses_the_variable_default_architecture_when_the_environment_sets_none(tmp_path: Path) -> None:
+    build = _run_plan_build_step(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    default = next(b for b in blocks("variable") if b.file.parent == TERRAFORM and b.name == "lambda_architecture")
+    assert f"--arch {default.body['default']}" in build
