@@ -177,6 +177,53 @@ def test_seed_inventory_is_present() -> None:
     assert _one("aws_apigatewayv2_api", "api-gateway", "this")["protocol_type"] == "HTTP"
 
 
+# AWS services the functions call from their own code, keyed by IAM action prefix, and the VPC endpoint that keeps
+# each call off the NAT gateway. ec2:* is absent on purpose: the Lambda service manages the ENIs, not the code.
+FUNCTION_CALLS_ENDPOINT = {
+    "bedrock": "bedrock-runtime",
+    "dynamodb": "dynamodb",
+    "kms": "kms",
+    "lambda": "lambda",
+    "logs": "logs",
+    "s3": "s3",
+    "sqs": "sqs",
+    "xray": "xray",
+}
+
+
+def test_every_service_the_functions_call_has_a_vpc_endpoint() -> None:
+    """In the VPC, a call without an endpoint leaves through the NAT gateway (cost per GB, and a public path):
+    e.g. the asynchronous self-invocation (lambda:InvokeFunction) of large generations."""
+    policy = next(
+        b for b in blocks("data", "aws_iam_policy_document") if b.module_dir == MODULES / "iam" and b.name == "lambda"
+    )
+    iam_locals = locals_of(MODULES / "iam" / "main.tf")
+    actions: list[str] = []
+    for statement in statements(policy):
+        listed = statement.get("actions")
+        if isinstance(listed, str):  # ${each.value.s3_actions}: the per-function table in the module's locals
+            table = listed.removeprefix("${each.value.").removesuffix("}")
+            actions += [a for per_function in iam_locals[table].values() for a in per_function]
+        else:
+            actions += as_list(listed)
+    prefixes = {str(a).split(":")[0] for a in actions}
+    prefixes.discard("ec2")
+    assert prefixes <= set(FUNCTION_CALLS_ENDPOINT), (
+        f"map {sorted(prefixes - set(FUNCTION_CALLS_ENDPOINT))} to an endpoint"
+    )
+    assert "interface_endpoint_services" not in _module_call("vpc"), "the root keeps the module's endpoint list"
+    interface = next(
+        b for b in blocks("variable") if b.module_dir == MODULES / "vpc" and b.name == "interface_endpoint_services"
+    )
+    private = set(interface.body["default"]) | {"s3", "dynamodb"}  # gateway endpoints
+    missing = {FUNCTION_CALLS_ENDPOINT[p] for p in prefixes} - private
+    assert not missing, f"no VPC endpoint for {sorted(missing)}"
+    # Every interface endpoint answers on the private DNS name, through the HTTPS-from-the-VPC security group.
+    endpoint = _one("aws_vpc_endpoint", "vpc", "interface")
+    assert endpoint["private_dns_enabled"] is True
+    assert endpoint["security_group_ids"] == ["${aws_security_group.endpoints.id}"]
+
+
 def test_lambda_sizes_and_handlers_match_the_seed() -> None:
     specs = ROOT_LOCALS["action_function_specs"]
     for key, (handler, memory, timeout) in SEED_SIZES.items():

@@ -1,5 +1,6 @@
 # Optional network for the Lambdas (off in dev): private subnets across AZs with NAT egress, gateway endpoints for S3
-# and DynamoDB (free, keep data traffic off the NAT) and interface endpoints for Bedrock and the telemetry services.
+# and DynamoDB (free, keep data traffic off the NAT) and interface endpoints for Bedrock, Lambda (generate and the
+# Converse agent invoke themselves asynchronously for large generations) and the telemetry services.
 
 data "aws_region" "current" {}
 
