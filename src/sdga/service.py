@@ -332,6 +332,8 @@ class SyntheticDataService:
             )
         if request.destination.type == DestinationType.RDS:
             self._check_rds_target(request, plan)
+        if request.destination.type == DestinationType.S3 and request.destination.location:
+            self._check_s3_target(request)
         return plan, warnings
 
     def _check_destination(self, request: GenerateDataRequest) -> None:
@@ -363,6 +365,25 @@ class SyntheticDataService:
                     details={"field": "destination.location"},
                 )
             dialect_of(dest.location)
+
+    def _check_s3_target(self, request: GenerateDataRequest) -> None:
+        """An S3 prefix that already holds objects is only written with ``if_exists: replace``.
+
+        A re-run that failed half way would otherwise leave an earlier result with some files
+        overwritten and its manifest pointing at ones deleted by the clean-up: data lost, not refused.
+        """
+        from sdga.adapters.s3 import S3ObjectStore, parse_s3_uri
+
+        dest = request.destination
+        assert dest.location is not None
+        if dest.if_exists == "append":
+            raise InvalidInputError(
+                "if_exists 'append' applies to database tables (rds); for s3 use 'fail' or 'replace'",
+                details={"field": "destination.if_exists"},
+            )
+        if dest.if_exists == "fail":
+            bucket, prefix = parse_s3_uri(dest.location)
+            S3ObjectStore(self.settings, bucket=bucket, prefix="").refuse_occupied(prefix)
 
     def _check_rds_target(self, request: GenerateDataRequest, plan: Any) -> None:
         from sdga.adapters.rds import existing_tables, redact_url
@@ -652,6 +673,8 @@ class SyntheticDataService:
                 store = S3ObjectStore(self.settings, bucket=bucket, prefix="")
                 response.output_location = f"s3://{bucket}/{prefix}"
                 self._write_report(data_dir, request, response)
+                if dest.if_exists == "fail":  # another run may have taken the prefix since the check
+                    store.refuse_occupied(prefix)
                 return store.publish_to(prefix, data_dir, gid)
             store = S3ObjectStore(self.settings)
             response.output_location = store.location(gid)

@@ -86,8 +86,9 @@ _STORE_READ = {("s3", "get_object"), ("s3", "generate_presigned_url")}
 _HISTORY = {("dynamodb", "put_item"), ("dynamodb", "query")}
 FUNCTION_OPERATIONS: dict[str, set[tuple[str, str]]] = {
     # generate: publish a data set (undo on failure), stream or presign downloads, record and read the history
-    # (status of a dead worker is written back as failed), hand big jobs to an async invocation of itself.
-    "generate": _STORE_WRITE | _STORE_READ | _HISTORY | {("lambda", "invoke")},
+    # (status of a dead worker is written back as failed), hand big jobs to an async invocation of itself,
+    # and check that an explicit S3 prefix is free before writing into it (ListObjectsV2, one key).
+    "generate": _STORE_WRITE | _STORE_READ | _HISTORY | {("lambda", "invoke"), ("s3", "list_objects_v2")},
     # validate: schema and compliance checks in memory; no AWS call at all.
     "validate": set(),
     # metrics: read a generation's record (Query), its manifest (GetObject) or list a prefix, download the files.

@@ -253,8 +253,15 @@ def test_generate_to_s3_and_read_back(aws_env: str, tmp_path: Path, unique_suffi
 
 def test_s3_destination_failure_leaves_nothing_and_records_failed(aws_env: str, tmp_path: Path) -> None:
     svc = SyntheticDataService(Settings(home=tmp_path))
-    with pytest.raises(DestinationError) as info:
+    # The occupancy check runs before anything is generated: a missing bucket is refused up front.
+    with pytest.raises(DestinationError, match="NoSuchBucket") as early:
         svc.generate(request(destination={"type": "s3", "location": "s3://sdga-missing-bucket/x"}))
+    assert "generation_id" not in (early.value.details or {}) and not svc.history()
+    # With 'replace' there is no check: the upload itself fails, after generating.
+    with pytest.raises(DestinationError) as info:
+        svc.generate(
+            request(destination={"type": "s3", "location": "s3://sdga-missing-bucket/x", "if_exists": "replace"})
+        )
     gid = info.value.details["generation_id"]  # type: ignore[index]
     status = svc.status(gid)
     assert status.status == GenerationStatus.FAILED and "NoSuchBucket" in status.errors[0]
@@ -371,3 +378,29 @@ def test_history_marks_dead_workers_failed_but_leaves_live_and_foreign_ones(serv
     listed = {h["generation_id"]: h["status"] for h in service.history(limit=20)}
     assert [listed[g] for g in workers] == ["failed", "failed", "running", "running", "running"]
     assert {h["generation_id"] for h in service.history(status="running")} == set(list(workers)[2:])
+
+
+def test_an_occupied_s3_prefix_is_only_written_with_replace(aws_env: str, tmp_path: Path, unique_suffix: str) -> None:
+    """A second run into the same prefix is refused up front, so a failing re-run can never destroy the
+    earlier result; 'replace' overwrites on purpose; 'append' is for database tables only."""
+    bucket = f"sdga-occ-{unique_suffix}"
+    client("s3", Settings(home=tmp_path)).create_bucket(Bucket=bucket)
+    svc = SyntheticDataService(Settings(home=tmp_path / "h"))
+    where = f"s3://{bucket}/team/run-1"
+    first = svc.generate(request(destination={"type": "s3", "location": where}))
+    before = client("s3", svc.settings).get_object(Bucket=bucket, Key="team/run-1/customers.csv")["Body"].read()
+    with pytest.raises(DestinationError, match="already holds data") as info:
+        svc.generate(request(seed=99, destination={"type": "s3", "location": where + "/"}))
+    assert info.value.details["existing"].startswith("team/run-1/")  # type: ignore[index]
+    after = client("s3", svc.settings).get_object(Bucket=bucket, Key="team/run-1/customers.csv")["Body"].read()
+    assert after == before and svc.status(first.generation_id).status == GenerationStatus.SUCCESS
+    with pytest.raises(InvalidInputError, match="append"):
+        svc.generate(request(destination={"type": "s3", "location": where, "if_exists": "append"}))
+    replaced = svc.generate(request(seed=99, destination={"type": "s3", "location": where, "if_exists": "replace"}))
+    assert replaced.status == GenerationStatus.SUCCESS
+    now = client("s3", svc.settings).get_object(Bucket=bucket, Key="team/run-1/customers.csv")["Body"].read()
+    assert now != before
+    # a prefix next to it is free ("run-1" must not be read as occupying "run-10")
+    assert svc.generate(request(destination={"type": "s3", "location": f"s3://{bucket}/team/run-10"})).status == (
+        GenerationStatus.SUCCESS
+    )

@@ -94,6 +94,26 @@ class S3ObjectStore:
             location=base, files=[base + e["name"] for e in manifest["files"]], manifest=base + MANIFEST_NAME
         )
 
+    def refuse_occupied(self, key_prefix: str) -> None:
+        """DestinationError when anything is stored under ``key_prefix`` (one cheap LIST of one key)."""
+        if key_prefix and not key_prefix.endswith("/"):
+            key_prefix += "/"
+        try:
+            page = self._s3.list_objects_v2(Bucket=self.bucket, Prefix=key_prefix, MaxKeys=1)
+        except Exception as exc:
+            code = error_code(exc)
+            raise DestinationError(
+                f"cannot check s3://{self.bucket}/{key_prefix}: {code or type(exc).__name__}: {exc}",
+                details={"bucket": self.bucket, "prefix": key_prefix, "aws_error": code},
+            ) from exc
+        found = page.get("Contents") or []
+        if found:
+            raise DestinationError(
+                f"s3://{self.bucket}/{key_prefix} already holds data (e.g. {found[0]['Key']}); choose another "
+                "prefix, or set destination.if_exists to 'replace' to overwrite it",
+                details={"bucket": self.bucket, "prefix": key_prefix, "existing": found[0]["Key"]},
+            )
+
     def _delete_keys(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
             chunk = keys[start : start + 1000]

@@ -34,7 +34,11 @@ class Destination(StrictModel):
         ),
     )
     if_exists: Literal["fail", "replace", "append"] = PydField(
-        default="fail", description="rds only: what to do when a target table already exists."
+        default="fail",
+        description=(
+            "What to do when the destination already holds data. rds: per table (fail, replace, append). "
+            "s3 with a location: 'fail' refuses a prefix that holds objects, 'replace' overwrites them."
+        ),
     )
 
 
