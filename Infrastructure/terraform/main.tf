@@ -236,6 +236,7 @@ module "opensearch" {
   additional_principal_arns   = var.opensearch_additional_principal_arns
   standby_replicas            = var.opensearch_standby_replicas
   allow_public_network_access = var.opensearch_public_network_access
+  vpc_endpoint_ids            = var.opensearch_vpc_endpoint_ids
   vector_dimension            = var.embedding_dimension
   tags                        = local.tags
 }

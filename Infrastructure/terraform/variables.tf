@@ -119,9 +119,20 @@ variable "opensearch_standby_replicas" {
 }
 
 variable "opensearch_public_network_access" {
-  description = "Expose the collection endpoint publicly (still IAM-authenticated). Set false only when Terraform runs inside the VPC."
+  description = "Expose the collection endpoint publicly (still IAM-authenticated). false: only Bedrock and opensearch_vpc_endpoint_ids reach it, so Terraform must run where one of those endpoints is (it creates the vector index over HTTPS)."
   type        = bool
   default     = true
+}
+
+variable "opensearch_vpc_endpoint_ids" {
+  description = "OpenSearch Serverless VPC endpoint IDs (vpce-...) that may reach the vector collection when opensearch_public_network_access = false: at least the one of the VPC the Terraform runner applies from (aws opensearchserverless create-vpc-endpoint). Bedrock needs none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.opensearch_vpc_endpoint_ids : can(regex("^vpce-[0-9a-f]+$", id))])
+    error_message = "opensearch_vpc_endpoint_ids must be OpenSearch Serverless VPC endpoint IDs such as vpce-050f79086ee71ac05."
+  }
 }
 
 variable "opensearch_additional_principal_arns" {

@@ -697,6 +697,55 @@ def test_variables_with_service_limits_are_validated_at_plan_time(name: str) -> 
     assert all(v.get("error_message") for v in validations)
 
 
+def _holds(condition: str, values: dict[str, Any]) -> bool:
+    """Evaluate a small boolean HCL condition (``||``, ``&&``, ``!``, ``length()``, comparisons) over ``var.*`` values."""
+    expr = condition.removeprefix("${").removesuffix("}")
+    expr = expr.replace("||", " or ").replace("&&", " and ").replace("!=", " <> ")
+    expr = re.sub(r"!(?!=)", " not ", expr).replace(" <> ", " != ").replace("length(", "len(")
+    expr = re.sub(r"\bvar\.(\w+)", lambda m: f"v[{m.group(1)!r}]", expr)
+    expr = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", expr))
+    # Only this repository's own conditions are evaluated, with no builtins.
+    return bool(eval(expr, {"__builtins__": {}, "len": len}, {"v": values}))
+
+
+def test_opensearch_vpc_endpoint_ids_are_declared_validated_and_passed() -> None:
+    """With opensearch_public_network_access = false only Bedrock and the listed VPC endpoints reach the collection;
+    the root must let the deployer name the endpoint its Terraform runner uses, or nobody can create the index."""
+    variable = next(
+        b for b in blocks("variable") if b.module_dir == TERRAFORM and b.name == "opensearch_vpc_endpoint_ids"
+    )
+    assert variable.body["type"] == "${list(string)}" and variable.body["default"] == []
+    assert "VPC endpoint" in variable.body["description"]
+    validation = as_list(variable.body.get("validation"))[0]
+    assert "vpce-" in validation["error_message"]
+    pattern = re.search(r'regex\("([^"]+)"', validation["condition"])
+    assert pattern, validation["condition"]
+    for good in ("vpce-050f79086ee71ac05", "vpce-829a4487959e2a839"):
+        assert re.search(pattern.group(1), good), good
+    for bad in ("050f79086ee71ac05", "vpce-", "vpc-050f79086ee71ac05", " vpce-050f79086ee71ac05"):
+        assert not re.search(pattern.group(1), bad), bad
+    assert _module_call("opensearch")["vpc_endpoint_ids"] == "${var.opensearch_vpc_endpoint_ids}"
+
+
+def test_private_collection_without_vpc_endpoints_is_refused_at_plan_time() -> None:
+    network = _one("aws_opensearchserverless_security_policy", "opensearch", "network")
+    preconditions = as_list(network.get("lifecycle", [{}])[0].get("precondition"))
+    assert preconditions, "the network policy needs a precondition on public access / VPC endpoints"
+    check = preconditions[0]
+    assert "opensearch_vpc_endpoint_ids" in check["error_message"] and "vector index" in check["error_message"]
+    endpoint = ["vpce-050f79086ee71ac05"]
+    cases = [(True, [], True), (True, endpoint, True), (False, endpoint, True), (False, [], False)]
+    for public, ids, allowed in cases:
+        values = {"allow_public_network_access": public, "vpc_endpoint_ids": ids}
+        assert _holds(check["condition"], values) is allowed, (public, ids)
+
+
+def test_deployment_docs_say_how_to_apply_with_a_private_collection() -> None:
+    text = (TERRAFORM.parent / "docs" / "DEPLOYMENT.md").read_text(encoding="utf-8")
+    assert "opensearch_public_network_access = false" in text and "opensearch_vpc_endpoint_ids" in text
+    assert "create-vpc-endpoint" in text  # how to get such an endpoint
+
+
 def test_every_output_has_a_description() -> None:
     for output in blocks("output"):
         assert output.body.get("description"), output

@@ -62,6 +62,15 @@ resource "aws_opensearchserverless_security_policy" "network" {
   type        = "network"
   description = "Network access to ${var.collection_name}."
   policy      = var.allow_public_network_access ? local.network_public : local.network_private
+
+  lifecycle {
+    # Private with no VPC endpoint admits only Bedrock: the apply would create the collection and then fail (403)
+    # creating the vector index, because Terraform itself connects to the collection.
+    precondition {
+      condition     = var.allow_public_network_access || length(var.vpc_endpoint_ids) > 0
+      error_message = "opensearch_public_network_access = false needs opensearch_vpc_endpoint_ids (the OpenSearch Serverless VPC endpoint Terraform runs behind): otherwise nothing but Bedrock reaches the collection and Terraform cannot create the vector index. See Infrastructure/docs/DEPLOYMENT.md."
+    }
+  }
 }
 
 resource "aws_opensearchserverless_access_policy" "data" {

@@ -42,9 +42,14 @@ variable "allow_public_network_access" {
 }
 
 variable "vpc_endpoint_ids" {
-  description = "OpenSearch Serverless VPC endpoint IDs allowed when public access is off."
+  description = "OpenSearch Serverless VPC endpoint IDs allowed when public access is off; needs at least the one Terraform reaches the collection through."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for id in var.vpc_endpoint_ids : can(regex("^vpce-[0-9a-f]+$", id))])
+    error_message = "vpc_endpoint_ids must be OpenSearch Serverless VPC endpoint IDs such as vpce-050f79086ee71ac05."
+  }
 }
 
 variable "index_name" {
