@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
 import json
@@ -330,3 +331,26 @@ def test_types_the_engine_never_emits_still_write(tmp_path: Path) -> None:
     assert ET.parse(tmp_path / "x.xml").getroot()[0].findtext("m") == '{"k":1}'
     script = (tmp_path / "x.sql").read_text()
     assert "BYTEA" in script and "NUMERIC(20,0)" in script and "'\\x00ff'::bytea" in script
+
+
+def test_millisecond_times_write_in_every_text_format(tmp_path: Path) -> None:
+    """time32[ms] (a valid Arrow time, e.g. from Parquet or pandas input) writes; the fraction keeps its width."""
+    schema = pa.schema([("t", pa.time32("ms")), ("whole", pa.time32("ms"))])
+    batch = pa.record_batch(
+        [
+            pa.array([dt.time(6, 30, 1, 500_000), None], pa.time32("ms")),
+            pa.array([dt.time(7, 0, 2), dt.time(0, 0)], pa.time32("ms")),
+        ],
+        schema=schema,
+    )
+    table = users_table("x")
+    table.arrow_schema = schema
+    for fmt in ("csv", "json", "jsonl", "sql", "xml"):
+        with open_writer(tmp_path / f"x.{fmt}", table, fmt) as writer:
+            writer.write_batch(batch)
+    rows = json.loads((tmp_path / "x.json").read_text())
+    assert rows == [{"t": "06:30:01.500", "whole": "07:00:02"}, {"t": None, "whole": "00:00:00"}]
+    with open(tmp_path / "x.csv", newline="") as f:
+        assert list(csv.reader(f)) == [["t", "whole"], ["06:30:01.500", "07:00:02"], ["", "00:00:00"]]
+    assert ET.parse(tmp_path / "x.xml").getroot()[0].findtext("t") == "06:30:01.500"
+    assert "('06:30:01.500', '07:00:02')" in (tmp_path / "x.sql").read_text()

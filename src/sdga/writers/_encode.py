@@ -87,7 +87,9 @@ def _as_whole_seconds(arr: pa.Array) -> pa.Array | None:
     unit = arr.type.unit
     if unit == "s":
         return arr
-    raw = pc.fill_null(arr.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    # time32 only casts to int32 (to int64 it raises), so read the storage at its own width.
+    storage = pa.int32() if arr.type.bit_width == 32 else pa.int64()
+    raw = pc.fill_null(arr.cast(storage), 0).to_numpy(zero_copy_only=False)
     if np.any(raw % _UNIT_FACTOR[unit]):
         return None
     if pa.types.is_timestamp(arr.type):
