@@ -33,9 +33,10 @@ import pyarrow as pa
 
 from sdga.adapters import make_history, make_object_store
 from sdga.adapters.background import InlineRunner, Runner, ThreadRunner
-from sdga.adapters.history import GenerationRecord, HistoryStore, TransitionError, now_ms
+from sdga.adapters.history import GenerationRecord, HistoryStore, SqliteHistory, TransitionError, now_ms
 from sdga.adapters.storage import (
     MANIFEST_NAME,
+    LocalObjectStore,
     ObjectStore,
     Published,
     iter_local_file,
@@ -185,6 +186,9 @@ class SyntheticDataService:
         self.settings = settings or load_settings()
         self.store = store or make_object_store(self.settings)
         self.history_store = history or make_history(self.settings)
+        if isinstance(self.history_store, SqliteHistory) and isinstance(self.store, LocalObjectStore):
+            # A laptop's data folder should not outgrow its history: results leave with their records.
+            self.history_store.on_expired = self._delete_stored_results
         self.restrict_paths = restrict_paths
         self._runner = runner
         self._runner_lock = threading.Lock()
@@ -365,6 +369,10 @@ class SyntheticDataService:
                     details={"field": "destination.location"},
                 )
             dialect_of(dest.location)
+
+    def _delete_stored_results(self, generation_ids: list[str]) -> None:
+        for gid in generation_ids:
+            self.store.delete(check_generation_id(gid))
 
     def _check_s3_target(self, request: GenerateDataRequest) -> None:
         """An S3 prefix that already holds objects is only written with ``if_exists: replace``.

@@ -404,3 +404,22 @@ def test_an_occupied_s3_prefix_is_only_written_with_replace(aws_env: str, tmp_pa
     assert svc.generate(request(destination={"type": "s3", "location": f"s3://{bucket}/team/run-10"})).status == (
         GenerationStatus.SUCCESS
     )
+
+
+def test_expired_generations_take_their_stored_results_with_them(tmp_path: Path) -> None:
+    """On a laptop the data folder must not outgrow the history: when a record expires (SQLite purge),
+    data/<id> goes too; results that have not expired, and files outside data/, stay."""
+    import sqlite3
+
+    svc = SyntheticDataService(Settings(home=tmp_path / "home", history_ttl_days=30))
+    old, kept = svc.generate(request()), svc.generate(request(seed=8))
+    elsewhere = tmp_path / "home" / "data" / "mine"
+    svc.generate(request(seed=9, destination={"type": "local", "location": str(elsewhere)}))
+    assert (svc.settings.data_dir / old.generation_id).is_dir()
+    with sqlite3.connect(svc.settings.history_db) as conn:  # let the first one's time run out
+        conn.execute("UPDATE generations SET expires_at = 1 WHERE generation_id = ?", (old.generation_id,))
+    assert svc.history_store.purge_expired() == 1  # type: ignore[attr-defined]
+    assert not (svc.settings.data_dir / old.generation_id).exists()
+    assert (svc.settings.data_dir / kept.generation_id).is_dir() and any(elsewhere.iterdir())
+    with pytest.raises(NotFoundError):
+        svc.status(old.generation_id)

@@ -8,10 +8,11 @@ store itself (a conditional write), so two workers can never both finish the sam
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ from pydantic import BaseModel, Field
 
 from sdga.errors import ConfigurationError, InvalidInputError
 from sdga.models import GenerateDataResponse, GenerationStatus
+
+log = logging.getLogger("sdga.history")
 
 TERMINAL = frozenset({GenerationStatus.SUCCESS, GenerationStatus.PARTIAL, GenerationStatus.FAILED})
 # Which states a record may be in before it moves to the key state.
@@ -144,8 +147,9 @@ class SqliteHistory:
     # Expired records are deleted at most this often, on a write (DynamoDB's TTL does it by itself).
     PURGE_EVERY_S = 3600.0
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, on_expired: Callable[[list[str]], None] | None = None) -> None:
         self.path = path
+        self.on_expired = on_expired
         self._local = threading.local()
         self._last_purge = float("-inf")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,9 +245,21 @@ class SqliteHistory:
         return [GenerationRecord.model_validate_json(r[0]) for r in rows]
 
     def purge_expired(self) -> int:
-        """Delete records past ``expires_at`` (DynamoDB's TTL does this by itself)."""
+        """Delete records past ``expires_at`` (DynamoDB's TTL does this by itself), then tell
+        ``on_expired`` their ids (the service deletes their stored results)."""
+        now = int(time.time())
         with self._conn() as conn:
-            cur = conn.execute(
-                "DELETE FROM generations WHERE expires_at IS NOT NULL AND expires_at <= ?", (int(time.time()),)
-            )
-        return cur.rowcount
+            ids = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT generation_id FROM generations WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)
+                ).fetchall()
+            ]
+            if ids:
+                conn.executemany("DELETE FROM generations WHERE generation_id = ?", [(i,) for i in ids])
+        if ids and self.on_expired is not None:
+            try:
+                self.on_expired(ids)
+            except Exception:  # clean-up is best effort; the records are gone either way
+                log.warning("could not remove the stored results of %d expired generations", len(ids), exc_info=True)
+        return len(ids)
