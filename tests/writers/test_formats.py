@@ -354,3 +354,25 @@ def test_millisecond_times_write_in_every_text_format(tmp_path: Path) -> None:
         assert list(csv.reader(f)) == [["t", "whole"], ["06:30:01.500", "07:00:02"], ["", "00:00:00"]]
     assert ET.parse(tmp_path / "x.xml").getroot()[0].findtext("t") == "06:30:01.500"
     assert "('06:30:01.500', '07:00:02')" in (tmp_path / "x.sql").read_text()
+
+
+def test_text_full_of_characters_to_escape_survives_every_text_format(tmp_path: Path) -> None:
+    """Thousands of quotes, ampersands, backslashes and control characters in one column (the escape scan's
+    many-hits path), in a column without nulls (quotes joined with the row) and one with nulls."""
+    heavy = ("\"&'<>\\\n\t" * 2000) + "end"
+    schema = pa.schema([pa.field("s", pa.string(), nullable=False), ("n", pa.string())])
+    batch = pa.record_batch([pa.array([heavy, "x'y"]), pa.array([None, heavy])], schema=schema)
+    table = users_table("x")
+    table.arrow_schema = schema
+    for fmt in ("csv", "json", "jsonl", "sql", "xml"):
+        with open_writer(tmp_path / f"x.{fmt}", table, fmt) as writer:
+            writer.write_batch(batch)
+    assert json.loads((tmp_path / "x.json").read_text()) == [{"s": heavy, "n": None}, {"s": "x'y", "n": heavy}]
+    lines = (tmp_path / "x.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [{"s": heavy, "n": None}, {"s": "x'y", "n": heavy}]
+    with open(tmp_path / "x.csv", newline="") as f:
+        assert list(csv.reader(f))[1:] == [[heavy, ""], ["x'y", heavy]]
+    records = ET.parse(tmp_path / "x.xml").getroot()
+    assert [r.findtext("s") for r in records] == [heavy, "x'y"]
+    script = (tmp_path / "x.sql").read_text()
+    assert "('" + heavy.replace("'", "''") + "', NULL)" in script

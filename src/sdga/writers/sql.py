@@ -31,6 +31,7 @@ from sdga.errors import SchemaError
 from sdga.models import EdgeCase, FieldSpec, SqlDialect
 from sdga.writers._encode import (
     STRING,
+    Part,
     concat,
     decode_dictionary,
     finite_floats,
@@ -40,6 +41,7 @@ from sdga.writers._encode import (
     json_or_null,
     plain_text,
     present_bytes,
+    temporal_parts,
     temporal_text,
     write_concat,
 )
@@ -272,7 +274,8 @@ def drop_tables_sql(tables: Sequence[TableLike], dialect: SqlDialect) -> str:
 # -------------------------------------------------------------------------------------------- literals
 
 
-def _string_literal(text: pa.Array, dialect: SqlDialect) -> pa.Array:
+def _string_escape(text: pa.Array, dialect: SqlDialect) -> pa.Array:
+    """The inside of a string literal (quotes not added)."""
     text = text.cast(STRING)
     present = present_bytes(text)
     if 0x00 in present:
@@ -281,7 +284,15 @@ def _string_literal(text: pa.Array, dialect: SqlDialect) -> pa.Array:
         text = pc.replace_substring(text, "\\", "\\\\")
     if 0x27 in present:
         text = pc.replace_substring(text, "'", "''")
-    return concat(["'", text, "'"])
+    return text
+
+
+def _string_literal(text: pa.Array, dialect: SqlDialect) -> pa.Array:
+    return concat(["'", _string_escape(text, dialect), "'"])
+
+
+def _utc_marker(dialect: SqlDialect) -> str:
+    return "" if dialect == SqlDialect.MYSQL else "+00:00"
 
 
 def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
@@ -302,8 +313,7 @@ def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
     elif pa.types.is_floating(t):
         out = pc.cast(finite_floats(arr), STRING)
     elif is_temporal(t):
-        marker = "" if dialect == SqlDialect.MYSQL else "+00:00"
-        out = _string_literal(temporal_text(arr, sep=" ", utc_marker=marker), dialect)
+        out = _string_literal(temporal_text(arr, sep=" ", utc_marker=_utc_marker(dialect)), dialect)
     elif pa.types.is_null(t):
         out = pa.nulls(len(arr), type=STRING)
     elif is_nested(t):
@@ -317,15 +327,27 @@ def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
     return pc.fill_null(out, pa.scalar("NULL", type=STRING))
 
 
+def sql_parts(arr: pa.Array, dialect: SqlDialect) -> list[Part]:
+    """:func:`sql_literals` as parts: for text without nulls the quotes stay constants of the row join."""
+    arr = decode_dictionary(arr)
+    t = arr.type
+    if len(arr) and arr.null_count == 0:
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return ["'", _string_escape(arr, dialect), "'"]
+        if is_temporal(t):  # ISO text: no quote, backslash or NUL to escape
+            return ["'", *temporal_parts(arr, sep=" ", utc_marker=_utc_marker(dialect)), "'"]
+    return [sql_literals(arr, dialect)]
+
+
 def row_literals(batch: pa.RecordBatch, dialect: SqlDialect) -> pa.Array:
     """One ``(v1, v2, ...)`` tuple literal per row."""
-    parts: list[pa.Array | str] = ["("]
+    parts: list[Part] = ["("]
     for i, column in enumerate(batch.columns):
         if i:
             parts.append(", ")
-        parts.append(sql_literals(column, dialect))
+        parts += sql_parts(column, dialect)
     parts.append(")")
-    return concat(parts)
+    return concat(parts, batch.num_rows)
 
 
 def statement_bounds(lengths: np.ndarray, max_rows: int, max_bytes: int) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from sdga.writers._encode import concat, write_concat, xml_elements, xml_name
+from sdga.writers._encode import Part, concat, write_concat, xml_name, xml_parts
 from sdga.writers.base import TableWriter
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -37,10 +37,11 @@ class XmlWriter(TableWriter):
 
     def _write(self, batch: pa.RecordBatch) -> None:
         tags = self._tags if len(self._tags) == batch.num_columns else self._batch_tags(batch)
-        parts: list[pa.Array | str] = [f"  <{self.record_tag}>"]
-        parts += [xml_elements(column, tag) for column, tag in zip(batch.columns, tags, strict=True)]
+        parts: list[Part] = [f"  <{self.record_tag}>"]
+        for column, tag in zip(batch.columns, tags, strict=True):
+            parts += xml_parts(column, tag)
         parts.append(f"</{self.record_tag}>\n")
-        write_concat(self.stream, concat(parts))
+        write_concat(self.stream, concat(parts, batch.num_rows))
 
     @staticmethod
     def _batch_tags(batch: pa.RecordBatch) -> list[str]:
