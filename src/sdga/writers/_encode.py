@@ -23,6 +23,7 @@ Conventions shared by all formats:
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -155,6 +156,9 @@ def temporal_parts(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> l
         whole = _as_whole_seconds(arr)
         if whole is not None:
             arr, data_type, trim = whole, whole.type, False
+    fast = _iso_fixed_width(arr, sep) if not trim or pa.types.is_date32(data_type) else None
+    if fast is not None:
+        return [fast, utc_marker] if pa.types.is_timestamp(data_type) and data_type.tz is not None else [fast]
     if pa.types.is_timestamp(data_type) and data_type.tz is not None:
         naive = arr.cast(pa.timestamp(data_type.unit))  # the stored instant, i.e. UTC wall time
         text = pc.cast(naive, STRING)
@@ -172,6 +176,63 @@ def temporal_parts(arr: pa.Array, *, sep: str = "T", utc_marker: str = "Z") -> l
     elif pa.types.is_time(data_type) and trim:
         text = _trim_fraction(text)
     return [text]
+
+
+_MAX_DATE_TABLE_DAYS = 400_000  # about 1,100 years: 4 MB of text
+
+
+@functools.lru_cache(maxsize=8)
+def _date_table(first: int, last: int) -> np.ndarray | None:
+    """Arrow's ``YYYY-MM-DD`` for every day from ``first`` to ``last`` (days since 1970), one row each."""
+    days = pa.array(np.arange(first, last + 1, dtype=np.int32), pa.int32()).cast(pa.date32())
+    data = _bytes_of(pc.cast(days, STRING))
+    return data.reshape(-1, 10) if data.size == 10 * len(days) else None  # not all 4-digit years
+
+
+@functools.lru_cache(maxsize=1)
+def _time_table() -> np.ndarray:
+    """Arrow's ``HH:MM:SS`` for every second of a day, one row each."""
+    return _bytes_of(pc.cast(pa.array(np.arange(86_400, dtype=np.int32), pa.time32("s")), STRING)).reshape(-1, 8)
+
+
+def _iso_fixed_width(arr: pa.Array, sep: str) -> pa.Array | None:
+    """Dates (``date32``) and whole-second timestamps as ISO text, looked up rather than formatted.
+
+    Every value has the same width (``YYYY-MM-DD`` and ``YYYY-MM-DD<sep>HH:MM:SS``), so the text is a
+    ``uint8`` matrix gathered from tables of Arrow's own text for each day of the batch's range and each
+    second of a day: the same bytes as Arrow's cast to string (plus the separator replacement), several
+    times faster. None (use the cast) for other types, very wide date ranges and years outside 1-9999.
+    """
+    if len(arr) == 0 or len(sep.encode()) != 1:
+        return None
+    if pa.types.is_date32(arr.type):
+        days = pc.fill_null(arr.cast(pa.int32()), 0).to_numpy(zero_copy_only=False)
+        seconds = None
+    elif pa.types.is_timestamp(arr.type) and arr.type.unit == "s":
+        raw = pc.fill_null(arr.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+        days, seconds = np.divmod(raw, 86_400)
+    else:
+        return None
+    first, last = int(days.min()), int(days.max())
+    if last - first > _MAX_DATE_TABLE_DAYS:
+        return None
+    table = _date_table(first, last)
+    if table is None:
+        return None
+    index = days - first
+    if seconds is None:
+        out = table[index]
+    else:
+        out = np.empty((len(arr), 19), dtype=np.uint8)
+        out[:, :10] = table[index]
+        out[:, 10] = ord(sep)
+        out[:, 11:] = _time_table()[seconds]
+    width = out.shape[1]
+    offsets = np.arange(0, (len(arr) + 1) * width, width, dtype=np.int64)
+    text = pa.LargeStringArray.from_buffers(len(arr), pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(out)))
+    if arr.null_count:
+        text = pc.if_else(arr.is_valid(), text, pa.scalar(None, type=STRING))
+    return text
 
 
 def _trim_fraction(text: pa.Array) -> pa.Array:
