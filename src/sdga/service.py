@@ -14,6 +14,7 @@ locations can reach outside the configured roots.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -192,6 +193,7 @@ class SyntheticDataService:
         self.restrict_paths = restrict_paths
         self._runner = runner
         self._runner_lock = threading.Lock()
+        self._record_lock = threading.RLock()  # record writes from a job and its heartbeat never interleave
 
     @classmethod
     def from_env(cls, **overrides: Any) -> SyntheticDataService:
@@ -454,13 +456,42 @@ class SyntheticDataService:
     def _set(
         self, record: GenerationRecord, status: GenerationStatus, *, expected: set[GenerationStatus] | None = None
     ) -> None:
-        record.status = status
-        if record.response is not None:
-            record.response.status = status
-        if expected is None:
-            self.history_store.transition(record)
-        else:
-            self.history_store.transition(record, expected=expected)
+        with self._record_lock:
+            record.status = status
+            if record.response is not None:
+                record.response.status = status
+            if expected is None:
+                self.history_store.transition(record)
+            else:
+                self.history_store.transition(record, expected=expected)
+
+    # Seconds between heartbeats; None = a quarter of job_timeout_s, at least 1 s and at most a minute.
+    heartbeat_s: float | None = None
+
+    @contextlib.contextmanager
+    def _heartbeat(self, record: GenerationRecord) -> Iterator[None]:
+        """Keep a running record fresh while a long step (quality metrics, an upload, a database load)
+        reports no progress, so a status call never takes a working job for a dead one."""
+        interval = self.heartbeat_s or max(1.0, min(60.0, self.settings.job_timeout_s / 4))
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(interval):
+                with self._record_lock:
+                    if record.status != GenerationStatus.RUNNING:
+                        return
+                    try:
+                        self.history_store.transition(record, expected={GenerationStatus.RUNNING})
+                    except Exception:  # a heartbeat is best effort; the job's own writes decide
+                        log.debug("heartbeat for %s failed", record.generation_id, exc_info=True)
+
+        thread = threading.Thread(target=beat, name=f"sdga-heartbeat-{record.generation_id[:8]}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=5)
 
     def _fail(self, record: GenerationRecord, reason: str, started: float | None) -> None:
         record.errors = [reason]
@@ -534,10 +565,11 @@ class SyntheticDataService:
             response.warnings += [w for w in getattr(plan, "warnings", []) if w not in response.warnings]
             response.records_per_table = dict(result.records)
             response.records_generated = sum(result.records.values())
-            status = self._measure(plan, data_dir, fmt, sampler, response)
-            response.status = status
-            response.execution_time_ms = (time.perf_counter() - started) * 1000
-            published = self._publish(gid, request, plan, data_dir, sampler, response)
+            with self._heartbeat(record):
+                status = self._measure(plan, data_dir, fmt, sampler, response)
+                response.status = status
+                response.execution_time_ms = (time.perf_counter() - started) * 1000
+                published = self._publish(gid, request, plan, data_dir, sampler, response)
             response.output_location = published.location
             response.output_files = [f for f in published.files if not f.endswith(("report.md", MANIFEST_NAME))]
             reports = [f for f in published.files if f.endswith("report.md")]

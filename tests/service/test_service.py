@@ -423,3 +423,28 @@ def test_expired_generations_take_their_stored_results_with_them(tmp_path: Path)
     assert (svc.settings.data_dir / kept.generation_id).is_dir() and any(elsewhere.iterdir())
     with pytest.raises(NotFoundError):
         svc.status(old.generation_id)
+
+
+def test_a_long_publish_keeps_the_record_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No progress is reported while a result is measured and published: a heartbeat keeps the record's
+    updated_at moving, so a status call during a long upload does not take the job for a dead one."""
+    import time as _time
+
+    svc = SyntheticDataService(Settings(home=tmp_path / "home"))
+    svc.heartbeat_s = 0.1
+    seen: list[object] = []
+    original = svc.store.publish
+
+    def slow_publish(gid: str, staging: Path) -> object:
+        first = svc.history_store.get(gid)
+        _time.sleep(0.6)
+        later = svc.history_store.get(gid)
+        assert first is not None and later is not None
+        seen.extend([first.updated_at, later.updated_at, later.status])
+        return original(gid, staging)
+
+    monkeypatch.setattr(svc.store, "publish", slow_publish)
+    result = svc.generate(request())
+    assert result.status == GenerationStatus.SUCCESS
+    assert seen[2] == GenerationStatus.RUNNING and seen[1] > seen[0]  # type: ignore[operator]
+    assert svc.status(result.generation_id).status == GenerationStatus.SUCCESS  # the heartbeat stopped in time
