@@ -17,7 +17,7 @@ from sdga.engine import types as T
 from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
 from sdga.engine.rng import block_rng, stream_key
-from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS
+from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS, FAKER_UNRESERVED_IDENTIFIERS
 from sdga.engine.vocab import faker_for
 from sdga.errors import CapacityError, SchemaError
 from sdga.models.common import DataType
@@ -224,6 +224,11 @@ def _safe_faker_types(f: FieldSpec, where: str, warnings: list[str]) -> FieldSpe
             warnings.append(
                 f"field '{where}': {f.type} could produce real identifiers; generated with the safe "
                 f"built-in type '{safe}' instead (reserved ranges only)"
+            )
+        elif method in FAKER_UNRESERVED_IDENTIFIERS:
+            warnings.append(
+                f"field '{where}': {f.type} emits identifiers with no range reserved for tests; "
+                "a generated value may be a real person's or company's number"
             )
     if f.fields:
         update["fields"] = [_safe_faker_types(c, f"{where}.{c.name}", warnings) for c in f.fields]

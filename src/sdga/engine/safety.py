@@ -264,6 +264,16 @@ def is_safe_phone(value: str, locale: str = "en_US") -> bool:
     return False
 
 
+def is_safe_iban(value: str) -> bool:
+    """True if the IBAN has valid check digits and one of the unassigned bank codes of :data:`IBAN_FORMATS`."""
+    s = value.replace(" ", "").upper()
+    return iban_valid(s) and any(
+        s[:2] == f.country and s[4:].startswith(f.bank_code) and s.endswith(f.suffix)
+        and len(s) == 4 + len(f.bank_code) + f.account_digits + len(f.suffix)
+        for f in IBAN_FORMATS.values()
+    )  # fmt: skip
+
+
 def iban_valid(value: str) -> bool:
     s = value.replace(" ", "").upper()
     if len(s) < 15 or not s[:2].isalpha() or not s[2:4].isdigit():
@@ -302,3 +312,16 @@ FAKER_SAFE_EQUIVALENTS: dict[str, str] = {
     **dict.fromkeys(("url", "uri"), "url"),
     **dict.fromkeys(("domain_name", "hostname", "free_email_domain", "safe_domain_name"), "domain"),
 }
+
+#: ``faker:<method>`` types that emit government, tax, bank or travel-document identifiers for which no
+#: range is reserved for tests: a value can be a real person's or company's number. They run as asked (there
+#: is no safe equivalent of the same shape) but planning warns about each one. Vehicle plates and VINs are
+#: not listed: they identify a vehicle, not a person, without a registry lookup.
+FAKER_UNRESERVED_IDENTIFIERS: frozenset[str] = frozenset(
+    {
+        "passport_number", "passport_full",  # travel documents
+        "cpf", "rg", "cin", "nif", "nie", "nuss", "kvnr", "rvnr", "cie",  # national person / insurance ids
+        "ein", "vat_id", "company_vat", "siren", "siret", "cnpj", "cif", "company_id", "rcs_number",  # tax ids
+        "aba", "swift", "swift8", "swift11",  # bank routing numbers and BICs of real banks
+    }
+)  # fmt: skip

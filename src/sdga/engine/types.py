@@ -7,9 +7,10 @@ from the reserved ranges in :mod:`sdga.engine.safety`.
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
@@ -23,6 +24,7 @@ from faker import Faker
 from sdga.engine import safety
 from sdga.engine.context import Draw
 from sdga.engine.dist import shape_continuous, shape_discrete
+from sdga.engine.fakersafe import make_safe
 from sdga.engine.patterns import ascii_fixed, compile_pattern, concat, digits, join_lists, unique_pattern
 from sdga.engine.rng import mix64
 from sdga.engine.temporal import US, days, micros, reference_point, time_seconds, to_datetime
@@ -1102,10 +1104,22 @@ def faker_method(f: FieldSpec, locale: str) -> Callable[[], Any]:
         raise SchemaError(f"field '{f.name}': Faker has no provider method '{name}' for locale {locale}") from exc
     if not callable(fn):
         raise SchemaError(f"field '{f.name}': Faker attribute '{name}' is not a method")
+    try:
+        needed = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        needed = []
+    if needed:  # faker:<method> calls the method without arguments
+        raise SchemaError(f"field '{f.name}': Faker method '{name}' needs arguments ({', '.join(needed)})")
     return fn  # type: ignore[no-any-return]
 
 
 def _faker_value(value: Any) -> Any:
+    if isinstance(value, Iterator):  # e.g. time_series: its repr would hold a memory address
+        value = list(value)
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, list | tuple | dict | set):
@@ -1124,7 +1138,7 @@ def _private_faker(locale: str) -> Faker:
     fake = fakers.get(locale)
     if fake is None:
         faker_for(locale)  # validates the locale
-        fake = fakers[locale] = Faker(locale)
+        fake = fakers[locale] = make_safe(Faker(locale), locale)
     return fake
 
 
@@ -1134,7 +1148,10 @@ def gen_faker(d: Draw) -> pa.Array:
     fake = _private_faker(d.ctx.locale)
     fake.seed_instance((d.key("faker") & ((1 << 63) - 1)) ^ max(d.ctx.block, 0))
     fn = getattr(fake, d.spec.type[len(FAKER_TYPE_PREFIX) :])
-    return pa.array([_faker_value(fn()) for _ in range(d.n)], pa.string())
+    try:
+        return pa.array([_faker_value(fn()) for _ in range(d.n)], pa.string())
+    except Exception as exc:  # Faker raises anything (UnsupportedFeature, TypeError, ...): a schema problem
+        raise SchemaError(f"field '{d.spec.name}': {d.spec.type} failed: {type(exc).__name__}: {exc}") from exc
 
 
 FAKER_TYPE = TypeDef(
