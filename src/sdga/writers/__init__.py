@@ -13,11 +13,13 @@ output location is left as it was.
 from __future__ import annotations
 
 import os
+import queue
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
 
@@ -195,6 +197,62 @@ def _engine_batches(plan: Any, batch_size: int, workers: int) -> BatchSource:
     return source
 
 
+T = TypeVar("T")
+_DONE = object()
+
+
+def prefetch(batches: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Items of ``batches`` made by a background thread, up to ``depth`` ahead of the consumer.
+
+    Generating a batch (NumPy / PyArrow kernels) and encoding the previous one (Parquet, CSV, ... in
+    PyArrow) both release the GIL for most of their time, so on two cores they overlap instead of
+    taking turns. Order and content are unchanged; an exception in the producer is raised here; when the
+    consumer stops early (an error while writing, Ctrl-C) the producer is told to stop.
+    """
+    box: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            outcome: object = _DONE
+        except BaseException as exc:  # handed to the consumer, raised there
+            outcome = _Failure(exc)
+        while not stop.is_set():
+            try:
+                box.put(outcome, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=produce, name="sdga-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 def write_plan(
     plan: PlanLike,
     out: str | Path,
@@ -238,7 +296,7 @@ def write_plan(
 
         def feed(writer: TableWriter, table: TableLike) -> None:
             count = 0
-            for batch in source(table.name):
+            for batch in prefetch(source(table.name)):
                 writer.write_batch(batch)
                 count += batch.num_rows
                 if progress is not None:
