@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from tests.engine.conftest import field, generate
 
 from sdga.engine import safety
+from sdga.engine.templates import get_template, list_templates
 from sdga.models import SUPPORTED_LOCALES
 
 PII = [
@@ -90,3 +91,95 @@ def test_unique_ssn_and_phone_capacity_are_the_reserved_ranges() -> None:
     assert unique_capacity(FieldSpec(name="p", type="phone"), "en_GB") == 15 * 1000
     assert unique_capacity(FieldSpec(name="c", type="credit_card"), "en_US") == len(safety.TEST_CARD_NUMBERS)
     assert unique_capacity(FieldSpec(name="i", type="ipv4"), "en_US") == 3 * 254
+
+
+_CHECKS = {
+    "email": safety.is_safe_email,
+    "ssn": safety.is_safe_ssn,
+    "credit_card": safety.is_safe_card,
+    "iban": safety.is_safe_iban,
+    "ipv4": safety.is_safe_ip,
+    "ipv6": safety.is_safe_ip,
+    "mac_address": safety.is_locally_administered_mac,
+    "domain": safety.is_safe_domain,
+    "url": lambda v: v.startswith("https://") and safety.is_safe_domain(v.split("/")[2]),
+}
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _check_column(typ: str, values: list[object], locale: str, where: str) -> None:
+    check = _CHECKS.get(typ)
+    for v in values:
+        if v is None:
+            continue
+        if typ == "phone":
+            assert isinstance(v, str) and safety.is_safe_phone(v, locale), (where, v)
+        elif check is not None:
+            assert isinstance(v, str) and check(v), (where, v)
+        # Any other text (patterns, nested fields, json) is no real identifier either. Card numbers are
+        # checked by type only: one random digit string in ten passes Luhn (hex span ids included).
+        for s in _strings(v):
+            assert safety.real_identifier_kind(s) in (None, "credit_card"), (where, s)
+
+
+@pytest.mark.parametrize("name", [t.name for t in list_templates()])
+def test_every_template_field_stays_in_safe_ranges(name: str) -> None:
+    from sdga.engine import iter_batches, plan_generation
+    from sdga.models import GenerateDataRequest
+
+    schema = get_template(name).model_dump(by_alias=True, exclude_none=True)
+    for locale in ("en_US", "en_GB", "de_DE"):
+        plan = plan_generation(
+            GenerateDataRequest.model_validate(
+                {"data_type": "custom", "volume": 600, "locale": locale, "seed": 9, "schema": schema}
+            )
+        )
+        for t in plan.tables:
+            for batch in iter_batches(plan, t.name):
+                for f in t.arrow_schema:
+                    typ = (f.metadata or {}).get(b"sdga_type", b"").decode()
+                    _check_column(typ, batch.column(f.name).to_pylist(), locale, f"{name}:{t.name}.{f.name}")
+
+
+def test_real_identifier_shapes_are_recognised() -> None:
+    real = {"123-45-6789": "ssn", "4539578763621486": "credit_card", "a.b@gmail.com": "email"}
+    real |= {"8.8.8.8": "ipv4", "(212) 555-1234": "phone", "+12125550342": "phone", "212-867-5309": "phone"}
+    for value, kind in real.items():
+        assert safety.real_identifier_kind(value) == kind, value
+    safe = ["912-34-5678", "4111 1111 1111 1111", "a@example.com", "198.51.100.7", "10.1.2.3", "(212) 555-0142"]
+    safe += ["+1 212-555-0199", "2125551234", "ORD-1234-5678", "000-12-3456", "4111111111111112"]
+    assert all(safety.real_identifier_kind(v) is None for v in safe)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "kind"),
+    [
+        (r"\d{3}-\d{2}-\d{4}", "ssn"),
+        (r"4\d{15}", "credit_card"),
+        (r"[a-z]{6}@(gmail|yahoo)\.com", "email"),
+        (r"\(\d{3}\) \d{3}-\d{4}", "phone"),
+        (r"(8|9)\.\d\.\d\.\d", "ipv4"),
+    ],
+)
+def test_pattern_that_produces_real_identifiers_is_warned(pattern: str, kind: str) -> None:
+    from tests.engine.conftest import request
+
+    from sdga.engine import plan_generation
+
+    fields = [
+        field("x", "pattern", pattern=pattern),
+        field("o", "object", fields=[field("y", "string", pattern=pattern)]),
+    ]
+    plan = plan_generation(request(fields, volume=10))
+    assert any("'data.x'" in w and f"real {kind}" in w for w in plan.warnings), plan.warnings
+    assert any("'data.o.y'" in w for w in plan.warnings), plan.warnings
+    assert not plan_generation(request([field("x", "pattern", pattern=r"ORD-\d{8}")], volume=10)).warnings

@@ -17,7 +17,7 @@ from sdga.engine import types as T
 from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
 from sdga.engine.rng import block_rng, stream_key
-from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS, FAKER_UNRESERVED_IDENTIFIERS
+from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS, FAKER_UNRESERVED_IDENTIFIERS, real_identifier_kind
 from sdga.engine.vocab import faker_for
 from sdga.errors import CapacityError, SchemaError
 from sdga.models.common import DataType
@@ -237,6 +237,14 @@ def _safe_faker_types(f: FieldSpec, where: str, warnings: list[str]) -> FieldSpe
     return f.model_copy(update=update) if update else f
 
 
+def _pattern_identifier_kind(pattern: str, samples: int = 256) -> str | None:
+    """The real identifier a regex pattern can produce (``\\d{3}-\\d{2}-\\d{4}`` gives SSNs), judged on a sample."""
+    values = T.compile_pattern(pattern).random(np.random.default_rng(0), samples).to_pylist()
+    kinds = [real_identifier_kind(v) for v in values if v is not None]
+    found = [k for k in kinds if k is not None]
+    return max(set(found), key=found.count) if found else None
+
+
 def _normalise(f: FieldSpec) -> FieldSpec:
     """Primary keys are unique and never null."""
     if f.primary_key and not f.constraints.unique:
@@ -384,6 +392,13 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
                         f"field '{spec.name}.{path}' is unique but its domain holds only {cap:,} distinct values; "
                         f"{volume:,} rows were requested (widen min/max, the pattern or the enum, or lower the volume)",
                         details={"field": f"{spec.name}.{path}", "capacity": cap, "volume": volume},
+                    )
+            if f.constraints.pattern and f.type in ("pattern", "string"):
+                kind = _pattern_identifier_kind(f.constraints.pattern)
+                if kind is not None:
+                    warnings.append(
+                        f"field '{spec.name}.{path}': its pattern produces values shaped like a real {kind} "
+                        f"(outside the reserved ranges); use type '{kind}' for safe values"
                     )
             if f.type.startswith("faker:") and volume > 100_000:
                 warnings.append(f"field '{spec.name}.{path}' uses the slow per-row Faker path ({f.type})")

@@ -274,6 +274,45 @@ def is_safe_iban(value: str) -> bool:
     )  # fmt: skip
 
 
+_SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+_CARD_SHAPE = re.compile(r"^[2-6]\d{3}([ -]?\d{4}){2}[ -]?\d{1,7}$")
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_IPV4_SHAPE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+# printed NANP numbers: "(212) 555-1234", "212-555-1234", "+1 212 555 1234", "+12125551234" (bare 10-digit
+# strings are too common as other identifiers to be called phone numbers)
+_NANP_SHAPE = re.compile(
+    r"^(?:(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])(\d{3})[ .-](\d{4})|\+1(?:\d{3})(\d{3})(\d{4}))$"
+)
+
+
+def real_identifier_kind(value: str) -> str | None:
+    """The kind of real-world identifier ``value`` could be (outside the reserved ranges), else None.
+
+    Shape-based: it tells whether a free-form value (from a ``pattern``, an ``enum``, ...) has the exact
+    printed form of an SSN, a Luhn-valid card number, an e-mail, an IPv4 address or a NANP phone number and
+    is not one of the reserved values above. Planning uses it on samples of ``pattern`` fields.
+    """
+    v = value.strip()
+    if _SSN_SHAPE.match(v):
+        area = int(v[:3])
+        return None if is_safe_ssn(v) or area in (0, 666) or v[4:6] == "00" or v[7:] == "0000" else "ssn"
+    if _CARD_SHAPE.match(v):
+        return "credit_card" if luhn_valid(v) and not is_safe_card(v) else None
+    if _EMAIL_SHAPE.match(v):
+        return None if is_safe_email(v) else "email"
+    if _IPV4_SHAPE.match(v):
+        try:
+            ip = ipaddress.ip_address(v)
+        except ValueError:
+            return None
+        return None if is_safe_ip(v) or not ip.is_global else "ipv4"
+    m = _NANP_SHAPE.match(v)
+    if m:
+        exchange, line = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return None if exchange == "555" and line.startswith("01") else "phone"
+    return None
+
+
 def iban_valid(value: str) -> bool:
     s = value.replace(" ", "").upper()
     if len(s) < 15 or not s[:2].isalpha() or not s[2:4].isdigit():
