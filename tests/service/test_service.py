@@ -437,7 +437,7 @@ def test_a_long_publish_keeps_the_record_fresh(tmp_path: Path, monkeypatch: pyte
 
     def slow_publish(gid: str, staging: Path) -> object:
         first = svc.history_store.get(gid)
-        _time.sleep(0.6)
+        _time.sleep(1.0)
         later = svc.history_store.get(gid)
         assert first is not None and later is not None
         seen.extend([first.updated_at, later.updated_at, later.status])
