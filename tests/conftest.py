@@ -12,6 +12,14 @@ from collections.abc import Iterator
 
 import pytest
 
+try:  # property tests: random exploration on a developer's machine, a fixed set of examples in CI
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass
+
 POSTGRES_URL = os.environ.get("SDGA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MYSQL_URL = os.environ.get("SDGA_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 

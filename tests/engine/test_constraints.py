@@ -189,3 +189,18 @@ def test_gaussian_copula_correlates_fields() -> None:
     assert 0.72 < spearman(inc, spend) < 0.86
     assert 0.22 < spearman(inc, age) < 0.37
     assert abs(spearman(spend, age)) < 0.05
+
+
+def test_null_edge_case_against_an_explicit_not_nullable_is_refused() -> None:
+    from sdga.engine import plan_generation
+    from sdga.errors import SchemaError
+    from sdga.models import GenerateDataRequest
+
+    def plan(constraints: dict[str, object]) -> object:
+        field = {"name": "code", "type": "string", "constraints": constraints}
+        return plan_generation(GenerateDataRequest.model_validate({"volume": 10, "schema": {"fields": [field]}}))
+
+    with pytest.raises(SchemaError, match="contradicts nullable: false"):
+        plan({"nullable": False, "edge_cases": ["null"]})
+    plan({"edge_cases": ["null"]})  # not said: the null edge case makes the field nullable
+    plan({"nullable": True, "edge_cases": ["null"]})
