@@ -155,11 +155,6 @@ def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: st
     c = f.constraints
     if c.unique and in_array:
         raise SchemaError(f"field '{where}': unique is not supported inside an array")
-    if EdgeCase.NULL in c.edge_cases and "nullable" in c.model_fields_set and c.nullable is False:
-        raise SchemaError(
-            f"field '{where}': edge case 'null' contradicts nullable: false (drop one of them)",
-            details={"field": where},
-        )
     if c.unique and [e for e in c.edge_cases if e != EdgeCase.NULL]:
         raise SchemaError(f"field '{where}': a unique field cannot inject edge cases (they would repeat values)")
     if c.weights is not None and not (c.enum or f.type in ("boolean",)):
