@@ -361,6 +361,15 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _run_lines() -> list[str]:
+    """Where and how the results were made (machine, versions, the command)."""
+    return [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} with {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + ".",
+        f"Command: `python bench/bench_generate.py {' '.join(sys.argv[1:])}`",
+    ]
+
+
 def render(results: list[dict[str, Any]], memory: list[dict[str, Any]], args: argparse.Namespace) -> str:
     by = {r["method"]: r for r in results}
     sdga = by["sdga"]["rows_per_s"]
@@ -368,9 +377,7 @@ def render(results: list[dict[str, Any]], memory: list[dict[str, Any]], args: ar
     lines = [
         "# Generation benchmark: 12-column user_profile to Parquet",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} with {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + ".",
-        f"Command: `python bench/bench_generate.py {' '.join(sys.argv[1:])}`",
+        *_run_lines(),
         "",
         "Each method generates the same 12 columns and writes a snappy Parquet file, end to end, in its own",
         "process (peak memory is that process's `ru_maxrss`). Wall-clock rates depend on what else the machine",
@@ -446,9 +453,7 @@ def render_formats(results: list[dict[str, Any]], args: argparse.Namespace) -> s
     lines = [
         "# Generation benchmark: 12-column user_profile to every output format",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} with {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + ".",
-        f"Command: `python bench/bench_generate.py {' '.join(sys.argv[1:])}`",
+        *_run_lines(),
         "",
         "Each method generates the same 12 columns and writes them in the given format, end to end, in its own",
         f"process. Every measurement ran {args.repeat} time(s); the table shows the run with the median time",

@@ -212,26 +212,25 @@ def prefetch(batches: Iterable[T], depth: int = 2) -> Iterator[T]:
     box: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()
 
+    def offer(item: object) -> bool:
+        """Queue ``item``, waiting for room; False once the consumer has stopped."""
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in batches:
-                while not stop.is_set():
-                    try:
-                        box.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer(item):
                     return
             outcome: object = _DONE
         except BaseException as exc:  # handed to the consumer, raised there
             outcome = _Failure(exc)
-        while not stop.is_set():
-            try:
-                box.put(outcome, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        offer(outcome)
 
     thread = threading.Thread(target=produce, name="sdga-prefetch", daemon=True)
     thread.start()
