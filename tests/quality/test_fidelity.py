@@ -193,3 +193,57 @@ def test_dcr_null_is_its_own_category_not_a_rare_one() -> None:
     ref_rows = {tuple(r) for r in _features(columns, "ref", rng)}
     random_rows = {tuple(r) for r in _features(columns, "random", rng, 200)}
     assert random_rows == ref_rows and len(ref_rows) == 2
+
+
+def test_intertable_trends_see_a_parent_child_relationship_that_was_lost() -> None:
+    """Premium users place big orders in the reference: a synthetic set that keeps that scores near 1,
+    one whose orders were handed to random users (same columns, same shapes) scores lower."""
+    from sdga.models import Schema
+
+    schema = Schema.model_validate(
+        {
+            "tables": [
+                {
+                    "name": "users",
+                    "fields": [
+                        {"name": "id", "type": "integer", "primary_key": True},
+                        {"name": "tier", "type": "category", "constraints": {"enum": ["basic", "premium"]}},
+                    ],
+                },
+                {
+                    "name": "orders",
+                    "fields": [
+                        {"name": "id", "type": "integer", "primary_key": True},
+                        {"name": "user_id", "type": "reference", "references": "users.id"},
+                        {"name": "amount", "type": "float"},
+                    ],
+                },
+            ]
+        }
+    )
+    rng = np.random.default_rng(3)
+    n_users, n_orders = 400, 4000
+    tiers = np.where(np.arange(n_users) % 2 == 0, "premium", "basic")
+    users = pa.table({"id": np.arange(n_users), "tier": tiers})
+    owners = rng.integers(0, n_users, n_orders)
+    amount = np.where(tiers[owners] == "premium", rng.normal(500, 50, n_orders), rng.normal(50, 5, n_orders))
+    real = {"users": users, "orders": pa.table({"id": np.arange(n_orders), "user_id": owners, "amount": amount})}
+    kept_owners = rng.integers(0, n_users, n_orders)
+    kept_amount = np.where(tiers[kept_owners] == "premium", rng.normal(500, 50, n_orders), rng.normal(50, 5, n_orders))
+    kept = {
+        "users": users,
+        "orders": pa.table({"id": np.arange(n_orders), "user_id": kept_owners, "amount": kept_amount}),
+    }
+    lost = {  # the same amounts, but owned by random users: the tier no longer tells the amount
+        "users": users,
+        "orders": pa.table({"id": np.arange(n_orders), "user_id": rng.permutation(owners), "amount": amount}),
+    }
+    good = compare_to_reference(kept, real, schema=schema)
+    bad = compare_to_reference(lost, real, schema=schema)
+    key = "users.tier|orders.amount"
+    assert set(good.intertable_scores) == {key}
+    assert good.intertable_scores[key] > 0.95 and bad.intertable_scores[key] < 0.6
+    assert good.intertable_trends == good.intertable_scores[key]
+    # each table on its own looks the same: only the inter-table view tells them apart
+    assert bad.column_shapes == pytest.approx(1.0) and bad.cardinality is not None
+    assert bad.overall_score is not None and good.overall_score is not None and good.overall_score > bad.overall_score

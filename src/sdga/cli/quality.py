@@ -90,6 +90,7 @@ def metrics_markdown(response: QualityMetricsResponse, source: str) -> str:
             f"| Column shapes | {_fmt(f.column_shapes)} |",
             f"| Column pair trends | {_fmt(f.column_pair_trends)} |",
             f"| Cardinality (children per parent) | {_fmt(f.cardinality)} |",
+            f"| Inter-table trends (parent and child columns) | {_fmt(f.intertable_trends)} |",
             f"| Overall | {_fmt(f.overall_score)} |",
             f"| Exact copies of reference rows | {_fmt(f.exact_copy_rate)} |",
             f"| Median distance to closest record | {_fmt(f.dcr_median)} |",

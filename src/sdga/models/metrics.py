@@ -49,6 +49,11 @@ class FidelityReport(StrictModel):
         default=None, description="Multi-table: mean KS complement of children-per-parent counts per reference."
     )
     cardinality_scores: dict[str, float] = PydField(default_factory=dict)
+    intertable_trends: float | None = PydField(
+        default=None,
+        description="Multi-table: mean pair trend between a parent's columns and its children's, joined by reference.",
+    )
+    intertable_scores: dict[str, float] = PydField(default_factory=dict)
     exact_copy_rate: float | None = PydField(
         default=None, description="Share of synthetic rows identical to some reference row."
     )

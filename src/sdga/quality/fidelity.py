@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -280,27 +280,19 @@ def _dcr(query: np.ndarray, reference: np.ndarray, n_columns: int) -> np.ndarray
 
 
 # --- report ----------------------------------------------------------------------------------------------
-def _table_report(
-    syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str], prefix: str, seed: int
-) -> tuple[dict[str, float], dict[str, float], float | None, float | None, float | None]:
-    columns = _pair_columns(syn, ref, types)
-    column_scores: dict[str, float] = {}
-    for col in columns:
-        if col.kind == "continuous":
-            score = ks_complement(
-                _numeric(col.ref).fill_null(np.nan).to_numpy(), _numeric(col.syn).fill_null(np.nan).to_numpy()
-            )
-        else:
-            score = tv_complement(col.ref, col.syn)
-        if np.isnan(score) and syn.height and col.syn.drop_nulls().len() == 0 and col.ref.drop_nulls().len():
-            # Only nulls where the reference has values: none of its distribution is reproduced.
-            score = 0.0
-        if not np.isnan(score):
-            column_scores[prefix + col.name] = score
-
+def _pair_scores(
+    columns: list[_Column],
+    pairs: Iterable[tuple[_Column, _Column]],
+    ref_rows: int,
+    syn_rows: int,
+    prefix: str,
+    seed: int,
+) -> dict[str, float]:
+    """SDMetrics' ColumnPairTrends for the given pairs: correlation similarity for two numeric columns,
+    contingency similarity (numbers in 10 reference-range bins) otherwise."""
     pair_scores: dict[str, float] = {}
-    ref_idx = _subsample(ref.height, CONTINGENCY_SUBSAMPLE, seed)
-    syn_idx = _subsample(syn.height, CONTINGENCY_SUBSAMPLE, seed + 1)
+    ref_idx = _subsample(ref_rows, CONTINGENCY_SUBSAMPLE, seed)
+    syn_idx = _subsample(syn_rows, CONTINGENCY_SUBSAMPLE, seed + 1)
     edges: dict[str, np.ndarray] = {}
     for col in columns:
         if col.kind == "continuous":
@@ -312,7 +304,7 @@ def _table_report(
     def take(values: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
         return values if idx is None else values[idx]
 
-    for a, b in itertools.combinations(columns, 2):
+    for a, b in pairs:
         if a.kind == "continuous" and b.kind == "continuous":
             score = correlation_similarity(
                 (_numeric(a.ref).fill_null(np.nan).to_numpy(), _numeric(b.ref).fill_null(np.nan).to_numpy()),
@@ -331,6 +323,28 @@ def _table_report(
             )
         if not np.isnan(score):
             pair_scores[f"{prefix}{a.name}|{b.name}"] = score
+    return pair_scores
+
+
+def _table_report(
+    syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str], prefix: str, seed: int
+) -> tuple[dict[str, float], dict[str, float], float | None, float | None, float | None]:
+    columns = _pair_columns(syn, ref, types)
+    column_scores: dict[str, float] = {}
+    for col in columns:
+        if col.kind == "continuous":
+            score = ks_complement(
+                _numeric(col.ref).fill_null(np.nan).to_numpy(), _numeric(col.syn).fill_null(np.nan).to_numpy()
+            )
+        else:
+            score = tv_complement(col.ref, col.syn)
+        if np.isnan(score) and syn.height and col.syn.drop_nulls().len() == 0 and col.ref.drop_nulls().len():
+            # Only nulls where the reference has values: none of its distribution is reproduced.
+            score = 0.0
+        if not np.isnan(score):
+            column_scores[prefix + col.name] = score
+
+    pair_scores = _pair_scores(columns, itertools.combinations(columns, 2), ref.height, syn.height, prefix, seed)
 
     copy_cols = [(c.name, c.ref.name) for c in columns] or [(c, c) for c in syn.columns if c in ref.columns]
     copies = exact_copy_rate(syn, ref, copy_cols) if copy_cols else None
@@ -393,6 +407,62 @@ def _cardinality_scores(
     return scores
 
 
+def _intertable_scores(
+    syn: Mapping[str, pl.DataFrame],
+    ref: Mapping[str, pl.DataFrame],
+    schema: Schema,
+    types_by_table: Mapping[str, Mapping[str, str]],
+    seed: int,
+) -> dict[str, float]:
+    """SDMetrics' InterTableTrends: column pair trends between a parent's columns and its children's,
+    over the rows joined through each reference (both sides joined the same way)."""
+    scores: dict[str, float] = {}
+    for table in schema.table_list():
+        for f in table.fields:
+            if not f.references or f.references.count(".") != 1:
+                continue
+            parent, key = f.references.split(".")
+            frames = [syn.get(table.name), ref.get(table.name), syn.get(parent), ref.get(parent)]
+            if any(fr is None for fr in frames):
+                continue
+            s_child, r_child, s_parent, r_parent = frames
+            assert s_child is not None and r_child is not None and s_parent is not None and r_parent is not None
+            if not {f.name} <= set(s_child.columns) & set(r_child.columns):
+                continue
+            if not {key} <= set(s_parent.columns) & set(r_parent.columns):
+                continue
+            joined = []
+            for child, par in ((s_child, s_parent), (r_child, r_parent)):
+                c = child.rename({n: f"{table.name}.{n}" for n in child.columns})
+                p = par.rename({n: f"{parent}.{n}" for n in par.columns})
+                left, right = c.get_column(f"{table.name}.{f.name}"), p.get_column(f"{parent}.{key}")
+                if left.dtype != right.dtype:
+                    c = c.with_columns(left.cast(pl.String))
+                    p = p.with_columns(right.cast(pl.String))
+                joined.append(c.join(p, left_on=f"{table.name}.{f.name}", right_on=f"{parent}.{key}", how="inner"))
+            s_join, r_join = joined
+            if not s_join.height or not r_join.height:
+                continue
+            types = {f"{table.name}.{n}": t for n, t in (types_by_table.get(table.name) or {}).items()}
+            types |= {f"{parent}.{n}": t for n, t in (types_by_table.get(parent) or {}).items()}
+            # Keys say nothing about trends (SDMetrics leaves id columns out): the join key, references and
+            # primary keys of both tables.
+            keys = {f"{table.name}.{g.name}" for g in table.fields if g.references or g.primary_key}
+            keys |= {f"{parent}.{key}"} | {
+                f"{parent}.{g.name}"
+                for t in schema.table_list()
+                if t.name == parent
+                for g in t.fields
+                if g.references or g.primary_key
+            }
+            columns = [c for c in _pair_columns(s_join, r_join, types) if c.name not in keys]
+            parent_cols = [c for c in columns if c.name.startswith(f"{parent}.")]
+            child_cols = [c for c in columns if c.name.startswith(f"{table.name}.")]
+            cross = [(a, b) for a in parent_cols for b in child_cols]
+            scores |= _pair_scores(columns, cross, r_join.height, s_join.height, "", seed)
+    return scores
+
+
 def compare_to_reference(
     synthetic: str | Path | pa.Table | Mapping[str, pa.Table],
     reference: str | Path | pa.Table | Mapping[str, pa.Table],
@@ -450,10 +520,14 @@ def _compare(
         if prot is not None:
             protections.append(prot)
     cardinality_scores = _cardinality_scores(syn_frames, ref_frames, schema) if schema is not None and multi else {}
+    intertable_scores = (
+        _intertable_scores(syn_frames, ref_frames, schema, types_by_table, seed) if schema is not None and multi else {}
+    )
     shapes = float(np.mean(list(column_scores.values()))) if column_scores else None
     trends = float(np.mean(list(pair_scores.values()))) if pair_scores else None
     cardinality = float(np.mean(list(cardinality_scores.values()))) if cardinality_scores else None
-    parts = [x for x in (shapes, trends, cardinality) if x is not None]
+    intertable = float(np.mean(list(intertable_scores.values()))) if intertable_scores else None
+    parts = [x for x in (shapes, trends, cardinality, intertable) if x is not None]
     total_rows = sum(n for _, n in copies)
     return FidelityReport(
         column_shapes=shapes,
@@ -463,6 +537,8 @@ def _compare(
         pair_scores=pair_scores,
         cardinality=cardinality,
         cardinality_scores=cardinality_scores,
+        intertable_trends=intertable,
+        intertable_scores=intertable_scores,
         exact_copy_rate=(sum(c * n for c, n in copies) / total_rows) if total_rows else None,
         dcr_median=float(np.mean(dcrs)) if dcrs else None,
         dcr_baseline_protection=float(np.mean(protections)) if protections else None,
