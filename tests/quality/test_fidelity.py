@@ -247,3 +247,22 @@ def test_intertable_trends_see_a_parent_child_relationship_that_was_lost() -> No
     # each table on its own looks the same: only the inter-table view tells them apart
     assert bad.column_shapes == pytest.approx(1.0) and bad.cardinality is not None
     assert bad.overall_score is not None and good.overall_score is not None and good.overall_score > bad.overall_score
+
+
+def test_references_are_read_from_the_reference_tables_when_no_schema_is_given() -> None:
+    """`sdga metrics data/ --reference real/` on several tables: keys and references come from the data."""
+    users = pa.table({"user_id": [1, 2, 3, 4], "tier": ["a", "b", "a", "b"]})
+    real = {
+        "users": users,
+        "orders": pa.table({"order_id": [1, 2, 3, 4], "user_id": [1, 1, 2, 3], "n": [1.0, 2.0, 3.0, 4.0]}),
+    }
+    skewed = {
+        "users": users,
+        "orders": pa.table({"order_id": [1, 2, 3, 4], "user_id": [1, 1, 1, 1], "n": [1.0, 2.0, 3.0, 4.0]}),
+    }
+    report = compare_to_reference(skewed, real)
+    assert report.cardinality_scores == {"orders.user_id->users.user_id": pytest.approx(0.5)}
+    assert set(report.intertable_scores) == {"users.tier|orders.n"}  # keys left out
+    # a column named like a key whose values are not all keys of another table is no reference
+    loose = {"users": users, "orders": pa.table({"order_id": [1, 2], "user_id": [1, 99], "n": [1.0, 2.0]})}
+    assert compare_to_reference(loose, loose).cardinality_scores == {}

@@ -463,6 +463,46 @@ def _intertable_scores(
     return scores
 
 
+_KEY_NAME = re.compile(r"(^|_)id$", re.IGNORECASE)
+
+
+def _relations_of(frames: Mapping[str, pl.DataFrame]) -> Schema | None:
+    """Keys and references read from the reference tables themselves (no schema given): a table's key is
+    its first non-null, unique ``id``/``*_id`` column; another table's ``*_id`` column whose values all
+    occur in that key references it. Only what cardinality and inter-table trends need."""
+    keys: dict[str, tuple[str, pl.Series]] = {}
+    for name, frame in frames.items():
+        for col in frame.columns:
+            series = frame.get_column(col)
+            if _KEY_NAME.search(col) and series.null_count() == 0 and series.n_unique() == frame.height > 0:
+                keys[name] = (col, series)
+                break
+    tables: list[dict[str, object]] = []
+    for name, frame in frames.items():
+        fields: list[dict[str, object]] = []
+        own = keys.get(name)
+        if own is not None:
+            fields.append({"name": own[0], "type": "string", "primary_key": True})
+        for col in frame.columns:
+            if (own is not None and col == own[0]) or not _KEY_NAME.search(col):
+                continue
+            child = frame.get_column(col).drop_nulls().unique()
+            for parent, (pk, values) in keys.items():
+                if parent == name or not child.len() or child.dtype != values.dtype:
+                    continue
+                if child.is_in(values.implode()).all():
+                    fields.append({"name": col, "type": "reference", "references": f"{parent}.{pk}"})
+                    break
+        if fields:
+            tables.append({"name": name, "fields": fields})
+    if not any(f.get("references") for t in tables for f in t["fields"]):  # type: ignore[attr-defined]
+        return None
+    try:
+        return Schema.model_validate({"tables": tables})
+    except ValueError:  # names the schema model does not accept: no relation scores, as before
+        return None
+
+
 def compare_to_reference(
     synthetic: str | Path | pa.Table | Mapping[str, pa.Table],
     reference: str | Path | pa.Table | Mapping[str, pa.Table],
@@ -519,9 +559,11 @@ def _compare(
             dcrs.append(dcr)
         if prot is not None:
             protections.append(prot)
-    cardinality_scores = _cardinality_scores(syn_frames, ref_frames, schema) if schema is not None and multi else {}
+    # References come from the schema, or (none given) from the reference tables' own keys.
+    relations = schema if schema is not None else (_relations_of(ref_frames) if multi else None)
+    cardinality_scores = _cardinality_scores(syn_frames, ref_frames, relations) if relations and multi else {}
     intertable_scores = (
-        _intertable_scores(syn_frames, ref_frames, schema, types_by_table, seed) if schema is not None and multi else {}
+        _intertable_scores(syn_frames, ref_frames, relations, types_by_table, seed) if relations and multi else {}
     )
     shapes = float(np.mean(list(column_scores.values()))) if column_scores else None
     trends = float(np.mean(list(pair_scores.values()))) if pair_scores else None
