@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from sdga.errors import ConfigurationError, InvalidInputError
-from sdga.models import FidelityReport, Schema
+from sdga.models import FidelityReport, FieldSpec, Schema, TableSpec
 from sdga.quality.io import analysis_errors, flatten_nested, read_data
 
 Kind = Literal["continuous", "discrete"]
@@ -379,31 +379,50 @@ def _children_per_parent(child: pl.Series, parent_keys: pl.Series) -> np.ndarray
     return np.concatenate([counts, np.zeros(max(0, keys.len() - counts.size))])
 
 
-def _cardinality_scores(
-    syn: Mapping[str, pl.DataFrame], ref: Mapping[str, pl.DataFrame], schema: Schema
-) -> dict[str, float]:
-    """SDMetrics' CardinalityShapeSimilarity: KS complement of children-per-parent counts, per reference."""
-    scores: dict[str, float] = {}
+class _Link(NamedTuple):
+    """One reference present on both sides: the child table, its field, the parent and its key."""
+
+    table: TableSpec
+    field: FieldSpec
+    parent: str
+    key: str
+    syn_child: pl.DataFrame
+    ref_child: pl.DataFrame
+    syn_parent: pl.DataFrame
+    ref_parent: pl.DataFrame
+
+
+def _links(syn: Mapping[str, pl.DataFrame], ref: Mapping[str, pl.DataFrame], schema: Schema) -> Iterator[_Link]:
+    """The schema's references whose four tables and two columns exist in both the data and the reference."""
     for table in schema.table_list():
         for f in table.fields:
             if not f.references or f.references.count(".") != 1:
                 continue
             parent, key = f.references.split(".")
-            frames = [syn.get(table.name), ref.get(table.name), syn.get(parent), ref.get(parent)]
-            if any(fr is None for fr in frames):
+            s_child, r_child, s_parent, r_parent = (
+                syn.get(table.name), ref.get(table.name), syn.get(parent), ref.get(parent)
+            )  # fmt: skip
+            if s_child is None or r_child is None or s_parent is None or r_parent is None:
                 continue
-            s_child, r_child, s_parent, r_parent = frames
-            assert s_child is not None and r_child is not None and s_parent is not None and r_parent is not None
             if f.name not in s_child.columns or f.name not in r_child.columns:
                 continue
             if key not in s_parent.columns or key not in r_parent.columns:
                 continue
-            score = ks_complement(
-                _children_per_parent(r_child.get_column(f.name), r_parent.get_column(key)),
-                _children_per_parent(s_child.get_column(f.name), s_parent.get_column(key)),
-            )
-            if not np.isnan(score):
-                scores[f"{table.name}.{f.name}->{f.references}"] = score
+            yield _Link(table, f, parent, key, s_child, r_child, s_parent, r_parent)
+
+
+def _cardinality_scores(
+    syn: Mapping[str, pl.DataFrame], ref: Mapping[str, pl.DataFrame], schema: Schema
+) -> dict[str, float]:
+    """SDMetrics' CardinalityShapeSimilarity: KS complement of children-per-parent counts, per reference."""
+    scores: dict[str, float] = {}
+    for link in _links(syn, ref, schema):
+        score = ks_complement(
+            _children_per_parent(link.ref_child.get_column(link.field.name), link.ref_parent.get_column(link.key)),
+            _children_per_parent(link.syn_child.get_column(link.field.name), link.syn_parent.get_column(link.key)),
+        )
+        if not np.isnan(score):
+            scores[f"{link.table.name}.{link.field.name}->{link.field.references}"] = score
     return scores
 
 
@@ -417,49 +436,38 @@ def _intertable_scores(
     """SDMetrics' InterTableTrends: column pair trends between a parent's columns and its children's,
     over the rows joined through each reference (both sides joined the same way)."""
     scores: dict[str, float] = {}
-    for table in schema.table_list():
-        for f in table.fields:
-            if not f.references or f.references.count(".") != 1:
-                continue
-            parent, key = f.references.split(".")
-            frames = [syn.get(table.name), ref.get(table.name), syn.get(parent), ref.get(parent)]
-            if any(fr is None for fr in frames):
-                continue
-            s_child, r_child, s_parent, r_parent = frames
-            assert s_child is not None and r_child is not None and s_parent is not None and r_parent is not None
-            if not {f.name} <= set(s_child.columns) & set(r_child.columns):
-                continue
-            if not {key} <= set(s_parent.columns) & set(r_parent.columns):
-                continue
-            joined = []
-            for child, par in ((s_child, s_parent), (r_child, r_parent)):
-                c = child.rename({n: f"{table.name}.{n}" for n in child.columns})
-                p = par.rename({n: f"{parent}.{n}" for n in par.columns})
-                left, right = c.get_column(f"{table.name}.{f.name}"), p.get_column(f"{parent}.{key}")
-                if left.dtype != right.dtype:
-                    c = c.with_columns(left.cast(pl.String))
-                    p = p.with_columns(right.cast(pl.String))
-                joined.append(c.join(p, left_on=f"{table.name}.{f.name}", right_on=f"{parent}.{key}", how="inner"))
-            s_join, r_join = joined
-            if not s_join.height or not r_join.height:
-                continue
-            types = {f"{table.name}.{n}": t for n, t in (types_by_table.get(table.name) or {}).items()}
-            types |= {f"{parent}.{n}": t for n, t in (types_by_table.get(parent) or {}).items()}
-            # Keys say nothing about trends (SDMetrics leaves id columns out): the join key, references and
-            # primary keys of both tables.
-            keys = {f"{table.name}.{g.name}" for g in table.fields if g.references or g.primary_key}
-            keys |= {f"{parent}.{key}"} | {
-                f"{parent}.{g.name}"
-                for t in schema.table_list()
-                if t.name == parent
-                for g in t.fields
-                if g.references or g.primary_key
-            }
-            columns = [c for c in _pair_columns(s_join, r_join, types) if c.name not in keys]
-            parent_cols = [c for c in columns if c.name.startswith(f"{parent}.")]
-            child_cols = [c for c in columns if c.name.startswith(f"{table.name}.")]
-            cross = [(a, b) for a in parent_cols for b in child_cols]
-            scores |= _pair_scores(columns, cross, r_join.height, s_join.height, "", seed)
+    for link in _links(syn, ref, schema):
+        table, f, parent, key = link.table, link.field, link.parent, link.key
+        s_child, r_child, s_parent, r_parent = link.syn_child, link.ref_child, link.syn_parent, link.ref_parent
+        joined = []
+        for child, par in ((s_child, s_parent), (r_child, r_parent)):
+            c = child.rename({n: f"{table.name}.{n}" for n in child.columns})
+            p = par.rename({n: f"{parent}.{n}" for n in par.columns})
+            left, right = c.get_column(f"{table.name}.{f.name}"), p.get_column(f"{parent}.{key}")
+            if left.dtype != right.dtype:
+                c = c.with_columns(left.cast(pl.String))
+                p = p.with_columns(right.cast(pl.String))
+            joined.append(c.join(p, left_on=f"{table.name}.{f.name}", right_on=f"{parent}.{key}", how="inner"))
+        s_join, r_join = joined
+        if not s_join.height or not r_join.height:
+            continue
+        types = {f"{table.name}.{n}": t for n, t in (types_by_table.get(table.name) or {}).items()}
+        types |= {f"{parent}.{n}": t for n, t in (types_by_table.get(parent) or {}).items()}
+        # Keys say nothing about trends (SDMetrics leaves id columns out): the join key, references and
+        # primary keys of both tables.
+        keys = {f"{table.name}.{g.name}" for g in table.fields if g.references or g.primary_key}
+        keys |= {f"{parent}.{key}"} | {
+            f"{parent}.{g.name}"
+            for t in schema.table_list()
+            if t.name == parent
+            for g in t.fields
+            if g.references or g.primary_key
+        }
+        columns = [c for c in _pair_columns(s_join, r_join, types) if c.name not in keys]
+        parent_cols = [c for c in columns if c.name.startswith(f"{parent}.")]
+        child_cols = [c for c in columns if c.name.startswith(f"{table.name}.")]
+        cross = [(a, b) for a in parent_cols for b in child_cols]
+        scores |= _pair_scores(columns, cross, r_join.height, s_join.height, "", seed)
     return scores
 
 
