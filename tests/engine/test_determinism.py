@@ -94,3 +94,22 @@ def test_concurrent_generations_in_threads_stay_deterministic() -> None:
     expected = [run(s) for s in (1, 2, 3, 4)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(run, (1, 2, 3, 4))) == expected
+
+
+def test_word_lists_do_not_depend_on_string_hashing() -> None:
+    """Faker builds some lists (Italian cities) from a set; each process must still draw the same words."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json; from sdga.engine.vocab import vocabulary_list, faker_for; "
+        "print(json.dumps([vocabulary_list('it_IT', 'city')[:50], faker_for('it_IT').provider('faker.providers.address').cities[:50]]))"
+    )
+    runs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "SDGA_VOCAB_CACHE": "0"}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1]

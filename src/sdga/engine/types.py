@@ -28,7 +28,7 @@ from sdga.engine.fakersafe import make_safe
 from sdga.engine.patterns import ascii_fixed, compile_pattern, concat, digits, join_lists, unique_pattern
 from sdga.engine.rng import mix64
 from sdga.engine.temporal import US, days, micros, reference_point, time_seconds, to_datetime
-from sdga.engine.vocab import faker_for, vocabulary, vocabulary_product, vocabulary_size
+from sdga.engine.vocab import faker_for, new_faker, vocabulary, vocabulary_product, vocabulary_size
 from sdga.errors import SchemaError
 from sdga.models.schema import FAKER_TYPE_PREFIX, Distribution, FieldSpec
 
@@ -1144,7 +1144,7 @@ def _private_faker(locale: str) -> Faker:
     fake = fakers.get(locale)
     if fake is None:
         faker_for(locale)  # validates the locale
-        fake = fakers[locale] = make_safe(Faker(locale), locale)
+        fake = fakers[locale] = make_safe(new_faker(locale), locale)
     return fake
 
 

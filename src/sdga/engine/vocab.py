@@ -43,6 +43,24 @@ def _dedupe(values: Iterable[Any]) -> list[str]:
     return [v for v in dict.fromkeys(str(x).strip() for x in values) if v]
 
 
+#: Faker lists built from a set: their order, and so what a seeded draw picks from them, follows Python's
+#: string hashing and changes from one process to the next. They are put in sorted order before use.
+_UNORDERED_FAKER_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "it_IT": (("faker.providers.address", "cities"),),
+}
+
+
+def new_faker(locale: str) -> Faker:
+    """A fresh Faker for ``locale`` whose lists are in the same order in every process."""
+    fake = Faker(locale)
+    for provider_name, attr in _UNORDERED_FAKER_LISTS.get(locale, ()):
+        provider = fake.provider(provider_name)
+        values = getattr(provider, attr, None) if provider is not None else None
+        if isinstance(values, list):
+            setattr(provider, attr, sorted(values))
+    return fake
+
+
 @cache
 def faker_for(locale: str) -> Faker:
     """A Faker for ``locale`` (validated against the supported list)."""
@@ -51,7 +69,7 @@ def faker_for(locale: str) -> Faker:
             f"unsupported locale '{locale}'; choose one of {', '.join(SUPPORTED_LOCALES)}",
             details={"locale": locale, "supported": list(SUPPORTED_LOCALES)},
         )
-    return Faker(locale)
+    return new_faker(locale)
 
 
 def _sampled(locale: str, method: str) -> list[str]:
@@ -120,6 +138,8 @@ def _build(locale: str, kind: str) -> list[str]:
 
 
 _cache: dict[tuple[str, str], list[str]] = {}
+#: Bumped when a list is built differently, so that lists cached by an older build are not reused.
+_CACHE_LAYOUT = 2
 _arrays: dict[tuple[str, str, str, str], pa.StringArray] = {}
 
 
@@ -128,7 +148,7 @@ def _disk_cache_dir() -> Path | None:
     if os.environ.get("SDGA_VOCAB_CACHE", "1") in ("0", "false", "no"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sdga" / "vocab" / f"faker-{faker_version}"
+    return Path(base) / "sdga" / "vocab" / f"faker-{faker_version}-{_CACHE_LAYOUT}"
 
 
 def _load_or_build(locale: str, kind: str) -> list[str]:
