@@ -1,7 +1,7 @@
 """The ``sdga`` command.
 
-Each area registers its commands from its own module (``generate``, ``quality``, ``service``, ``agent``)
-so the modules stay small. Every command turns :class:`~sdga.errors.SdgaError` into one readable line on
+Each area registers its commands from its own module (``generate``, ``quality``, ``service``, ``agent``,
+``mcp``) so the modules stay small. Every command turns :class:`~sdga.errors.SdgaError` into one readable line on
 stderr and a non-zero exit code, never a traceback.
 """
 
@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Modules that add commands to ``app``; a module that is missing (an optional area) is skipped.
-_COMMAND_MODULES = ("generate", "quality", "service", "agent")
+_COMMAND_MODULES = ("generate", "quality", "service", "agent", "mcp")
 
 
 def _version_callback(value: bool) -> None:
