@@ -84,7 +84,7 @@ def test_checkers_reject_real_looking_values() -> None:
 
 
 def test_unique_ssn_and_phone_capacity_are_the_reserved_ranges() -> None:
-    from sdga.engine.types import unique_capacity
+    from sdga.engine.fields import unique_capacity
     from sdga.models import FieldSpec
 
     assert unique_capacity(FieldSpec(name="s", type="ssn"), "en_US") == 100 * 49 * 9999  # areas x groups x serials

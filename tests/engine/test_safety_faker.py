@@ -9,7 +9,7 @@ from faker import Faker
 from tests.engine.conftest import field, generate, request
 
 from sdga.engine import plan_generation, safety
-from sdga.engine.types import _private_faker
+from sdga.engine.fields.faker_escape import _private_faker
 from sdga.errors import SchemaError
 from sdga.models import SUPPORTED_LOCALES
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 from tests.engine.conftest import field, generate
 
-from sdga.engine.types import REGISTRY, describe_types, is_known_type, unique_capacity
+from sdga.engine.fields import REGISTRY, describe_types, is_known_type, unique_capacity
 from sdga.errors import SchemaError
 from sdga.models import FIELD_TYPES, FieldSpec
 

@@ -236,7 +236,7 @@ def test_engine_output_is_valid_against_its_own_schema(tmp_path: Path, fmt: str)
 def test_every_engine_type_is_valid_against_its_own_field() -> None:
     """Each generator's output passes the validity check of a field of that type (formats agree)."""
     from sdga.engine import iter_batches, plan_generation
-    from sdga.engine.types import REGISTRY
+    from sdga.engine.fields import REGISTRY
     from sdga.models import GenerateDataRequest
 
     skipped = {"object", "array", "reference", "category", "pattern", "json"}

@@ -434,7 +434,7 @@ def templates(as_json: bool = typer.Option(False, "--json", help="Print JSON ins
 @handle_errors
 def types(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """List the field types a schema can use (plus `faker:<method>` for any other Faker provider)."""
-    from sdga.engine.types import describe_types
+    from sdga.engine.fields import describe_types
 
     described = describe_types()
     if as_json:

@@ -1,4 +1,9 @@
-"""One column of one block: the type's values, then edge cases, then nulls (all deterministic)."""
+"""The column dispatcher: one column of one block, the type's values, then edge cases, then nulls.
+
+Every value of every field, nested parts included, comes through :func:`generate_column`: the types of
+nested fields (object, array, json) receive it to build their parts, so that the family modules never
+import this one. Everything here is deterministic.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sdga.engine import types as T
 from sdga.engine.context import Draw
+from sdga.engine.fields import arrow_type, lookup, uses_enum
+from sdga.engine.fields.bounds import (
+    AMOUNT_DEFAULT,
+    FLOAT_DEFAULT,
+    LATITUDE_DEFAULT,
+    LONGITUDE_DEFAULT,
+    day_bounds,
+    decimal_scaled_bounds,
+    int_bounds,
+    milli_bounds,
+    num_bounds,
+    second_bounds,
+)
+from sdga.engine.fields.choice import enum_arrow, enum_cdf, enum_values, pick_weighted
 from sdga.errors import SchemaError
 from sdga.models.schema import EdgeCase, FieldSpec
 
@@ -34,27 +52,27 @@ def _bound_values(f: FieldSpec, typ: pa.DataType) -> tuple[Any, Any] | None:
     """(min, max) of a numeric or temporal field as Python values of its Arrow type."""
     try:
         if pa.types.is_integer(typ):
-            return T.int_bounds(f)
+            return int_bounds(f)
         if pa.types.is_floating(typ):
-            lo, hi = T._num_bounds(f, T.FLOAT_DEFAULT)
+            lo, hi = num_bounds(f, FLOAT_DEFAULT)
             if f.type == "latitude":
-                lo, hi = T._num_bounds(f, (-90.0, 90.0))
+                lo, hi = num_bounds(f, LATITUDE_DEFAULT)
             elif f.type == "longitude":
-                lo, hi = T._num_bounds(f, (-180.0, 180.0))
+                lo, hi = num_bounds(f, LONGITUDE_DEFAULT)
             return lo, hi
         if pa.types.is_decimal(typ):
-            slo, shi = T.decimal_scaled_bounds(f, T.AMOUNT_DEFAULT)
+            slo, shi = decimal_scaled_bounds(f, AMOUNT_DEFAULT)
             return Decimal(slo).scaleb(-typ.scale), Decimal(shi).scaleb(-typ.scale)
         if pa.types.is_date(typ):
-            a, b = T._day_bounds(f)
+            a, b = day_bounds(f)
             return date.fromordinal(date(1970, 1, 1).toordinal() + a), date.fromordinal(
                 date(1970, 1, 1).toordinal() + b
             )
         if pa.types.is_timestamp(typ):
             if f.type == "timestamp":
-                a, b = T._milli_bounds(f)
+                a, b = milli_bounds(f)
                 return datetime.fromtimestamp(a / 1000, tz=UTC), datetime.fromtimestamp(b / 1000, tz=UTC)
-            a, b = T._second_bounds(f)
+            a, b = second_bounds(f)
             return datetime.fromtimestamp(a, tz=UTC), datetime.fromtimestamp(b, tz=UTC)
     except (ValueError, OverflowError):
         return None
@@ -130,12 +148,17 @@ def name_field(exc: SchemaError, where: str) -> SchemaError:
 
 def _generate_column(d: Draw, typ: pa.DataType | None) -> pa.Array:
     f = d.spec
-    if T.uses_enum(f):
-        values = T.enum_values(f)
-        arr = T.pick_weighted(d, pa.array(values, T.enum_arrow(values)), T._weights(f, len(values)))
+    if uses_enum(f):
+        values = enum_values(f)
+        arr = pick_weighted(d, pa.array(values, enum_arrow(values)), enum_cdf(f, len(values)))
     else:
-        arr = T.lookup(f).generate(d)
-    target = typ if typ is not None else (None if f.type == "reference" else T.arrow_type(f))
+        td = lookup(f)
+        if td.nested is not None:
+            arr = td.nested(d, generate_column)
+        else:
+            assert td.generate is not None  # every type has one generator or the other
+            arr = td.generate(d)
+    target = typ if typ is not None else (None if f.type == "reference" else arrow_type(f))
     if target is not None and arr.type != target:
         arr = arr.cast(target)
     arr = _apply_edges(d, arr)

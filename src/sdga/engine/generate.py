@@ -19,10 +19,10 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 import pyarrow as pa
 
-from sdga.engine import types as T
 from sdga.engine.columns import generate_column, rows_array
 from sdga.engine.context import BlockContext, Draw
 from sdga.engine.dist import norm_cdf, shape_discrete
+from sdga.engine.fields import arrow_type
 from sdga.engine.plan import BLOCK_ROWS, GenerationPlan, TablePlan
 from sdga.engine.rng import Permutation, block_rng, stream_key
 from sdga.errors import ConfigurationError, InvalidInputError, SchemaError
@@ -72,7 +72,7 @@ def _resolver(plan: GenerationPlan, table: TablePlan) -> object:
         else:
             parents = _parent_rows_sampled(d, parent.volume)
         pctx = BlockContext(plan.seed, parent.name, plan.locale, -1, 0, len(parents))
-        return generate_column(Draw(pctx, target, target.name, len(parents), parents), T.arrow_type(target))
+        return generate_column(Draw(pctx, target, target.name, len(parents), parents), arrow_type(target))
 
     return resolve
 

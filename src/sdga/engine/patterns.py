@@ -125,6 +125,16 @@ def digits(values: np.ndarray, width: int) -> pa.StringArray:
     return ascii_fixed(mat)
 
 
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def hex_digits(values: np.ndarray, width: int) -> pa.StringArray:
+    """Zero-padded lower-case hexadecimal strings of non-negative integers (the low ``4 * width`` bits)."""
+    v = np.asarray(values, dtype=np.uint64)
+    shifts = np.uint64(4) * np.arange(width - 1, -1, -1, dtype=np.uint64)
+    return ascii_fixed(_HEX[((v[:, None] >> shifts[None, :]) & np.uint64(15)).astype(np.intp)])
+
+
 @dataclass
 class Literal(Node):
     text: str

@@ -2,7 +2,9 @@
 
 Everything that can be wrong with a request is found here, before a single row is written: unknown
 types, impossible bounds, unique fields whose domain is too small for the volume (CapacityError naming
-the field and its capacity), dangling references and reference cycles.
+the field and its capacity), dangling references and reference cycles. What only generating can show
+is found by the preflight (:mod:`sdga.engine.preflight`), which generates a few rows of every table.
+This module never imports the generator: the generator reads plans.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sdga.engine import types as T
 from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
+from sdga.engine.fields import arrow_type, faker_method, is_known_type, lookup, unique_capacity, uses_enum
+from sdga.engine.patterns import compile_pattern
 from sdga.engine.rng import block_rng, stream_key
 from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS, FAKER_UNRESERVED_IDENTIFIERS, real_identifier_kind
 from sdga.engine.vocab import faker_for
@@ -145,13 +148,13 @@ def _check_names(table: TableSpec) -> None:
 
 def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: str) -> None:
     where = f"{table}.{path}"
-    if not T.is_known_type(f.type):
+    if not is_known_type(f.type):
         raise SchemaError(
             f"field '{where}': unknown type '{f.type}' (see `sdga types`)",
             details={"field": where, "type": f.type},
         )
     if f.type.startswith("faker:"):
-        T.faker_method(f, locale)
+        faker_method(f, locale)
     c = f.constraints
     if c.unique and in_array:
         raise SchemaError(f"field '{where}': unique is not supported inside an array")
@@ -170,9 +173,9 @@ def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: st
     if c.distribution and f.type not in _NUMERIC:
         raise SchemaError(f"field '{where}': distributions apply to numeric and date fields, not {f.type}")
     try:
-        T.arrow_type(f)  # raises for missing enum/fields/items
+        arrow_type(f)  # raises for missing enum/fields/items
         if f.constraints.pattern or f.type == "pattern":
-            T.compile_pattern(f.constraints.pattern or "")
+            compile_pattern(f.constraints.pattern or "")
     except SchemaError as exc:
         raise name_field(exc, where) from exc
 
@@ -239,7 +242,7 @@ def _safe_faker_types(f: FieldSpec, where: str, warnings: list[str]) -> FieldSpe
 
 def _pattern_identifier_kind(pattern: str, samples: int = 256) -> str | None:
     """The real identifier a regex pattern can produce (``\\d{3}-\\d{2}-\\d{4}`` gives SSNs), judged on a sample."""
-    values = T.compile_pattern(pattern).random(np.random.default_rng(0), samples).to_pylist()
+    values = compile_pattern(pattern).random(np.random.default_rng(0), samples).to_pylist()
     kinds = [real_identifier_kind(v) for v in values if v is not None]
     found = [k for k in kinds if k is not None]
     return max(set(found), key=found.count) if found else None
@@ -306,8 +309,11 @@ def default_table_name(request: GenerateDataRequest) -> str:
     return request.data_type.value if request.data_type != DataType.CUSTOM else "data"
 
 
-def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
-    """Check the request and lay out how every table will be generated (see module docstring)."""
+def build_plan(request: GenerateDataRequest) -> GenerationPlan:
+    """Check the request and lay out how every table will be generated (see module docstring).
+
+    :func:`sdga.engine.plan_generation` is this followed by the preflight dry run; use that one.
+    """
     from sdga.engine.templates import get_template
 
     locale = request.locale
@@ -345,9 +351,9 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
                         f"field '{spec.name}.{f.name}' references '{rt}.{rc}', which does not exist",
                         details={"field": f"{spec.name}.{f.name}", "references": f.references},
                     )
-                td = T.lookup(target)
+                td = lookup(target)
                 keyish = target.constraints.unique or target.type in _KEY_TYPES
-                if not keyish or not td.row_addressable or T.uses_enum(target):
+                if not keyish or not td.row_addressable or uses_enum(target):
                     raise SchemaError(
                         f"field '{spec.name}.{f.name}' references '{rt}.{rc}', which is not a key: the target must be "
                         "unique or a primary key of type uuid, sequence, integer, pattern, date/datetime",
@@ -355,7 +361,7 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
                     )
                 if target.constraints.nullable or target.constraints.edge_cases:
                     raise SchemaError(f"field '{spec.name}.{f.name}' references '{rt}.{rc}', which may be null")
-                arrow_fields.append(_arrow_field(f, T.arrow_type(target)))
+                arrow_fields.append(_arrow_field(f, arrow_type(target)))
                 fks.append(ForeignKey(f.name, rt, rc))
                 if rt != spec.name and plans[rt].volume == 0 and spec.volume != 0:
                     raise SchemaError(
@@ -367,7 +373,7 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
                         raise SchemaError(f"table '{spec.name}': only one reference may set the volume by cardinality")
                     child_counts = _child_counts(seed, spec.name, f, f.cardinality, plans[rt])
             else:
-                arrow_fields.append(_arrow_field(f, T.arrow_type(f)))
+                arrow_fields.append(_arrow_field(f, arrow_type(f)))
         if spec.volume is not None:
             volume = spec.volume
         elif child_counts is not None:
@@ -384,7 +390,7 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
         for path, f, in_array in _walk(fields):
             if f.constraints.unique and not in_array:
                 try:
-                    cap = T.unique_capacity(f, locale)
+                    cap = unique_capacity(f, locale)
                 except SchemaError as exc:
                     raise name_field(exc, f"{spec.name}.{path}") from exc
                 if cap is not None and cap < volume:
@@ -416,9 +422,7 @@ def plan_generation(request: GenerateDataRequest) -> GenerationPlan:
         )
 
     ordered = [plans[t.name] for t in _order(specs)]
-    plan = GenerationPlan(request=request, seed=seed, locale=locale, tables=ordered, warnings=warnings)
-    _dry_run(plan)
-    return plan
+    return GenerationPlan(request=request, seed=seed, locale=locale, tables=ordered, warnings=warnings)
 
 
 def _copula(table: str, fields: list[FieldSpec], corr: Correlation) -> CopulaPlan:
@@ -427,22 +431,13 @@ def _copula(table: str, fields: list[FieldSpec], corr: Correlation) -> CopulaPla
         f = by_name.get(name)
         if f is None:
             raise SchemaError(f"table '{table}': correlation names unknown field '{name}'")
-        if f.type not in _NUMERIC or T.uses_enum(f) or f.constraints.unique:
+        if f.type not in _NUMERIC or uses_enum(f) or f.constraints.unique:
             raise SchemaError(
                 f"field '{table}.{name}': correlations apply to non-unique numeric/date fields, not {f.type}"
             )
     if len(set(corr.fields)) != len(corr.fields):
         raise SchemaError(f"table '{table}': a correlation lists a field twice")
     return CopulaPlan(fields=list(corr.fields), factor=cholesky_factor(corr.matrix, corr.fields))
-
-
-def _dry_run(plan: GenerationPlan) -> None:
-    """Generate a couple of rows of every table so that any remaining field error surfaces now."""
-    from sdga.engine.generate import generate_rows
-
-    for t in plan.tables:
-        if t.volume:
-            generate_rows(plan, t.name, 0, min(3, t.volume))
 
 
 def describe_plan(plan: GenerationPlan) -> dict[str, Any]:

@@ -97,6 +97,12 @@ IBAN_FORMATS: dict[str, IbanFormat] = {
     "pt_BR": IbanFormat("BR", "0000000000000", 10, "C1"),  # BR: bank 8 + branch 5 + account 10 + type + owner
 }
 
+
+def iban_format(locale: str) -> IbanFormat:
+    """The locale's IBAN layout; a German one where the locale has none of its own."""
+    return IBAN_FORMATS.get(locale, IBAN_FORMATS["de_DE"])
+
+
 # --- telephone numbers --------------------------------------------------------------------------------
 
 

@@ -130,7 +130,7 @@ def field_types_link() -> Link:
 
 
 def field_types() -> list[dict[str, Any]]:
-    from sdga.engine.types import describe_types
+    from sdga.engine.fields import describe_types
 
     return describe_types()
 

@@ -16,7 +16,7 @@ from sdga.models import FAKER_TYPE_PREFIX, FIELD_TYPES, FieldSpec
 
 def is_known_type(name: str) -> bool:
     try:
-        from sdga.engine.types import is_known_type as engine_is_known
+        from sdga.engine.fields import is_known_type as engine_is_known
     except ImportError:  # pragma: no cover - engine always ships with the package
         return name in FIELD_TYPES or name.startswith(FAKER_TYPE_PREFIX)
     return bool(engine_is_known(name))
@@ -25,7 +25,7 @@ def is_known_type(name: str) -> bool:
 def known_type_names() -> list[str]:
     """Names of every type the engine generates (for 'did you mean' suggestions)."""
     try:
-        from sdga.engine.types import describe_types
+        from sdga.engine.fields import describe_types
     except ImportError:  # pragma: no cover
         return sorted(FIELD_TYPES)
     names: list[str] = []
@@ -39,7 +39,7 @@ def known_type_names() -> list[str]:
 def unique_capacity(spec: FieldSpec, locale: str) -> tuple[int | None, str | None]:
     """(distinct values the field's generator can produce or None if unbounded, why it cannot be unique)."""
     try:
-        from sdga.engine.types import unique_capacity as engine_capacity
+        from sdga.engine.fields import unique_capacity as engine_capacity
     except ImportError:  # pragma: no cover
         return None, None
     try:

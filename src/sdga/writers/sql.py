@@ -147,7 +147,7 @@ def column_type(
         if key:
             if max_length is None and spec is not None:
                 # A key cannot be TEXT in MySQL: size the VARCHAR for the longest value a pattern makes.
-                from sdga.engine.types import max_text_length
+                from sdga.engine.fields import max_text_length
 
                 max_length = max_text_length(spec)
             length = max(max_length or _MYSQL_KEY_VARCHAR, 1)

@@ -1,0 +1,64 @@
+"""Picking from a list of values: by index, uniformly or by weight; the values of a field's ``enum``.
+
+Any type given ``constraints.enum`` draws from it (see :func:`sdga.engine.fields.registry.uses_enum`), so
+these helpers sit below the registry and every family.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sdga.engine.context import Draw
+from sdga.errors import SchemaError
+from sdga.models.schema import FieldSpec
+
+
+def take(values: pa.Array, idx: np.ndarray) -> pa.Array:
+    """``values[idx]`` for an index array of any integer type."""
+    return values.take(pa.array(np.asarray(idx, dtype=np.int64)))
+
+
+def enum_arrow(values: list[Any]) -> pa.DataType:
+    """The Arrow type of a list of enum values: bool, int64 or float64 when they all are, else string."""
+    if all(isinstance(v, bool) for v in values):
+        return pa.bool_()
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pa.int64()
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return pa.float64()
+    return pa.string()
+
+
+def enum_values(f: FieldSpec) -> list[Any]:
+    """The field's enum, as values of its Arrow type."""
+    values = f.constraints.enum
+    if not values:
+        raise SchemaError(f"field '{f.name}': type {f.type} needs constraints.enum (the allowed values)")
+    typ = enum_arrow(values)
+    return [str(v) if typ == pa.string() else v for v in values]
+
+
+def enum_cdf(f: FieldSpec, k: int) -> np.ndarray | None:
+    """The cumulative share of each of ``k`` enum values per ``constraints.weights`` (None: equal shares)."""
+    w = f.constraints.weights
+    if w is None:
+        return None
+    if len(w) != k:
+        raise SchemaError(f"field '{f.name}': {len(w)} weights given for {k} enum values")
+    arr = np.asarray(w, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or arr.sum() <= 0:
+        raise SchemaError(f"field '{f.name}': weights must be non-negative and not all zero")
+    return np.cumsum(arr) / arr.sum()
+
+
+def pick_weighted(d: Draw, values: pa.Array, cdf: np.ndarray | None) -> pa.Array:
+    """One of ``values`` per row: a permutation when unique, else uniform or by the cumulative shares."""
+    k = len(values)
+    if d.unique:
+        return take(values, d.index(k))
+    if cdf is None:
+        return take(values, d.rng("v").integers(0, k, d.n))
+    return take(values, np.minimum(np.searchsorted(cdf, d.uniforms(), side="right"), k - 1))

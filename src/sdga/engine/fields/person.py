@@ -1,0 +1,64 @@
+"""People: given and family names of the row's person, full names and never-issued US SSNs.
+
+Every person-like field of a row (names, e-mail, username) is built from the same pair of name indices
+(:meth:`sdga.engine.context.Draw.person`), so that a row's e-mail agrees with its name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sdga.engine import safety
+from sdga.engine.context import Draw
+from sdga.engine.fields.choice import take
+from sdga.engine.fields.registry import Generator, const_cap, register, vocab_cap
+from sdga.engine.patterns import concat, digits
+from sdga.engine.vocab import vocabulary, vocabulary_size
+
+_U64 = np.uint64
+
+
+def _name_field(kind: str) -> Generator:
+    def gen(d: Draw) -> pa.Array:
+        values = vocabulary(d.ctx.locale, kind)
+        if d.unique:
+            return take(values, d.index(len(values)))
+        p = d.person()
+        return take(values, p.first if kind == "first_name" else p.last)
+
+    return gen
+
+
+register("first_name", "Given name; agrees with the row's email/username/full_name.", "person", pa.string(),
+         vocab_cap("first_name"), example="Maria")(_name_field("first_name"))  # fmt: skip
+register("last_name", "Family name; agrees with the row's email/username/full_name.", "person", pa.string(),
+         vocab_cap("last_name"), example="Schmidt")(_name_field("last_name"))  # fmt: skip
+
+
+@register("full_name", "First and last name of the row's person.", "person", pa.string(),
+          lambda _f, loc: vocabulary_size(loc, "first_name") * vocabulary_size(loc, "last_name"), example="Maria Schmidt")  # fmt: skip
+def gen_full_name(d: Draw) -> pa.Array:
+    firsts, lasts = vocabulary(d.ctx.locale, "first_name"), vocabulary(d.ctx.locale, "last_name")
+    if d.unique:
+        idx = d.index(len(firsts) * len(lasts))
+        fi, li = idx % _U64(len(firsts)), idx // _U64(len(firsts))
+    else:
+        p = d.person()
+        fi, li = p.first, p.last
+    return concat([take(firsts, fi), " ", take(lasts, li)], d.n)
+
+
+_SSN_GROUPS = safety.SSN_GROUP_MAX - safety.SSN_GROUP_MIN + 1
+_SSN_CAPACITY = (safety.SSN_AREA_MAX - safety.SSN_AREA_MIN + 1) * _SSN_GROUPS * 9999
+
+
+@register("ssn", "US Social Security number: area 900-999 (never issued), group 01-49 (not an ITIN either).",
+          "person", pa.string(), const_cap(_SSN_CAPACITY), example="912-34-5678")  # fmt: skip
+def gen_ssn(d: Draw) -> pa.Array:
+    idx = d.index(_SSN_CAPACITY)
+    serial = idx % _U64(9999) + _U64(1)
+    rest = idx // _U64(9999)
+    group = rest % _U64(_SSN_GROUPS) + _U64(safety.SSN_GROUP_MIN)
+    area = rest // _U64(_SSN_GROUPS) + _U64(safety.SSN_AREA_MIN)
+    return concat([digits(area, 3), "-", digits(group, 2), "-", digits(serial, 4)], d.n)
