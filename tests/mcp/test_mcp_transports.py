@@ -132,6 +132,8 @@ def test_streamable_http_server(http_server: tuple[str, str], run_client: Any) -
     assert refused.status_code == 401 and ErrorResponse.model_validate(refused.json()).error == "unauthorized"
     wrong = httpx2.post(url, json={}, headers={"Authorization": "Bearer nope"}, timeout=10)
     assert wrong.status_code == 401
+    other_header = httpx2.post(url, json={}, headers={"X-API-Key": key}, timeout=10)
+    assert other_header.status_code != 401  # past the key check (the MCP layer then judges the body)
 
     async def scenario(client: Any) -> dict[str, Any]:
         seen = await exercise(client)
