@@ -1,8 +1,9 @@
 """The agent: plain-English requests to validated, generated data and a report.
 
-Three backends behind one interface (:class:`AgentBackend`): ``offline`` (a deterministic planner, no
-network), ``bedrock`` (a Converse tool-use loop) and ``bedrock-agent`` (the deployed Bedrock agent).
-``SDGA_LLM_BACKEND`` picks the default. boto3 is imported only inside the two AWS backends.
+Four backends behind one interface (:class:`AgentBackend`): ``offline`` (a deterministic planner, no
+network), ``bedrock`` (a Converse tool-use loop), ``bedrock-agent`` (the deployed Bedrock agent) and
+``agentcore`` (the agent deployed on Bedrock AgentCore). ``SDGA_LLM_BACKEND`` picks the default. boto3 is
+imported only inside the AWS backends.
 """
 
 from __future__ import annotations
@@ -47,4 +48,10 @@ def get_backend(name: str | None = None, **options: Any) -> AgentBackend:
 
         allowed = {"client", "agent_id", "alias_id", "trace", "on_chunk", "on_trace", "service", "region"}
         return BedrockAgentBackend(**{k: v for k, v in options.items() if k in allowed})
+    if name == "agentcore":
+        from sdga.agent.agentcore import AgentCoreBackend
+
+        allowed = {"client", "harness_arn", "runtime_arn", "qualifier", "user_id", "trace", "on_chunk", "on_trace",
+                   "service", "region", "timeout_s"}  # fmt: skip
+        return AgentCoreBackend(**{k: v for k, v in options.items() if k in allowed})
     raise ConfigurationError(f"unknown agent backend {name!r}: use one of {', '.join(BACKENDS)}")

@@ -16,7 +16,7 @@ from sdga.models import (
     ValidateSchemaResponse,
 )
 
-BACKENDS = ("offline", "bedrock", "bedrock-agent")
+BACKENDS = ("offline", "bedrock", "bedrock-agent", "agentcore")
 
 
 class AgentBackendError(SdgaError):
