@@ -1,82 +1,28 @@
-"""Generation to local files, without a service: plan → engine batches → writers → response.
+"""Generation to local files, without a service: plan → engine → writers → response.
 
-:func:`generate_to_path` is the core of ``sdga generate``; the service wraps the same steps with
-validation, history and storage. Memory stays bounded by the batch size: batches stream from the engine
-straight into the writers. When asked for quality metrics, a bounded sample (the first
-:data:`METRICS_SAMPLE_ROWS` rows of each table) is kept while writing and measured afterwards, so
-measuring never needs a second pass over a large output nor a re-read of formats (SQL, XML) that the
-metrics reader does not parse.
+:func:`generate_to_path` is the core of ``sdga generate``; the service runs the same write step
+(:func:`sdga.pipeline.write_tables`) with validation, history and a destination around it. Memory stays
+bounded by the batch size: batches stream from the engine straight into the writers. When asked for
+quality metrics, a bounded sample (the first :data:`sdga.pipeline.measure.METRICS_SAMPLE_ROWS` rows of
+each table) is kept while writing and measured afterwards, so measuring never needs a second pass over a
+large output nor a re-read of formats (SQL, XML) that the metrics reader does not parse.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from sdga.errors import SdgaError
-from sdga.models import (
-    GenerateDataRequest,
-    GenerateDataResponse,
-    GenerationStatus,
-    QualityMetrics,
-    Schema,
-    TableSpec,
-)
-from sdga.writers import check_output_location, write_plan
-
-METRICS_SAMPLE_ROWS = 200_000
+from sdga.execution import ENGINES, Engine, EngineOptions, engine_name
+from sdga.models import GenerateDataRequest, GenerateDataResponse, GenerationStatus, QualityMetrics
+from sdga.pipeline import Sampler, measure_sample, write_tables
+from sdga.pipeline import measure as _measure
+from sdga.writers import check_output_location
 
 ProgressCallback = Callable[[str, int], None]
-
-
-class _Sampler:
-    """Keeps the first ``limit`` rows of each table as batches stream past (for quality metrics)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.batches: dict[str, list[pa.RecordBatch]] = {}
-        self.rows: dict[str, int] = {}
-        self.total: dict[str, int] = {}
-
-    def tee(self, table: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        kept = self.batches.setdefault(table, [])
-        for batch in batches:
-            have = self.rows.get(table, 0)
-            self.total[table] = self.total.get(table, 0) + batch.num_rows
-            if have < self.limit:
-                part = batch.slice(0, self.limit - have)
-                kept.append(part)
-                self.rows[table] = have + part.num_rows
-            yield batch
-
-    def tables(self) -> dict[str, pa.Table]:
-        return {name: pa.Table.from_batches(b) for name, b in self.batches.items() if b}
-
-    @property
-    def truncated(self) -> bool:
-        return any(self.total.get(t, 0) > self.rows.get(t, 0) for t in self.total)
-
-
-def plan_schema(plan: Any) -> Schema:
-    """The resolved schema of a plan (templates included), one TableSpec per planned table."""
-    tables = [TableSpec(name=t.name, volume=t.volume, fields=list(t.fields)) for t in plan.tables]
-    if len(tables) == 1:
-        return Schema(name=tables[0].name, fields=tables[0].fields)
-    return Schema(tables=tables)
-
-
-def measure_sample(plan: Any, sample: dict[str, pa.Table]) -> QualityMetrics | None:
-    """Quality metrics of the sampled rows (None when the quality module is unavailable)."""
-    from sdga.quality import calculate_quality_metrics
-
-    schema = plan_schema(plan)
-    if len(sample) == 1:
-        return calculate_quality_metrics(next(iter(sample.values())), schema=schema)
-    return calculate_quality_metrics(sample, schema=schema)
 
 
 def generate_to_path(
@@ -90,45 +36,45 @@ def generate_to_path(
     warnings: Sequence[str] = (),
     plan: Any | None = None,
     sql_drop_existing: bool = False,
+    engine: Engine | None = None,
 ) -> GenerateDataResponse:
     """Generate ``request`` into local files at ``out`` (a file, or a directory for several tables).
 
     Raises :class:`~sdga.errors.SchemaError` / :class:`~sdga.errors.CapacityError` before anything is
     written when the request cannot be generated, :class:`~sdga.errors.InvalidInputError` when ``out``
-    cannot be written, and :class:`~sdga.errors.DestinationError` if writing fails midway (nothing is
-    left behind). With ``metrics`` the response carries quality metrics measured on the first
-    :data:`METRICS_SAMPLE_ROWS` rows of each table. ``warnings`` (e.g. from compliance checks) are copied
-    into the response. ``plan`` reuses a plan the caller already made for ``request``.
-    ``sql_drop_existing`` makes a SQL script drop its tables first, so it can be loaded repeatedly.
+    cannot be written (or the engine is unknown), and :class:`~sdga.errors.DestinationError` if writing
+    fails midway (nothing is left behind). With ``metrics`` the response carries quality metrics measured
+    on the first rows of each table. ``warnings`` (e.g. from compliance checks) are copied into the
+    response. ``plan`` reuses a plan the caller already made for ``request``. ``sql_drop_existing`` makes
+    a SQL script drop its tables first, so it can be loaded repeatedly. ``engine`` (default: the one the
+    request names, else the local engine with ``workers`` processes) produces the rows.
     """
-    from sdga.engine import iter_batches, plan_generation
+    from sdga.engine import plan_generation
 
     started = time.perf_counter()
     out = Path(out)
+    if engine is None:
+        engine = ENGINES.create(engine_name(None), EngineOptions(workers=workers))
     plan = plan if plan is not None else plan_generation(request)
     check_output_location(out, request.output_format, len(plan.tables))
-    sampler = _Sampler(METRICS_SAMPLE_ROWS) if metrics else None
-
-    def batches(table_name: str) -> Iterator[pa.RecordBatch]:
-        stream = iter_batches(plan, table_name, batch_size=batch_size, workers=workers)
-        return sampler.tee(table_name, stream) if sampler is not None else stream
-
-    result = write_plan(
+    sample_rows = _measure.METRICS_SAMPLE_ROWS
+    sampler = Sampler(sample_rows) if metrics else None
+    result = write_tables(
         plan,
         out,
         request.output_format,
+        engine=engine,
         sql_dialect=request.sql_dialect,
         batch_size=batch_size,
-        workers=workers,
         progress=progress,
-        batches=batches,
+        sampler=sampler,
         sql_drop_existing=sql_drop_existing,
     )
     response_warnings = list(warnings) + [w for w in getattr(plan, "warnings", []) if w not in warnings]
     quality: QualityMetrics | None = None
     if sampler is not None:
         try:
-            quality = measure_sample(plan, sampler.tables())
+            quality = measure_sample(plan, sampler.nonempty_tables())
         except Exception as exc:
             # The data is already published and metrics are an extra: any failure there (an optional
             # module missing, or a bug) is reported as a warning instead of failing a finished generation.
@@ -136,9 +82,7 @@ def generate_to_path(
             reason = getattr(exc, "message", None) or (str(exc) if known else f"{type(exc).__name__}: {exc}")
             response_warnings.append(f"quality metrics unavailable: {reason}")
         if quality is not None and sampler.truncated:
-            response_warnings.append(
-                f"quality metrics measured on the first {METRICS_SAMPLE_ROWS:,} rows of each table"
-            )
+            response_warnings.append(f"quality metrics measured on the first {sample_rows:,} rows of each table")
     elapsed_ms = (time.perf_counter() - started) * 1000
     return GenerateDataResponse(
         status=GenerationStatus.SUCCESS,

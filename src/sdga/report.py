@@ -8,6 +8,7 @@ the data as ``report.md``, and the agent quotes it, so it lives here, in one pla
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from sdga.models import GenerateDataRequest, GenerateDataResponse, QualityMetrics
@@ -149,3 +150,81 @@ def render_report(response: GenerateDataResponse, request: GenerateDataRequest |
         lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in response.warnings]
     lines.append("")
     return "\n".join(lines)
+
+
+def write_report_file(directory: Path, response: GenerateDataResponse, request: GenerateDataRequest) -> Path:
+    """``report.md`` in ``directory`` (created if need be), rendered from ``response`` as it is now."""
+    text: str | None = None
+    try:
+        text = render_report(response, request=request)
+    except Exception:  # a report must never fail a generation: the short form needs nothing optional
+        text = None
+    if not isinstance(text, str):
+        text = render_report_markdown(response, request)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "report.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def render_report_markdown(response: GenerateDataResponse, request: GenerateDataRequest | None = None) -> str:
+    """The short report of a generation known only from history (pending, running, failed): id, status,
+    records, time, quality metrics, output location, problems."""
+    lines = [
+        f"# Synthetic data generation report — `{response.generation_id}`",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Status | **{response.status.value}** |",
+        f"| Records generated | {response.records_generated:,} |",
+        f"| Execution time | {response.execution_time_ms:,.0f} ms |",
+        f"| Output location | `{response.output_location or '-'}` |",
+    ]
+    if request is not None:
+        lines += [
+            f"| Data type | {request.data_type.value} |",
+            f"| Output format | {request.output_format.value} |",
+            f"| Destination | {request.destination.type.value} |",
+            f"| Compliance | {', '.join(c.value for c in request.compliance_requirements) or '-'} |",
+        ]
+    if response.seed is not None:
+        lines.append(f"| Seed | {response.seed} |")
+    if response.records_per_table:
+        lines += ["", "## Tables", "", "| Table | Records |", "|---|---:|"]
+        lines += [f"| {name} | {count:,} |" for name, count in response.records_per_table.items()]
+    metrics = response.data_quality_metrics
+    if metrics is not None:
+        lines += [
+            "",
+            "## Quality metrics",
+            "",
+            "| Metric | Score |",
+            "|---|---:|",
+            f"| Uniqueness | {metrics.uniqueness_score:.4f} |",
+            f"| Validity | {metrics.validity_score:.4f} |",
+            f"| Completeness | {metrics.completeness_score:.4f} |",
+        ]
+        if metrics.field_statistics:
+            lines += [
+                "",
+                "| Field | Nulls | Unique | Min | Max | Avg length |",
+                "|---|---:|---:|---|---|---:|",
+            ]
+            for name, st in list(metrics.field_statistics.items())[:60]:
+                avg = f"{st.avg_length:.1f}" if st.avg_length is not None else ""
+                lines.append(
+                    f"| {name} | {st.null_count} | {st.unique_count} | {_short_cell(st.min_value)} "
+                    f"| {_short_cell(st.max_value)} | {avg} |"
+                )
+    if response.errors:
+        lines += ["", "## Errors", ""] + [f"- {e}" for e in response.errors]
+    if response.warnings:
+        lines += ["", "## Warnings", ""] + [f"- {w}" for w in response.warnings]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _short_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= 40 else text[:37] + "..."

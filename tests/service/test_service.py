@@ -273,10 +273,10 @@ def test_s3_destination_failure_leaves_nothing_and_records_failed(aws_env: str, 
 def test_large_results_are_measured_on_a_bounded_sample(
     service: SyntheticDataService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sdga.service as service_module
+    from sdga.pipeline import measure
 
-    monkeypatch.setattr(service_module, "READBACK_MAX_ROWS", 100)
-    monkeypatch.setattr(service_module, "METRICS_SAMPLE_ROWS", 50)
+    monkeypatch.setattr(measure, "READBACK_MAX_ROWS", 100)
+    monkeypatch.setattr(measure, "METRICS_SAMPLE_ROWS", 50)
     result = service.generate(request(volume=300))
     assert result.status == GenerationStatus.SUCCESS and result.records_generated == 300
     m = result.data_quality_metrics

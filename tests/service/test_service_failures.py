@@ -125,8 +125,8 @@ def test_a_job_delivered_twice_runs_once(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_progress_is_visible_while_a_background_job_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sdga.service as service_module
     import sdga.writers
+    from sdga.pipeline import tracking
 
     gate, reached = threading.Event(), threading.Event()
     real = sdga.writers.write_plan
@@ -143,7 +143,7 @@ def test_progress_is_visible_while_a_background_job_runs(tmp_path: Path, monkeyp
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sdga.writers, "write_plan", slow)
-    monkeypatch.setattr(service_module._ProgressRecorder, "interval_s", 0.0)  # every tick is reported
+    monkeypatch.setattr(tracking.ProgressRecorder, "interval_s", 0.0)  # every tick is reported
     from sdga.adapters.background import ThreadRunner
 
     runner = ThreadRunner()

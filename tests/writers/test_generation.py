@@ -7,7 +7,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sdga import generation
 from sdga.errors import CapacityError, InvalidInputError, SchemaError
 from sdga.generation import generate_to_path
 from sdga.models import (
@@ -19,6 +18,7 @@ from sdga.models import (
     GenerationStatus,
     QualityMetrics,
 )
+from sdga.pipeline import measure
 from sdga.report import render_report
 
 
@@ -48,7 +48,7 @@ def test_multi_table_template_to_directory(tmp_path: Path) -> None:
 
 
 def test_metrics_sample_is_bounded_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(generation, "METRICS_SAMPLE_ROWS", 100)
+    monkeypatch.setattr(measure, "METRICS_SAMPLE_ROWS", 100)
     response = generate_to_path(
         GenerateDataRequest(data_type="user_profile", volume=1000, seed=1, output_format="csv"),
         tmp_path / "u.csv",

@@ -6,6 +6,7 @@ the local default (directory + SQLite) needs no AWS libraries at all.
 
 from __future__ import annotations
 
+from sdga.adapters.background import InlineRunner, Runner, ThreadRunner
 from sdga.adapters.history import GenerationRecord, HistoryStore, SqliteHistory, TransitionError
 from sdga.adapters.storage import LocalObjectStore, ObjectStore, Published
 from sdga.config import Settings
@@ -29,6 +30,18 @@ def make_history(settings: Settings) -> HistoryStore:
     return SqliteHistory(settings.history_db)
 
 
+def make_runner(settings: Settings) -> Runner:
+    """Where background jobs run: worker threads (default), an asynchronous self-invocation inside Lambda
+    (``SDGA_BACKGROUND_MODE=lambda``), or nowhere but here and now (``off``)."""
+    if settings.background_mode == "lambda":
+        from sdga.adapters.background import LambdaSelfInvokeRunner
+
+        return LambdaSelfInvokeRunner(settings)
+    if settings.background_mode == "off":
+        return InlineRunner()
+    return ThreadRunner()
+
+
 __all__ = [
     "GenerationRecord",
     "HistoryStore",
@@ -39,4 +52,5 @@ __all__ = [
     "TransitionError",
     "make_history",
     "make_object_store",
+    "make_runner",
 ]

@@ -1,0 +1,67 @@
+"""The write step every generation shares: the engine writes the plan, a sampler keeps the first rows.
+
+Both the service (into a private staging directory, then published by a destination) and the plain
+``sdga generate`` (straight to the files asked for; the writers publish atomically themselves) write
+through :func:`write_tables`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sdga.errors import GenerationFailedError
+from sdga.execution import Engine, EngineJob, ProgressCallback
+from sdga.models import OutputFormat, SqlDialect
+from sdga.pipeline.sampler import Sampler
+
+if TYPE_CHECKING:
+    from sdga.writers import WriteResult
+
+
+def write_tables(
+    plan: Any,
+    out: str | Path,
+    fmt: OutputFormat,
+    *,
+    engine: Engine,
+    sql_dialect: SqlDialect = SqlDialect.POSTGRESQL,
+    batch_size: int = 65_536,
+    progress: ProgressCallback | None = None,
+    sampler: Sampler | None = None,
+    sql_drop_existing: bool = False,
+) -> WriteResult:
+    """Write every table of ``plan`` to ``out`` with ``engine``; ``sampler`` keeps the first rows."""
+    return engine.write(
+        EngineJob(
+            plan=plan,
+            out=Path(out),
+            output_format=fmt,
+            sql_dialect=sql_dialect,
+            batch_size=batch_size,
+            progress=progress,
+            tap=sampler.tee if sampler is not None else None,
+            sql_drop_existing=sql_drop_existing,
+        )
+    )
+
+
+@contextlib.contextmanager
+def staging_area(root: Path, generation_id: str) -> Iterator[Path]:
+    """A private directory for one generation under ``root``, removed afterwards whatever happens.
+
+    Its name starts with the generation id, so the leftovers of a process that died can be found.
+    """
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{generation_id}-", dir=root))
+    except OSError as exc:
+        raise GenerationFailedError(f"cannot create a staging directory in {root}: {exc.strerror or exc}") from exc
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
