@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sdga.agent.planner import OfflinePlanner, Plan, PlanningError, schema_of
+from sdga.agent.planning import OfflinePlanner, Plan, PlanningError, schema_of
 from sdga.knowledge import LocalKnowledgeBase
 from sdga.models import FieldSpec
 

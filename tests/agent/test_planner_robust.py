@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sdga.agent.numbers import normalize_numbers, parse_number
-from sdga.agent.planner import OfflinePlanner, PlanningError
+from sdga.agent.planning import OfflinePlanner, PlanningError
+from sdga.agent.planning.numbers import normalize_numbers, parse_number
 from sdga.knowledge import LocalKnowledgeBase
 
 PLANNER = OfflinePlanner(LocalKnowledgeBase(None), today=date(2026, 1, 15))

@@ -129,7 +129,7 @@ def test_memory_persists_and_feeds_retrieval(tmp_path: Path) -> None:
 
 
 def test_planner_reuses_a_remembered_schema(tmp_path: Path) -> None:
-    from sdga.agent.planner import OfflinePlanner
+    from sdga.agent.planning import OfflinePlanner
 
     memory = GenerationMemory(tmp_path / "knowledge.sqlite3")
     memory.remember(_record("22222222-2222-2222-2222-222222222222", "zorbs and gadgets for the iot lab", "iot", 1.0))
@@ -144,7 +144,7 @@ def test_heavy_use_never_makes_a_template_unplannable(tmp_path: Path) -> None:
     # statistics over memory too) and crowded the template's own documents out of the hits, so the
     # planner refused "200 user profiles as csv" as saying too little. The more the tool is used, the
     # better it must plan, never worse.
-    from sdga.agent.planner import OfflinePlanner
+    from sdga.agent.planning import OfflinePlanner
 
     memory = GenerationMemory(tmp_path / "knowledge.sqlite3")
     kb = LocalKnowledgeBase(memory, semantic=False)
@@ -181,7 +181,7 @@ def test_bm25_statistics_can_come_from_the_leading_documents_only() -> None:
 
 def test_planner_reuses_a_remembered_custom_schema(tmp_path: Path) -> None:
     # A schema once spelled out field by field (no template) is found again by describing the data.
-    from sdga.agent.planner import OfflinePlanner, PlanningError
+    from sdga.agent.planning import OfflinePlanner, PlanningError
 
     memory = GenerationMemory(tmp_path / "knowledge.sqlite3")
     custom = _record("33333333-3333-3333-3333-333333333333", "zorbs and gadgets for the lab", "iot", 1.0)

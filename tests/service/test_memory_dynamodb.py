@@ -106,8 +106,8 @@ def test_a_run_remembered_by_one_instance_is_reused_by_another(
     ddb_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_retrievers: None
 ) -> None:
     """The agent in one Lambda sandbox remembers; a new sandbox (empty /tmp) plans with that memory."""
+    from sdga.agent import OfflinePlanner
     from sdga.agent.offline import OfflineBackend
-    from sdga.agent.planner import OfflinePlanner
     from sdga.knowledge import get_retriever
     from sdga.service import SyntheticDataService
 

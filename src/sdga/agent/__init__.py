@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from sdga.agent.base import BACKENDS, AgentBackend, AgentBackendError, AgentResult, ChatSession
-from sdga.agent.planner import OfflinePlanner, Plan, PlanningError, plan_request
+from sdga.agent.planning import OfflinePlanner, Plan, PlanningError, plan_request
 from sdga.errors import ConfigurationError
 
 __all__ = [

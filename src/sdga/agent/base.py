@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sdga.agent.planner import Plan
+from sdga.agent.planning import Plan
 from sdga.errors import SdgaError
 from sdga.models import (
     GenerateDataRequest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sdga.agent.base import AgentResult, ChatSession
-from sdga.agent.planner import OfflinePlanner
+from sdga.agent.planning import OfflinePlanner
 from sdga.agent.toolbox import Toolbox, ValidationFailedError
 from sdga.errors import SdgaError
 from sdga.models import ValidateSchemaResponse
@@ -27,7 +27,7 @@ class OfflineBackend:
     def ask(self, prompt: str, *, session: ChatSession | None = None, plan_only: bool = False) -> AgentResult:
         """Plan (a follow-up edits the session's plan), then run it unless ``plan_only``.
 
-        Planning errors (refusals) propagate as :class:`~sdga.agent.planner.PlanningError`.
+        Planning errors (refusals) propagate as :class:`~sdga.agent.planning.PlanningError`.
         """
         previous = session.plan if session else None
         plan = self.planner.plan(prompt, previous)
