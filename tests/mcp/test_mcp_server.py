@@ -193,7 +193,7 @@ def test_plan_only_plans_and_a_follow_up_edits_the_plan(service: Any, run_client
     assert edited["output_format"] == "parquet" and edited["locale"] == "de_DE"
     assert edited["volume"] == 10_000 or any(t.get("volume") == 10_000 for t in edited["schema"].get("tables", []))
     assert _error(empty).error == "invalid_input"
-    assert _error(real).error == "request_not_understood"
+    assert _error(real).error == "request_refused"  # a refusal names itself (issue 10), with its reason
 
 
 def test_unknown_tool_and_unexpected_failures_are_tool_errors(service: Any, run_client: Any) -> None:

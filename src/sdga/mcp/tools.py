@@ -244,8 +244,7 @@ class ToolRunner:
         return ToolOutcome(self._fit(data), f"{summary}\n({note})" if note else summary)
 
     def _plan_request(self, request: PlanRequest) -> ToolOutcome:
-        from sdga.agent import plan_request
-        from sdga.agent.planner import Plan
+        from sdga.agent import Plan, plan_request
 
         previous = None
         if request.previous_request is not None:
