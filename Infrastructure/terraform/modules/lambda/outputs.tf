@@ -37,3 +37,13 @@ output "timeout" {
   description = "Configured timeout in seconds (the duration alarm is derived from it)."
   value       = var.timeout
 }
+
+output "memory_size" {
+  description = "Configured memory in MB."
+  value       = aws_lambda_function.this.memory_size
+}
+
+output "handler" {
+  description = "Handler the function runs (image_config.command for the container image)."
+  value       = var.handler
+}

@@ -1,0 +1,125 @@
+# Plan-level checks of the root module with a mocked AWS provider: no account, no credentials, no network. CI runs
+# this file once per environment (terraform test -var-file=environments/<env>.tfvars), so every run block below is
+# one agent mode planned with that environment's settings; the assertions hold for any environment.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+      arn        = "arn:aws:iam::123456789012:role/ci"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      name   = "us-east-1"
+      region = "us-east-1"
+    }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+}
+
+variables {
+  lambda_image_tag = "0123456789abcdef"
+}
+
+run "bedrock_agent_mode" {
+  command = plan
+
+  variables {
+    agent_mode = "bedrock-agent"
+  }
+
+  assert {
+    condition     = length(module.bedrock_agent) == 1 && length(module.api) == 0
+    error_message = "bedrock-agent mode deploys the classic agent and no HTTP API"
+  }
+  assert {
+    condition     = toset(keys(module.lambda)) == toset(["generate", "validate", "metrics"])
+    error_message = "bedrock-agent mode deploys exactly the three action Lambdas"
+  }
+  assert {
+    condition     = module.lambda["generate"].memory_size == 1024 && module.lambda["generate"].timeout == 300
+    error_message = "generate: 1024 MB / 300 s"
+  }
+  assert {
+    condition     = module.lambda["validate"].memory_size == 512 && module.lambda["validate"].timeout == 60
+    error_message = "validate: 512 MB / 60 s"
+  }
+  assert {
+    condition     = module.lambda["metrics"].memory_size == 512 && module.lambda["metrics"].timeout == 120
+    error_message = "metrics: 512 MB / 120 s"
+  }
+  assert {
+    condition = alltrue([
+      for key, name in { generate = "generate-synthetic-data", validate = "validate-schema", metrics = "calculate-quality-metrics" } :
+      module.lambda[key].function_name == "sdga-${var.environment}-${name}" && module.lambda[key].handler == "sdga.lambdas.${key}.handler"
+    ])
+    error_message = "function names are sdga-<env>-<action> and run the sdga.lambdas.<key>.handler"
+  }
+  assert {
+    condition     = length(module.opensearch) == (var.enable_knowledge_base ? 1 : 0) && length(module.knowledge_base) == length(module.opensearch)
+    error_message = "the vector collection and the knowledge base exist exactly when enable_knowledge_base is on"
+  }
+  assert {
+    condition     = length(module.vpc) == (var.enable_vpc ? 1 : 0)
+    error_message = "the VPC exists exactly when enable_vpc is on"
+  }
+  assert {
+    condition = alltrue(flatten([
+      for fn in module.lambda : [
+        for suffix in ["errors", "duration-p95", "throttles"] : contains(module.cloudwatch.alarm_names, "${fn.function_name}-${suffix}")
+      ]
+    ]))
+    error_message = "every function has its errors, duration and throttle alarms"
+  }
+  assert {
+    condition     = alltrue([for fn in module.lambda : contains(module.cloudwatch.alarm_names, "${fn.dlq_name}-not-empty")])
+    error_message = "every dead-letter queue has its alarm"
+  }
+}
+
+run "converse_api_mode" {
+  command = plan
+
+  variables {
+    agent_mode = "converse-api"
+  }
+
+  assert {
+    condition     = length(module.bedrock_agent) == 0 && length(module.api) == 1
+    error_message = "converse-api mode deploys the HTTP API and no classic agent"
+  }
+  assert {
+    condition     = toset(keys(module.lambda)) == toset(["generate", "validate", "metrics", "agent"])
+    error_message = "converse-api mode adds the Converse agent Lambda"
+  }
+  assert {
+    condition     = module.lambda["agent"].handler == "sdga.lambdas.agent.handler" && module.lambda["agent"].memory_size == 1024
+    error_message = "the Converse agent Lambda runs sdga.lambdas.agent.handler with 1024 MB"
+  }
+  assert {
+    condition     = contains(module.cloudwatch.alarm_names, "sdga-${var.environment}-http-api-5xx")
+    error_message = "the HTTP API has its 5xx alarm"
+  }
+}
+
+run "both_mode" {
+  command = plan
+
+  variables {
+    agent_mode = "both"
+  }
+
+  assert {
+    condition     = length(module.bedrock_agent) == 1 && length(module.api) == 1 && length(module.lambda) == 4
+    error_message = "both: classic agent, HTTP API and four Lambdas"
+  }
+}
