@@ -67,3 +67,26 @@ lambda_arch() {
   arch="$(tfvar "$1" lambda_architecture)"
   printf '%s\n' "${arch:-x86_64}"
 }
+
+# A setting of an environment's backend file (region, dynamodb_table, ...).
+backend_setting() {
+  local env="$1" name="$2"
+  sed -n "s/^[[:space:]]*${name}[[:space:]]*=[[:space:]]*\"\{0,1\}\([^\"#]*\)\"\{0,1\}.*$/\1/p" \
+    "${TF_DIR}/backends/${env}.s3.tfbackend" | head -n 1 | sed 's/[[:space:]]*$//'
+}
+
+backend_region() { backend_setting "$1" region; }
+
+# The state bucket of the account the caller is in: $SDGA_STATE_BUCKET, else sdga-terraform-state-<account>-<region>
+# (what bootstrap-backend.sh creates). Nothing account-specific is committed.
+state_bucket() {
+  local region="$1" account
+  if [ -n "${SDGA_STATE_BUCKET:-}" ]; then
+    printf '%s\n' "$SDGA_STATE_BUCKET"
+    return 0
+  fi
+  require_cmd aws
+  account="$(aws sts get-caller-identity --query Account --output text)" || die "cannot read the AWS account (aws sts get-caller-identity); set credentials or SDGA_STATE_BUCKET"
+  [[ "$account" =~ ^[0-9]{12}$ ]] || die "unexpected account id '${account}' from aws sts get-caller-identity"
+  printf 'sdga-terraform-state-%s-%s\n' "$account" "$region"
+}

@@ -80,8 +80,10 @@ for dir in "$ROOT" "$ROOT"/modules/*/; do
   "$TERRAFORM" -chdir="$dir" validate -no-color
 done
 
+log "terraform test (mock providers): single modules"
+"$TERRAFORM" -chdir="$ROOT" test -no-color -filter=tests/modules.tftest.hcl
 for env in "${ENVIRONMENTS[@]}"; do
-  log "terraform test (mock providers) with environments/${env}.tfvars"
-  "$TERRAFORM" -chdir="$ROOT" test -no-color -var-file="environments/${env}.tfvars"
+  log "terraform test (mock providers): the root with environments/${env}.tfvars"
+  "$TERRAFORM" -chdir="$ROOT" test -no-color -filter=tests/plan.tftest.hcl -var-file="environments/${env}.tfvars"
 done
 log "terraform: fmt, validate and test passed"

@@ -18,7 +18,10 @@ locals {
   create_bedrock_agent = contains(["bedrock-agent", "both"], var.agent_mode)
   create_http_api      = contains(["converse-api", "both"], var.agent_mode)
   create_kb            = var.enable_knowledge_base
-  image_package        = var.lambda_package_type == "image"
+  # Whether a key is configured is not secret; the key is.
+  api_key_enabled        = nonsensitive(var.api_key != null)
+  api_key_parameter_name = "/${var.project_name}/${var.environment}/api-key"
+  image_package          = var.lambda_package_type == "image"
 
   # POWERTOOLS_SERVICE_NAME and the `service` dimension of the custom metrics; one value per environment so dev
   # traffic never moves prod alarms.
@@ -97,7 +100,9 @@ locals {
       # or run inline.
       SDGA_BACKGROUND_MODE = "off"
     },
-    var.api_key == null ? {} : { SDGA_API_KEY = var.api_key },
+    # The key itself stays out of the function configuration (readable by anyone who may read the function): the
+    # handlers read the SecureString at cold start.
+    local.api_key_enabled ? { SDGA_API_KEY_PARAMETER = local.api_key_parameter_name } : {},
   )
 
   function_environment = {
@@ -154,6 +159,18 @@ module "kms" {
   tags                    = local.tags
 }
 
+# The HTTP API's shared key as an SSM SecureString under the data key (only when api_key is set).
+resource "aws_ssm_parameter" "api_key" {
+  count = local.api_key_enabled ? 1 : 0
+
+  name        = local.api_key_parameter_name
+  description = "x-api-key the ${local.name} functions require on HTTP requests (read at cold start)."
+  type        = "SecureString"
+  key_id      = module.kms.s3_key_arn
+  value       = var.api_key
+  tags        = local.tags
+}
+
 module "s3" {
   source = "./modules/s3"
 
@@ -208,6 +225,7 @@ module "iam" {
   dynamodb_kms_key_arn       = module.kms.dynamodb_key_arn
   logs_kms_key_arn           = module.kms.logs_key_arn
   model_arns                 = local.model_arns
+  api_key_parameter_name     = local.api_key_enabled ? local.api_key_parameter_name : null
   embedding_model_arn        = local.embedding_model_arn
   create_bedrock_agent_role  = local.create_bedrock_agent
   create_knowledge_base_role = local.create_kb
@@ -233,6 +251,7 @@ module "opensearch" {
   collection_name             = "${local.name}-kb"
   kms_key_arn                 = module.kms.s3_key_arn
   knowledge_base_role_arn     = module.iam.knowledge_base_role_arn
+  terraform_principal_arns    = var.opensearch_terraform_principal_arns
   additional_principal_arns   = var.opensearch_additional_principal_arns
   standby_replicas            = var.opensearch_standby_replicas
   allow_public_network_access = var.opensearch_public_network_access
@@ -248,6 +267,7 @@ module "knowledge_base" {
   name                 = "${local.name}-data-generation-patterns-kb"
   role_arn             = module.iam.knowledge_base_role_arn
   embedding_model_arn  = local.embedding_model_arn
+  embedding_dimension  = var.embedding_dimension
   collection_arn       = module.opensearch[0].collection_arn
   index_name           = module.opensearch[0].index_name
   vector_field         = module.opensearch[0].vector_field
@@ -377,6 +397,7 @@ module "api" {
   name_prefix            = local.name
   routes                 = local.api_routes
   authorization_type     = var.api_authorization_type
+  api_key_required       = local.api_key_enabled
   jwt_issuer             = var.api_jwt_issuer
   jwt_audience           = var.api_jwt_audience
   throttling_rate_limit  = var.api_throttling_rate_limit

@@ -135,6 +135,17 @@ variable "opensearch_vpc_endpoint_ids" {
   }
 }
 
+variable "opensearch_terraform_principal_arns" {
+  description = "IAM role ARNs that run terraform plan/apply for this environment (the deploy role and the read-only CI plan role). They get data access to the vector collection because Terraform creates and reads the vector index; required when enable_knowledge_base is true."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.opensearch_terraform_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "opensearch_terraform_principal_arns must be IAM role or user ARNs (arn:aws:iam::<account>:role/<name>), not STS session ARNs."
+  }
+}
+
 variable "opensearch_additional_principal_arns" {
   description = "Extra IAM role ARNs (e.g. operators) with data access to the vector collection."
   type        = list(string)
@@ -142,7 +153,7 @@ variable "opensearch_additional_principal_arns" {
 }
 
 variable "embedding_model_id" {
-  description = "Embedding model of the knowledge base. Titan Embed Text v1 (1536 dimensions) per the specification."
+  description = "Embedding model of the knowledge base. Titan Embed Text v1 (1536 dimensions) per the specification; amazon.titan-embed-text-v2:0 (256/512/1024) and the Cohere v3 models (1024) are also known. embedding_dimension must be a size the model produces (checked at plan time)."
   type        = string
   default     = "amazon.titan-embed-text-v1"
 }
@@ -335,7 +346,7 @@ variable "code_signing_config_arn" {
 }
 
 variable "api_key" {
-  description = "Optional shared key the functions require in the x-api-key header of HTTP requests (SDGA_API_KEY)."
+  description = "Optional shared key the functions require in the x-api-key header of HTTP requests. Stored as an SSM SecureString (/<project>/<env>/api-key, data key) that the functions read at cold start; never a plain environment variable. Pass it with TF_VAR_api_key, never commit it."
   type        = string
   default     = null
   sensitive   = true
@@ -457,8 +468,8 @@ variable "api_throttling_rate_limit" {
   default     = 20
 
   validation {
-    condition     = var.api_throttling_rate_limit >= 0
-    error_message = "api_throttling_rate_limit must be 0 or more requests per second."
+    condition     = var.api_throttling_rate_limit > 0
+    error_message = "api_throttling_rate_limit must be more than 0 requests per second (0 would reject every request with 429)."
   }
 }
 
@@ -468,8 +479,8 @@ variable "api_throttling_burst_limit" {
   default     = 40
 
   validation {
-    condition     = var.api_throttling_burst_limit >= 0
-    error_message = "api_throttling_burst_limit must be 0 or more."
+    condition     = var.api_throttling_burst_limit > 0
+    error_message = "api_throttling_burst_limit must be more than 0 (0 would reject every request with 429)."
   }
 }
 

@@ -4,12 +4,12 @@ terraform {
   required_version = ">= 1.5.0"
 
   required_providers {
-    # 6.x: `data.aws_region.current.region` (6.0), `aws_bedrockagent_agent.prepared_at` (mid-2025, PR #42586) used to
-    # bump the agent alias, and the Bedrock fixes of 2024-2025 (action-group prepare_agent, agent
-    # guardrail_configuration). The upper bound keeps a 7.0 major upgrade a deliberate change.
+    # 6.3 at least: `data.aws_region.current.region` (6.0), the Bedrock fixes of 2024-2025 (action-group
+    # prepare_agent, agent guardrail_configuration) and 6.3's fix of concurrent PrepareAgent calls (three action
+    # groups prepare the same agent). The upper bound keeps a 7.0 major upgrade a deliberate change.
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.0, < 7.0"
+      version = ">= 6.3, < 7.0"
     }
     # Creates the vector index inside the OpenSearch Serverless collection. Pinned exactly: 2.2.1 broke index
     # creation against Serverless (opensearch-project/terraform-provider-opensearch#179).

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     agent_alias_id: str | None = None
     # --- HTTP API -----------------------------------------------------------------------------------
     api_key: str | None = Field(default=None, description="When set, /api/* requires the X-API-Key header.")
+    api_key_parameter: str | None = Field(
+        default=None,
+        description="SSM SecureString parameter holding the API key; the Lambda handlers read it at cold start.",
+    )
     # --- service behaviour --------------------------------------------------------------------------
     allowed_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,

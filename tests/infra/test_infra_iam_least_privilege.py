@@ -122,7 +122,10 @@ PLATFORM: set[Grant] = {
     ("kms:Decrypt", "s3_key", "lambda"),
 }
 # Data-plane services whose every grant must be backed by a call in the code.
-CHECKED_PREFIXES = ("s3:", "dynamodb:", "lambda:", "bedrock:", "cloudwatch:", "sqs:", "sns:", "logs:", "xray:")
+# With an API key configured, every function reads it once per container: an SSM SecureString under the data key
+# (Powertools' parameters utility makes the call, so the scanner of src/sdga does not see it).
+API_KEY: set[Grant] = {("ssm:GetParameter", "api_key_parameter", ""), ("kms:Decrypt", "s3_key", "ssm")}
+CHECKED_PREFIXES = ("ssm:", "s3:", "dynamodb:", "lambda:", "bedrock:", "cloudwatch:", "sqs:", "sns:", "logs:", "xray:")
 
 RESOURCE_KINDS = {
     "${var.data_bucket_arn}/${local.prefix_pattern}": "data_objects",
@@ -136,6 +139,7 @@ RESOURCE_KINDS = {
     "${var.logs_kms_key_arn}": "logs_key",
     "${local.log_group_arns[each.key]}:*": "own_log_streams",
     "${local.dlq_arns[each.key]}": "own_dlq",
+    "${local.api_key_parameter_arn}": "api_key_parameter",
     "${module.knowledge_base[0].knowledge_base_arn}": "knowledge_base",
     "*": "*",
 }
@@ -206,8 +210,10 @@ def test_every_aws_call_in_the_code_is_classified() -> None:
 _IAM_LOCALS = locals_of(MODULES / "iam" / "main.tf")
 
 
-def _applies(for_each: str, key: str, *, use_vpc: bool) -> bool:
+def _applies(for_each: str, key: str, *, use_vpc: bool, api_key: bool = False) -> bool:
     """Evaluate the few `dynamic "statement"` conditions the iam module uses, for one function key."""
+    if for_each == "${var.api_key_parameter_name == null ? [] : [1]}":
+        return api_key
     expr = for_each.removeprefix("${").removesuffix("}").replace(" ? [1] : []", "")
     if m := re.fullmatch(r"length\(each\.value\.(\w+)\) > 0", expr):
         return len(_IAM_LOCALS[m.group(1)][key]) > 0
@@ -219,6 +225,7 @@ def _applies(for_each: str, key: str, *, use_vpc: bool) -> bool:
         return key == m.group(1)
     if expr == "local.use_vpc":
         return use_vpc
+
     raise AssertionError(f"teach _applies this condition: {for_each}")
 
 
@@ -242,7 +249,7 @@ def _grants_of(statement: dict[str, Any], key: str) -> set[Grant]:
     return {(a, kind, _via(statement)) for a in actions for kind in kinds}
 
 
-def granted(key: str, *, use_vpc: bool = False, with_knowledge_base: bool = True) -> set[Grant]:
+def granted(key: str, *, use_vpc: bool = False, with_knowledge_base: bool = True, api_key: bool = False) -> set[Grant]:
     doc = next(
         b for b in blocks("data", "aws_iam_policy_document") if b.module_dir == MODULES / "iam" and b.name == "lambda"
     )
@@ -250,7 +257,7 @@ def granted(key: str, *, use_vpc: bool = False, with_knowledge_base: bool = True
     for statement in as_list(doc.body.get("statement")):
         found |= _grants_of(statement, key)
     for dyn in as_list(doc.body.get("dynamic")):
-        if "statement" in dyn and _applies(dyn["statement"]["for_each"], key, use_vpc=use_vpc):
+        if "statement" in dyn and _applies(dyn["statement"]["for_each"], key, use_vpc=use_vpc, api_key=api_key):
             for content in as_list(dyn["statement"]["content"]):
                 found |= _grants_of(content, key)
     # The root module adds the knowledge-base Retrieve grant to the agent role once the knowledge base exists.
@@ -307,3 +314,11 @@ def test_the_policies_name_the_stores_the_functions_are_configured_with() -> Non
         assert call[variable] == value, variable
     # The self-invocation grant is built from the same names the functions are created with.
     assert call["function_names"] == "${{for k, f in local.function_specs : k => f.name}}"
+
+
+@pytest.mark.parametrize("key", FUNCTIONS)
+def test_with_an_api_key_every_function_may_read_exactly_that_parameter(key: str) -> None:
+    extra = granted(key, api_key=True) - granted(key)
+    assert extra == API_KEY, sorted(extra ^ API_KEY)
+    source = (SRC / "lambdas" / "_common.py").read_text(encoding="utf-8")
+    assert "SDGA_API_KEY_PARAMETER" in source and "get_parameter(" in source

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from infra_tf import SCRIPTS, TERRAFORM, require_or_skip, shellcheck
 
 EXPECTED = {
+    "bootstrap-backend.sh",
+    "terraform-ci.sh",
     "init.sh",
     "validate.sh",
     "plan.sh",
@@ -21,6 +24,7 @@ EXPECTED = {
     "common.sh",
 }
 SCRIPT_FILES = sorted(SCRIPTS.glob("*.sh"))
+STATE_BUCKET = "sdga-terraform-state-123456789012-us-east-1"
 
 
 def test_all_scripts_exist() -> None:
@@ -59,6 +63,7 @@ def fake_tools(tmp_path: Path) -> tuple[dict[str, str], Path]:
         stub.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k != "SDGA_CONFIRM_PROD"}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["SDGA_STATE_BUCKET"] = STATE_BUCKET
     return env, log
 
 
@@ -101,6 +106,7 @@ def test_confirmed_prod_destroy_uses_the_prod_backend_and_tfvars(fake_tools: tup
     assert (
         calls[0]
         == f"terraform -chdir={TERRAFORM} init -input=false -reconfigure -backend-config=backends/prod.s3.tfbackend"
+        f" -backend-config=bucket={STATE_BUCKET}"
     )
     assert calls[-1].startswith(f"terraform -chdir={TERRAFORM} destroy -input=false -var-file=environments/prod.tfvars")
     assert calls[-1].endswith("-auto-approve")
@@ -144,7 +150,9 @@ def test_deploy_pushes_the_image_then_plans_and_applies(tmp_path: Path) -> None:
     build.mkdir()
     (build / "image-tag").write_text("0123456789abcdef\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "SDGA_CONFIRM_PROD"}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", SDGA_BUILD_DIR=str(build))
+    env.update(
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", SDGA_BUILD_DIR=str(build), SDGA_STATE_BUCKET=STATE_BUCKET
+    )
     result = _run("deploy.sh", "dev", "--skip-build", "--auto-approve", env=env)
     assert result.returncode == 0, result.stderr
     calls = log.read_text(encoding="utf-8").splitlines()
@@ -190,6 +198,7 @@ def test_upload_knowledge_base_syncs_and_waits_for_ingestion(tmp_path: Path) -> 
         stub.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k != "SDGA_CONFIRM_PROD"}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["SDGA_STATE_BUCKET"] = STATE_BUCKET
     result = _run("upload-knowledge-base.sh", "staging", env=env)
     assert result.returncode == 0, result.stderr
     calls = log.read_text(encoding="utf-8").splitlines()
@@ -231,6 +240,7 @@ def _sandbox(tmp_path: Path, tfvars: str) -> tuple[Path, dict[str, str], Path]:
         stub.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in ("SDGA_CONFIRM_PROD", "SDGA_BUILD_DIR")}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["SDGA_STATE_BUCKET"] = STATE_BUCKET
     return scripts, env, log
 
 
@@ -308,3 +318,75 @@ def test_plan_of_a_zip_environment_needs_no_image_tag(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     plan = next(c for c in log.read_text(encoding="utf-8").splitlines() if " plan " in c)
     assert "lambda_image_tag" not in plan
+
+
+def _aws_stub(tmp_path: Path, body: str) -> tuple[dict[str, str], Path]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    for tool, script in {"aws": body, "terraform": ""}.items():
+        stub = bin_dir / tool
+        stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> "{log}"\n{script}\n', encoding="utf-8")
+        stub.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("SDGA_CONFIRM_PROD", "SDGA_STATE_BUCKET")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return env, log
+
+
+def test_backend_files_hold_no_account_placeholder() -> None:
+    for backend in (TERRAFORM / "backends").glob("*.s3.tfbackend"):
+        text = backend.read_text(encoding="utf-8")
+        assert "ACCOUNT_ID" not in text and not re.search(r"^\s*bucket\s*=", text, re.M), backend.name
+
+
+def test_init_uses_the_state_bucket_of_the_callers_account(tmp_path: Path) -> None:
+    env, log = _aws_stub(tmp_path, 'case "$*" in "sts get-caller-identity"*) echo 210987654321 ;; esac')
+    result = _run("init.sh", "staging", env=env)
+    assert result.returncode == 0, result.stderr
+    init = next(c for c in log.read_text(encoding="utf-8").splitlines() if " init " in c)
+    assert init.endswith(
+        "-backend-config=backends/staging.s3.tfbackend -backend-config=bucket=sdga-terraform-state-210987654321-us-east-1"
+    )
+
+
+def test_init_without_credentials_says_so(tmp_path: Path) -> None:
+    env, log = _aws_stub(tmp_path, "exit 255")
+    result = _run("init.sh", "dev", env=env)
+    assert result.returncode != 0 and "SDGA_STATE_BUCKET" in result.stderr
+    assert " init " not in log.read_text(encoding="utf-8")
+
+
+def test_bootstrap_creates_a_hardened_bucket_and_lock_table_once(tmp_path: Path) -> None:
+    created = tmp_path / "created"
+    env, log = _aws_stub(
+        tmp_path,
+        f'''case "$*" in
+  "sts get-caller-identity"*) echo 210987654321 ;;
+  "s3api head-bucket"*|"dynamodb describe-table"*) [ -e "{created}" ] || exit 254 ;;
+  "dynamodb create-table"*) touch "{created}" ;;
+esac''',
+    )
+    first = _run("bootstrap-backend.sh", "--region", "eu-west-1", env=env)
+    assert first.returncode == 0, first.stderr
+    calls = log.read_text(encoding="utf-8").splitlines()
+    bucket = "sdga-terraform-state-210987654321-eu-west-1"
+    create = next(c for c in calls if "s3api create-bucket" in c)
+    assert f"--bucket {bucket}" in create and "LocationConstraint=eu-west-1" in create
+    for needle in (
+        "put-public-access-block",
+        "BlockPublicPolicy=true",
+        "Status=Enabled",
+        '"SSEAlgorithm":"aws:kms"',
+        "aws:SecureTransport",
+        "NoncurrentVersionExpiration",
+        "BucketOwnerEnforced",
+    ):
+        assert any(needle in c for c in calls), needle
+    table = next(c for c in calls if "dynamodb create-table" in c)
+    assert "--table-name sdga-terraform-locks" in table and "AttributeName=LockID,KeyType=HASH" in table
+    assert any("PointInTimeRecoveryEnabled=true" in c for c in calls)
+    log.unlink()
+    second = _run("bootstrap-backend.sh", "--region", "eu-west-1", env=env)
+    assert second.returncode == 0, second.stderr
+    again = log.read_text(encoding="utf-8")
+    assert "create-bucket" not in again and "create-table" not in again

@@ -28,6 +28,8 @@ mock_provider "aws" {
 
 variables {
   lambda_image_tag = "0123456789abcdef"
+  # Explicit, as every real environment must set them when it has a knowledge base.
+  opensearch_terraform_principal_arns = ["arn:aws:iam::123456789012:role/sdga-plan", "arn:aws:iam::123456789012:role/sdga-deploy"]
 }
 
 run "bedrock_agent_mode" {
@@ -122,4 +124,58 @@ run "both_mode" {
     condition     = length(module.bedrock_agent) == 1 && length(module.api) == 1 && length(module.lambda) == 4
     error_message = "both: classic agent, HTTP API and four Lambdas"
   }
+}
+
+run "api_key_is_read_from_ssm_not_from_the_environment" {
+  command = plan
+
+  variables {
+    agent_mode = "converse-api"
+    api_key    = "test-key-not-a-secret"
+  }
+
+  assert {
+    condition     = length(aws_ssm_parameter.api_key) == 1 && aws_ssm_parameter.api_key[0].type == "SecureString"
+    error_message = "the API key is stored as an SSM SecureString"
+  }
+  assert {
+    condition     = aws_ssm_parameter.api_key[0].name == "/sdga/${var.environment}/api-key"
+    error_message = "the parameter is /<project>/<env>/api-key"
+  }
+  assert {
+    condition = alltrue([
+      for fn in module.lambda : contains(fn.environment_variable_names, "SDGA_API_KEY_PARAMETER") && !contains(fn.environment_variable_names, "SDGA_API_KEY")
+    ])
+    error_message = "every function gets the parameter name, none gets the key itself"
+  }
+}
+
+run "no_api_key_no_parameter" {
+  command = plan
+
+  assert {
+    condition     = length(aws_ssm_parameter.api_key) == 0 && alltrue([for fn in module.lambda : !contains(fn.environment_variable_names, "SDGA_API_KEY_PARAMETER")])
+    error_message = "without api_key there is no parameter and no SDGA_API_KEY_PARAMETER"
+  }
+}
+
+run "zero_throttling_is_refused" {
+  command = plan
+
+  variables {
+    api_throttling_rate_limit  = 0
+    api_throttling_burst_limit = 0
+  }
+
+  expect_failures = [var.api_throttling_rate_limit, var.api_throttling_burst_limit]
+}
+
+run "session_arns_are_not_principals" {
+  command = plan
+
+  variables {
+    opensearch_terraform_principal_arns = ["arn:aws:sts::123456789012:assumed-role/sdga-deploy/session"]
+  }
+
+  expect_failures = [var.opensearch_terraform_principal_arns]
 }

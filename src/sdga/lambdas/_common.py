@@ -59,8 +59,25 @@ def get_service() -> Any:
                 overrides["background_mode"] = "lambda"  # threads die with the invocation
             if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and not os.environ.get("SDGA_HOME"):
                 overrides["home"] = "/tmp/sdga"  # the only writable place in Lambda
+            parameter = os.environ.get("SDGA_API_KEY_PARAMETER")
+            if parameter and not os.environ.get("SDGA_API_KEY"):
+                overrides["api_key"] = read_api_key(parameter)
             _service = SyntheticDataService.from_env(**overrides)
         return _service
+
+
+def read_api_key(parameter: str) -> str:
+    """The API key from its SSM SecureString parameter, read once per container (cold start).
+
+    Terraform keeps the key out of the function configuration, where anyone allowed to read the function would
+    see it. A failure here fails the request (500) rather than serving without the key.
+    """
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_parameter(parameter, decrypt=True, max_age=24 * 3600)
+    if not value:
+        raise RuntimeError(f"SSM parameter {parameter} holds no API key")
+    return str(value)
 
 
 def set_service(service: Any) -> None:

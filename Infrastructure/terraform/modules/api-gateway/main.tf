@@ -60,7 +60,7 @@ resource "aws_apigatewayv2_integration" "lambda" {
 }
 
 resource "aws_apigatewayv2_route" "this" {
-  # checkov:skip=CKV_AWS_309:authorization_type defaults to AWS_IAM; NONE is only allowed by explicit choice (e.g. behind a private network), and the functions still check SDGA_API_KEY.
+  # checkov:skip=CKV_AWS_309:authorization_type is a variable (AWS_IAM by default, or JWT); NONE passes the plan only together with a configured x-api-key that every function checks (precondition below).
   for_each = var.routes
 
   api_id             = aws_apigatewayv2_api.this.id
@@ -68,6 +68,13 @@ resource "aws_apigatewayv2_route" "this" {
   target             = "integrations/${aws_apigatewayv2_integration.lambda[each.value].id}"
   authorization_type = var.authorization_type
   authorizer_id      = var.authorization_type == "JWT" ? aws_apigatewayv2_authorizer.jwt[0].id : null
+
+  lifecycle {
+    precondition {
+      condition     = var.authorization_type != "NONE" || var.api_key_required
+      error_message = "api_authorization_type = NONE leaves the API open: set api_key (TF_VAR_api_key) so every function requires the x-api-key header, or use AWS_IAM / JWT."
+    }
+  }
 }
 
 resource "aws_apigatewayv2_stage" "default" {

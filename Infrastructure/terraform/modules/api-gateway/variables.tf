@@ -32,6 +32,12 @@ variable "authorization_type" {
   }
 }
 
+variable "api_key_required" {
+  description = "Whether the functions require the x-api-key header (an API key is configured); authorization_type NONE is refused without it."
+  type        = bool
+  default     = false
+}
+
 variable "jwt_issuer" {
   description = "JWT issuer URL (authorization_type = JWT), e.g. https://cognito-idp.<region>.amazonaws.com/<pool-id>."
   type        = string

@@ -18,6 +18,7 @@ locals {
     executors     = { for name, ag in var.action_groups : name => ag.lambda_arn }
     knowledgebase = var.associate_knowledge_base ? var.knowledge_base_id : ""
     guardrail     = var.enable_guardrail ? aws_bedrock_guardrail_version.this[0].version : ""
+    session_ttl   = var.idle_session_ttl_in_seconds
   }))
 }
 
@@ -86,11 +87,17 @@ resource "aws_bedrock_guardrail" "this" {
   tags = var.tags
 }
 
+# A guardrail version is an immutable snapshot: without the replacement trigger, a changed filter or topic would
+# update only the DRAFT guardrail and the agent would keep using the old numbered version.
 resource "aws_bedrock_guardrail_version" "this" {
   count = var.enable_guardrail ? 1 : 0
 
   guardrail_arn = aws_bedrock_guardrail.this[0].guardrail_arn
   description   = "Managed by Terraform"
+
+  lifecycle {
+    replace_triggered_by = [aws_bedrock_guardrail.this[count.index]]
+  }
 }
 
 resource "aws_bedrockagent_agent" "this" {
@@ -201,11 +208,13 @@ resource "aws_iam_role_policy" "agent_extras" {
 }
 
 # Without routing_configuration, creating or updating the alias snapshots the prepared DRAFT into a new numbered
-# version. The description carries prepared_at and the fingerprint, so any change re-points the alias.
+# version. The description carries the fingerprint of everything that shapes the agent, so exactly a change of
+# those re-points the alias. Not prepared_at: every apply prepares the agent again (the action groups do), so a
+# description with it would never match the next plan, a perpetual diff and a new version on every apply.
 resource "aws_bedrockagent_agent_alias" "this" {
   agent_alias_name = var.alias_name
   agent_id         = aws_bedrockagent_agent.this.agent_id
-  description      = "prepared ${aws_bedrockagent_agent.this.prepared_at} config ${substr(local.agent_fingerprint, 0, 16)}"
+  description      = "config ${substr(local.agent_fingerprint, 0, 16)}"
   tags             = var.tags
 
   depends_on = [

@@ -4,6 +4,20 @@
 
 data "aws_caller_identity" "current" {}
 
+locals {
+  # Output dimensions each supported embedding model can produce (Bedrock model cards). The vector index is created
+  # with var.embedding_dimension; a model that writes vectors of another size makes every ingestion fail, so the
+  # pair is checked before anything is created. Models whose size is configurable get it passed explicitly.
+  embedding_dimensions = {
+    "amazon.titan-embed-text-v1"   = [1536]
+    "amazon.titan-embed-text-v2:0" = [256, 512, 1024]
+    "cohere.embed-english-v3"      = [1024]
+    "cohere.embed-multilingual-v3" = [1024]
+  }
+  configurable_dimension = ["amazon.titan-embed-text-v2:0"]
+  embedding_model_id     = element(split("foundation-model/", var.embedding_model_arn), 1)
+}
+
 resource "aws_bedrockagent_knowledge_base" "this" {
   name        = var.name
   description = "Schema templates, domain patterns, compliance rules and generation patterns for synthetic test data."
@@ -14,6 +28,16 @@ resource "aws_bedrockagent_knowledge_base" "this" {
 
     vector_knowledge_base_configuration {
       embedding_model_arn = var.embedding_model_arn
+
+      dynamic "embedding_model_configuration" {
+        for_each = contains(local.configurable_dimension, local.embedding_model_id) ? [var.embedding_dimension] : []
+
+        content {
+          bedrock_embedding_model_configuration {
+            dimensions = embedding_model_configuration.value
+          }
+        }
+      }
     }
   }
 
@@ -33,6 +57,13 @@ resource "aws_bedrockagent_knowledge_base" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = contains(lookup(local.embedding_dimensions, local.embedding_model_id, []), var.embedding_dimension)
+      error_message = "embedding_dimension ${var.embedding_dimension} does not match ${local.embedding_model_id}: it produces ${jsonencode(lookup(local.embedding_dimensions, local.embedding_model_id, []))} dimensions (an empty list means the model is not one this module knows; add it to local.embedding_dimensions)."
+    }
+  }
 }
 
 resource "aws_bedrockagent_data_source" "documents" {

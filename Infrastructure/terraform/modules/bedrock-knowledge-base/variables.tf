@@ -18,6 +18,11 @@ variable "embedding_model_arn" {
   type        = string
 }
 
+variable "embedding_dimension" {
+  description = "Vector dimension of the index (must be one the embedding model produces; checked at plan time)."
+  type        = number
+}
+
 variable "collection_arn" {
   description = "ARN of the OpenSearch Serverless collection."
   type        = string

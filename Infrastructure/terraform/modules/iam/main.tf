@@ -18,6 +18,8 @@ locals {
 
   prefix_pattern = "${trimsuffix(var.generated_data_prefix, "/")}/*"
 
+  api_key_parameter_arn = var.api_key_parameter_name == null ? null : "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${var.api_key_parameter_name}"
+
   # What each function does with the data stores (matching sdga.adapters; tests/infra/test_infra_iam_least_privilege.py
   # derives the calls from the code): generate writes data sets (upload_file, multipart above 8 MB, whose clean-up
   # is AbortMultipartUpload; the objects of an upload that failed half-way are deleted) and history items
@@ -211,6 +213,35 @@ data "aws_iam_policy_document" "lambda" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["dynamodb.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # The HTTP API key is an SSM SecureString under the data key, read once per container.
+  dynamic "statement" {
+    for_each = var.api_key_parameter_name == null ? [] : [1]
+
+    content {
+      sid       = "ReadApiKeyParameter"
+      effect    = "Allow"
+      actions   = ["ssm:GetParameter"]
+      resources = [local.api_key_parameter_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.api_key_parameter_name == null ? [] : [1]
+
+    content {
+      sid       = "DecryptApiKeyParameter"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt"]
+      resources = [var.s3_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${local.region}.amazonaws.com"]
       }
     }
   }

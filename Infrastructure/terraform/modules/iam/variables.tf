@@ -58,6 +58,12 @@ variable "model_arns" {
   type        = list(string)
 }
 
+variable "api_key_parameter_name" {
+  description = "Name (/...) of the SSM SecureString holding the HTTP API key; null when no key is configured."
+  type        = string
+  default     = null
+}
+
 variable "embedding_model_arn" {
   description = "ARN of the embedding model the knowledge base uses (Titan Embed Text v1)."
   type        = string

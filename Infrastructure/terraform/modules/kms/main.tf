@@ -1,7 +1,7 @@
 # Three customer-managed keys, one per data class, so a key policy can name exactly the services that use it
 # and a compromise or deletion of one key has a bounded blast radius.
 #   s3       - generated data and knowledge-base documents (S3), the Bedrock agent and knowledge base,
-#              the OpenSearch Serverless collection and the Lambda environment variables.
+#              the OpenSearch Serverless collection, the Lambda environment variables and the API-key parameter.
 #   dynamodb - the generation-history table (incl. its PITR backups).
 #   logs     - CloudWatch Logs log groups, the alarm SNS topic and the Lambda dead-letter queues.
 
@@ -84,6 +84,58 @@ data "aws_iam_policy_document" "s3" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = ["bedrock.${local.region}.amazonaws.com"]
+    }
+  }
+
+  # The knowledge base encrypts its transient ingestion data and reads the SSE-KMS documents as the Bedrock service
+  # itself, not through the KB role; the encryption context names the knowledge base, so only this account's
+  # knowledge bases (in this region) can use the key this way.
+  statement {
+    sid       = "AllowBedrockKnowledgeBases"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["bedrock.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:bedrock:arn"
+      values   = ["arn:${local.partition}:bedrock:${local.region}:${local.account_id}:knowledge-base/*"]
+    }
+  }
+
+  # The API key is an SSM SecureString under this key; the functions decrypt it at cold start through SSM.
+  statement {
+    sid       = "AllowUseThroughSsm"
+    effect    = "Allow"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.root_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["ssm.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [local.account_id]
     }
   }
 

@@ -47,3 +47,8 @@ output "handler" {
   description = "Handler the function runs (image_config.command for the container image)."
   value       = var.handler
 }
+
+output "environment_variable_names" {
+  description = "Names of the function's environment variables (their values may be sensitive)."
+  value       = sort(keys(var.environment))
+}

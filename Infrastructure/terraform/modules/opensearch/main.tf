@@ -2,12 +2,6 @@
 # VECTORSEARCH collection, and the vector index (Bedrock refuses to create a knowledge base whose index does not exist
 # yet: "no such index"). The time_sleep resources cover the documented eventual consistency of access policies.
 
-data "aws_iam_session_context" "caller" {
-  arn = data.aws_caller_identity.current.arn
-}
-
-data "aws_caller_identity" "current" {}
-
 locals {
   collection_resource = "collection/${var.collection_name}"
   network_rules = [
@@ -33,12 +27,14 @@ locals {
     }
   ])
 
-  # Terraform itself creates the index, so the identity running it needs data access too. For an assumed role the
-  # session context resolves the role ARN (data-access policies do not accept STS session ARNs).
-  data_principals = distinct(concat(
-    [var.knowledge_base_role_arn, data.aws_iam_session_context.caller.issuer_arn],
+  # Terraform itself creates (and on every plan reads) the vector index, so every identity that plans or applies
+  # needs data access too. They are named explicitly and sorted: deriving them from the caller made a plan by any
+  # other role (a read-only CI role) rewrite the policy, and fail with 403 on the index meanwhile.
+  data_principals = sort(distinct(concat(
+    [var.knowledge_base_role_arn],
+    var.terraform_principal_arns,
     var.additional_principal_arns,
-  ))
+  )))
 }
 
 resource "aws_opensearchserverless_security_policy" "encryption" {
@@ -106,6 +102,13 @@ resource "aws_opensearchserverless_access_policy" "data" {
       Principal = local.data_principals
     }
   ])
+
+  lifecycle {
+    precondition {
+      condition     = length(var.terraform_principal_arns) > 0
+      error_message = "opensearch_terraform_principal_arns must name the IAM roles that plan and apply this stack (deploy and CI plan roles): Terraform creates and reads the vector index with their identity."
+    }
+  }
 }
 
 resource "aws_opensearchserverless_collection" "this" {

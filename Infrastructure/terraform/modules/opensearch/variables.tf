@@ -18,6 +18,17 @@ variable "knowledge_base_role_arn" {
   type        = string
 }
 
+variable "terraform_principal_arns" {
+  description = "IAM role ARNs that run terraform plan/apply for this stack (deploy role, CI plan role): they create and read the vector index. Explicit, because deriving them from the caller makes every other caller's plan a diff."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.terraform_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "terraform_principal_arns must be IAM role or user ARNs (arn:aws:iam::<account>:role/<name>), not STS session ARNs."
+  }
+}
+
 variable "additional_principal_arns" {
   description = "Other IAM principals (e.g. an operator role) granted data access to the collection."
   type        = list(string)

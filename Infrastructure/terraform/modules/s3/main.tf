@@ -89,6 +89,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
       days_after_initiation = 1
     }
   }
+
+  # Expiring a current version in a versioned bucket leaves a delete marker; once the noncurrent version behind it
+  # is gone the marker is alone and only costs listing time. This removes such expired markers.
+  rule {
+    id     = "expired-delete-markers"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
 }
 
 data "aws_iam_policy_document" "access_logs" {
@@ -228,6 +241,12 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
+    }
+
+    # Deletes (and the expiry rule below) leave delete markers; a marker whose noncurrent versions have expired is
+    # removed too, so a deleted object leaves nothing behind after noncurrent_version_expiration_days.
+    expiration {
+      expired_object_delete_marker = true
     }
 
     abort_incomplete_multipart_upload {

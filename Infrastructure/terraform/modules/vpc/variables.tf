@@ -38,9 +38,9 @@ variable "single_nat_gateway" {
 }
 
 variable "interface_endpoint_services" {
-  description = "AWS services reached through interface endpoints so Bedrock, Lambda (the asynchronous self-invocation of large generations), logs, metrics and tracing traffic stays private."
+  description = "AWS services reached through interface endpoints so Bedrock, Lambda (the asynchronous self-invocation of large generations), logs, metrics, tracing and the API-key parameter (SSM) traffic stays private."
   type        = list(string)
-  default     = ["bedrock-runtime", "bedrock-agent-runtime", "lambda", "logs", "monitoring", "sqs", "xray", "kms"]
+  default     = ["bedrock-runtime", "bedrock-agent-runtime", "lambda", "logs", "monitoring", "sqs", "xray", "kms", "ssm"]
 }
 
 variable "flow_log_retention_days" {
