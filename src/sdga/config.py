@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     inline_max_rows: int = Field(default=1000, ge=1, description="Rows per table returned by 'inline'.")
     inline_max_bytes: int = Field(default=1_000_000, ge=1024, description="Size cap of inline rows (JSON bytes).")
     workers: int = Field(default=1, ge=1, le=64, description="Generation worker processes.")
+    engine: str = Field(
+        default="local",
+        min_length=1,
+        description="Engine of requests that name none ('local'; see sdga.execution for the others).",
+    )
     job_timeout_s: int = Field(
         default=3600, ge=60, description="A running job not updated for this long is reported as failed."
     )

@@ -54,7 +54,7 @@ def generate_to_path(
     started = time.perf_counter()
     out = Path(out)
     if engine is None:
-        engine = ENGINES.create(engine_name(None), EngineOptions(workers=workers))
+        engine = ENGINES.create(engine_name(request.engine), EngineOptions(workers=workers))
     plan = plan if plan is not None else plan_generation(request)
     check_output_location(out, request.output_format, len(plan.tables))
     sample_rows = _measure.METRICS_SAMPLE_ROWS

@@ -82,6 +82,7 @@ _REQUEST_KEYS = (
     "locale",
     "sql_dialect",
     "allow_compliance_violations",
+    "engine",
 )
 
 
@@ -108,6 +109,7 @@ def build_request(
     sql_dialect: SqlDialect | None,
     compliance: list[ComplianceRequirement] | None,
     allow_compliance_violations: bool,
+    engine: str | None = None,
 ) -> tuple[GenerateDataRequest, str]:
     """The request the options describe, and the name used for default output paths.
 
@@ -144,6 +146,7 @@ def build_request(
         "locale": locale,
         "sql_dialect": sql_dialect,
         "allow_compliance_violations": allow_compliance_violations or None,
+        "engine": engine,
     }
     payload: dict[str, Any] = {
         "data_type": DataType.CUSTOM,
@@ -240,6 +243,12 @@ def generate(
         None, "--locale", "-l", help=f"One of {', '.join(SUPPORTED_LOCALES)} [default: en_US]."
     ),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (output identical for any N)."),
+    engine: str | None = typer.Option(
+        None,
+        "--engine",
+        envvar="SDGA_ENGINE",
+        help="How the rows are produced [default: local]; the same rows whatever the engine.",
+    ),
     batch_size: int = typer.Option(65_536, "--batch-size", help="Rows per batch (bounds memory)."),
     sql_dialect: str | None = typer.Option(
         None, "--sql-dialect", help="postgresql | mysql | sqlite [default: postgresql]."
@@ -273,6 +282,7 @@ def generate(
 ) -> None:
     """Generate synthetic data from a template or a schema into files, a bucket or a database."""
     from sdga.engine import plan_generation
+    from sdga.execution import ENGINES, EngineOptions, engine_name
     from sdga.generation import generate_to_path
     from sdga.writers import check_output_location, output_files
 
@@ -305,6 +315,7 @@ def generate(
         sql_dialect=dialect,
         compliance=parse_compliance(compliance) if compliance is not None else None,
         allow_compliance_violations=allow_compliance_violations,
+        engine=engine,
     )
     fmt = request.output_format
     if destination is not None:  # the service path: see sdga.cli.service.generate_via_service
@@ -320,6 +331,7 @@ def generate(
             report=report,
         )
         return
+    chosen = ENGINES.create(engine_name(request.engine), EngineOptions(workers=workers))  # unknown: exit 2 now
     warnings = preflight(request)
     plan = plan_generation(request)
     target = out if out is not None else default_output_path(name, fmt, len(plan.tables))
@@ -365,6 +377,7 @@ def generate(
                 warnings=warnings,
                 plan=plan,
                 sql_drop_existing=sql_drop_existing,
+                engine=chosen,
             )
     else:
         response = generate_to_path(
@@ -377,6 +390,7 @@ def generate(
             warnings=warnings,
             plan=plan,
             sql_drop_existing=sql_drop_existing,
+            engine=chosen,
         )
     if report is not None:
         response.report_location = str(report)

@@ -61,6 +61,16 @@ class GenerateDataRequest(StrictModel):
         default=False,
         description="Generate even when compliance checks report errors (recorded as warnings).",
     )
+    engine: str | None = PydField(
+        default=None,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+        description=(
+            "How the rows are produced: 'local' (this machine, in-process or worker processes). Default: the "
+            "deployment's engine (SDGA_ENGINE, normally 'local'). Any engine gives the same rows for one seed."
+        ),
+    )
 
     @model_validator(mode="after")
     def _schema_or_template(self) -> GenerateDataRequest:

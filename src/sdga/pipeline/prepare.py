@@ -57,7 +57,7 @@ def prepare(
     from sdga.validation import enforce_compliance, validate_schema
 
     destination = destinations.open(request)
-    chosen = engines.create(engine_name(engine, settings), EngineOptions(settings, settings.workers))
+    chosen = engines.create(engine_name(engine or request.engine, settings), EngineOptions(settings, settings.workers))
     schema = request.schema_ if request.schema_ is not None else template_schema(request.data_type.value)
     checked = validate_schema(schema, request.compliance_requirements, volume=request.volume, locale=request.locale)
     errors = [e for e in checked.errors if str(e.severity) == "error"]
