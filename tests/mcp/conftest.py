@@ -57,3 +57,30 @@ def run_client() -> Callable[..., Any]:
         return anyio.run(main)
 
     return run
+
+
+@pytest.fixture
+def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto in server mode on a free loopback port, with credentials and endpoint in the environment."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    from sdga.adapters.aws import reset_clients
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_REGION", "us-east-1"),
+                        ("AWS_ENDPOINT_URL", endpoint), ("AWS_MAX_ATTEMPTS", "1")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    try:
+        yield endpoint
+    finally:
+        reset_clients()
+        server.stop()

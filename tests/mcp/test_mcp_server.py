@@ -305,3 +305,53 @@ def test_prompts(service: Any, run_client: Any) -> None:
     assert "HIPAA" in privacy.messages[0].content.text
     assert "fidelity" in quality.messages[0].content.text.lower()
     assert [e.code for e in errors] == [-32602] * 3 and "needs schema" in errors[0].message
+
+
+def test_results_stored_in_s3_are_served_from_s3(mcp_home: Path, moto_s3: str, run_client: Any) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1")
+    s3.create_bucket(Bucket="mcp-results")
+    service = make_service(mcp_home, background_mode="off", storage_backend="s3", s3_bucket="mcp-results")
+    server = build_server(service, limits=Limits(max_resource_bytes=150_000))
+
+    async def scenario(client: Any) -> Any:
+        small = await client.call_tool("generate_synthetic_data", {"data_type": "transaction", "volume": 40})
+        big = await client.call_tool("generate_synthetic_data", {"data_type": "transaction", "volume": 3000})
+        read = await client.read_resource(_links(small)["transactions.json"].uri)
+        with pytest.raises(MCPError) as too_big:
+            await client.read_resource(_links(big)["transactions.json"].uri)
+        return small, read, too_big.value
+
+    small, read, too_big = run_client(server, scenario)
+    (location,) = [f for f in small.structured_content["output_files"] if f.endswith("/transactions.json")]
+    assert location.startswith("s3://mcp-results/")
+    bucket, key = location.removeprefix("s3://").split("/", 1)
+    stored = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    rows = small.structured_content["records_per_table"]["transactions"]
+    assert read.contents[0].text == stored and len(json.loads(stored)) == rows
+    assert too_big.data["error"] == "resource_too_large" and too_big.data["details"]["location"].startswith("s3://")
+
+
+def test_argument_completions(service: Any, run_client: Any) -> None:
+    from mcp.types import PromptReference, ResourceTemplateReference
+
+    async def scenario(client: Any) -> Any:
+        template = ResourceTemplateReference(type="ref/resource", uri="sdga://templates/{name}")
+        return (
+            await client.complete(template, {"name": "name", "value": "he"}),
+            await client.complete(
+                PromptReference(type="ref/prompt", name="privacy_check"), {"name": "regimes", "value": "GDPR, h"}
+            ),
+            await client.complete(
+                PromptReference(type="ref/prompt", name="test_data_for_table"), {"name": "locale", "value": "de"}
+            ),
+            await client.complete(
+                PromptReference(type="ref/prompt", name="test_data_for_table"), {"name": "table", "value": "x"}
+            ),
+        )
+
+    names, regimes, locales, free = run_client(build_server(service), scenario)
+    assert names.completion.values == ["healthcare"]
+    assert regimes.completion.values == ["GDPR, HIPAA"]
+    assert locales.completion.values == ["de_DE"] and free.completion.values == []

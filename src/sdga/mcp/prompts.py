@@ -7,6 +7,7 @@ generated and every claim rests on a tool's answer rather than a guess.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sdga.errors import InvalidInputError, NotFoundError
 from sdga.mcp.tools import FIELD_TYPES, GENERATE, METRICS, PLAN, TEMPLATES, VALIDATE
@@ -143,3 +144,29 @@ Please:
    them down (nulls, invalid values, duplicates) with their counts.
 3. {"Explain the fidelity scores (column shapes, pair trends) and the privacy ones (exact copies, distance to closest record): is the data close enough to the reference to test with, and far enough from it to share?" if reference else "Say whether the distributions look plausible for test data of this kind."}
 4. Recommend concrete schema changes that would improve the weakest figures."""
+
+
+def completions(service: Any, ref: str, argument: str, value: str) -> list[str]:
+    """Values that complete ``argument`` of a prompt or resource template (``ref``: its name or URI template)."""
+    from sdga.models import SUPPORTED_LOCALES, ComplianceRequirement, OutputFormat
+
+    if argument in ("name", "schema") and ref in ("sdga://templates/{name}", "privacy_check"):
+        candidates = [t["name"] for t in service.templates()]
+    elif argument == "format":
+        candidates = [f.value for f in OutputFormat]
+    elif argument == "locale":
+        candidates = list(SUPPORTED_LOCALES)
+    elif argument in ("compliance", "regimes"):
+        # Comma-separated lists: complete the last item, keep what was typed before it.
+        head, _, last = value.rpartition(",")
+        prefix = f"{head}," if head else ""
+        typed = {v.strip().upper() for v in head.split(",") if v.strip()}
+        return [
+            f"{prefix}{' ' if head else ''}{c.value}"
+            for c in ComplianceRequirement
+            if c.value.upper() not in typed and c.value.lower().startswith(last.strip().lower())
+        ]
+    else:
+        return []
+    wanted = value.strip().lower()
+    return [c for c in candidates if c.lower().startswith(wanted)][:100]

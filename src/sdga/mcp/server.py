@@ -34,6 +34,9 @@ from mcp.types import (
     BlobResourceContents,
     CallToolRequestParams,
     CallToolResult,
+    CompleteRequestParams,
+    CompleteResult,
+    Completion,
     GetPromptRequestParams,
     GetPromptResult,
     ListPromptsResult,
@@ -266,6 +269,13 @@ def build_server(service: Any = None, *, limits: Limits | None = None) -> Server
             messages=[PromptMessage(role="user", content=TextContent(type="text", text=text))],
         )
 
+    async def complete(ctx: ServerRequestContext[Any], params: CompleteRequestParams) -> CompleteResult:
+        ref = params.ref.name if params.ref.type == "ref/prompt" else str(params.ref.uri)
+        values = await anyio.to_thread.run_sync(
+            prm.completions, service, ref, params.argument.name, params.argument.value
+        )
+        return CompleteResult(completion=Completion(values=values[:100], total=len(values), has_more=False))
+
     def input_schema(name: str) -> dict[str, Any] | None:
         spec = TOOLS_BY_NAME.get(name)
         return spec.input_schema() if spec else None
@@ -284,6 +294,7 @@ def build_server(service: Any = None, *, limits: Limits | None = None) -> Server
         on_read_resource=read_resource,
         on_list_prompts=list_prompts,
         on_get_prompt=get_prompt,
+        on_completion=complete,
     )
 
 
