@@ -256,8 +256,10 @@ def test_resources_and_their_errors(service: Any, run_client: Any) -> None:
         types = await client.read_resource("sdga://field-types")
         gen = await client.call_tool("generate_synthetic_data", {"data_type": "transaction", "volume": 20})
         gid = gen.structured_content["generation_id"]
+        Path(gen.structured_content["output_files"][0]).unlink()  # a stored file removed behind our back
         errors = []
         for uri in (
+            f"sdga://generations/{gid}/files/{Path(gen.structured_content['output_files'][0]).name}",
             "sdga://templates/nope",
             "sdga://elsewhere",
             f"sdga://generations/{gid}/files/..%2F..%2Fhistory.sqlite3",
@@ -277,7 +279,8 @@ def test_resources_and_their_errors(service: Any, run_client: Any) -> None:
     assert Schema.model_validate(json.loads(template.contents[0].text)).table_list()
     assert any(t["name"] == "iban" for t in json.loads(types.contents[0].text))
     codes = [e.data["error"] for e in errors]
-    assert codes == ["not_found", "not_found", "not_found", "not_found", "invalid_input", "not_found"]
+    assert codes == ["not_found", "not_found", "not_found", "not_found", "not_found", "invalid_input", "not_found"]
+    assert "transactions.json" in errors[0].message
     assert all(e.code == -32602 and e.data["uri"] for e in errors)
 
 

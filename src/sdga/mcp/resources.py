@@ -16,11 +16,10 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from sdga.errors import InvalidInputError, NotFoundError, NotReadyError, SdgaError
+from sdga.errors import NotFoundError, NotReadyError, SdgaError
 from sdga.models import GenerateDataResponse, GenerationStatus
 
 SCHEME = "sdga://"
@@ -143,7 +142,7 @@ def _basename(uri: str) -> str:
     return uri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def generation_links(response: GenerateDataResponse) -> list[Link]:
+def generation_links(response: GenerateDataResponse, service: Any = None) -> list[Link]:
     """Links to a finished generation's files and report (nothing for pending or failed ones)."""
     if response.status not in (GenerationStatus.SUCCESS, GenerationStatus.PARTIAL):
         return []
@@ -156,19 +155,20 @@ def generation_links(response: GenerateDataResponse) -> list[Link]:
         described = f"Generated data ({name}) written to {uri}"
         if len(table) == 1:
             described += f", {next(iter(table.values())):,} records"
-        links.append(Link(f"{base}/files/{quote(name, safe='')}", name, mime_of(name), described, _local_size(uri)))
+        size = _size(service, uri) if service is not None else None
+        links.append(Link(f"{base}/files/{quote(name, safe='')}", name, mime_of(name), described, size))
     if response.report_location:
         links.append(Link(f"{base}/report", "report.md", "text/markdown", "The generation report (markdown)."))
     return links
 
 
-def _local_size(uri: str) -> int | None:
-    if uri.startswith("s3://"):
-        return None
+def _size(service: Any, uri: str) -> int | None:
+    """The stored file's size when its reader knows it cheaply (local files), else None."""
     try:
-        return Path(uri).stat().st_size
-    except OSError:
+        size: int | None = service.destinations.files(uri).size(uri)
+    except (SdgaError, OSError):
         return None
+    return size
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -227,31 +227,23 @@ def _read_capped(service: Any, location: str, max_bytes: int) -> bytes:
             details={"location": location, "max_resource_bytes": max_bytes},
         )
 
-    if not location.startswith("s3://"):
-        path = Path(location)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise NotFoundError(f"the stored file {location} is gone ({exc.strerror or exc})") from None
-        if size > max_bytes:
-            raise too_large(f"{size:,}")
+    size = _size(service, location)
+    if size is not None and size > max_bytes:
+        raise too_large(f"{size:,}")
     parts: list[bytes] = []
     total = 0
-    for chunk in _open(service, location):
-        total += len(chunk)
-        if total > max_bytes:
-            raise too_large(f"more than {max_bytes:,}")
-        parts.append(chunk)
+    try:
+        for chunk in _open(service, location):
+            total += len(chunk)
+            if total > max_bytes:
+                raise too_large(f"more than {max_bytes:,}")
+            parts.append(chunk)
+    except OSError as exc:
+        raise NotFoundError(f"the stored file {location} cannot be read ({exc.strerror or exc})") from None
     return b"".join(parts)
 
 
 def _open(service: Any, location: str) -> Iterator[bytes]:
-    if location.startswith("s3://"):
-        from sdga.adapters.s3 import iter_object
-
-        return iter_object(service.settings, location)
-    if "\x00" in location:
-        raise InvalidInputError("invalid stored path")
-    from sdga.adapters.storage import iter_local_file
-
-    return iter_local_file(Path(location))
+    """The stored file's bytes through the service's reader for its kind of location (local, s3, ...)."""
+    chunks: Iterator[bytes] = service.destinations.files(location).open(location)
+    return chunks

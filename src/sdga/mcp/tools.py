@@ -311,7 +311,7 @@ class ToolRunner:
 
     # ----------------------------------------------------------------------------------- results
     def _generation_outcome(self, response: GenerateDataResponse) -> ToolOutcome:
-        links = res.generation_links(response)
+        links = res.generation_links(response, self.service)
         shaped = fit_generation(response, self.limits.max_result_bytes)
         return ToolOutcome(self._fit(_dump(shaped)), summarize_generation(shaped), links)
 
