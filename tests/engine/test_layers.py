@@ -1,7 +1,8 @@
 """The engine's modules import in one direction: no circles, and each layer only reaches the ones below.
 
 Read from the source (every ``import`` statement, those inside functions too, so that a lazy import
-cannot hide a circle): field families → column dispatcher → planner → generator → preflight.
+cannot hide a circle): field families → column dispatcher → dependency graph → planner → evaluator →
+generator → preflight.
 """
 
 from __future__ import annotations
@@ -93,9 +94,11 @@ def test_engine_modules_import_no_circle() -> None:
 def test_each_layer_reaches_only_the_layers_below() -> None:
     graph = import_graph()
     above = {
-        "sdga.engine.fields": {"columns", "plan", "generate", "preflight"},
-        "sdga.engine.columns": {"plan", "generate", "preflight"},
-        "sdga.engine.plan": {"generate", "preflight"},
+        "sdga.engine.fields": {"columns", "graph", "plan", "evaluate", "generate", "preflight"},
+        "sdga.engine.columns": {"graph", "plan", "evaluate", "generate", "preflight"},
+        "sdga.engine.graph": {"plan", "evaluate", "generate", "preflight"},
+        "sdga.engine.plan": {"evaluate", "generate", "preflight"},
+        "sdga.engine.evaluate": {"generate", "preflight"},
         "sdga.engine.generate": {"preflight"},
     }
     for layer, forbidden in above.items():

@@ -500,3 +500,25 @@ def test_long_names_warn_for_both_sql_databases() -> None:
     long_name = "x" * 70
     message = next(m for m in validate_schema(_single(_field(long_name, "string"))).errors if m.code == "name_too_long")
     assert "PostgreSQL" in message.message and "MySQL" in message.message
+
+
+def test_rules_with_unknown_names_or_cycles_are_reported_on_their_field() -> None:
+    unknown = _single(_field("qty", "integer"), {"name": "total", "type": "integer", "expression": "qty * price"})
+    message = next(m for m in validate_schema(unknown).errors if m.code == "rule_unknown_name")
+    assert message.field == "total" and "unknown field 'price'" in message.message
+    cycle = _multi(
+        {"name": "orders", "fields": [
+            _field("id", "uuid", primary_key=True),
+            {"name": "total", "type": "amount", "expression": "sum(lines.amount)"},
+        ]},
+        {"name": "lines", "fields": [
+            _field("order_id", "reference", references="orders.id", cardinality={"min": 1, "max": 3}),
+            {"name": "amount", "type": "amount", "expression": "order_id.total / 2"},
+        ]},
+    )  # fmt: skip
+    message = next(m for m in validate_schema(cycle).errors if m.code == "rule_cycle")
+    assert message.field in ("orders.total", "lines.amount")
+    path = message.message.split("cycle: ", 1)[1].split(" -> ")
+    assert path[0] == path[-1] == message.field and {"orders.total", "lines.amount"} <= set(path)
+    bad = _single(_field("a", "integer"), {"name": "b", "type": "integer", "when": "a >"})
+    assert {m.code for m in validate_schema(bad).errors} == {"rule_invalid"}

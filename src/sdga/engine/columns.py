@@ -161,6 +161,11 @@ def _generate_column(d: Draw, typ: pa.DataType | None) -> pa.Array:
     target = typ if typ is not None else (None if f.type == "reference" else arrow_type(f))
     if target is not None and arr.type != target:
         arr = arr.cast(target)
+    return finish_column(d, arr)
+
+
+def finish_column(d: Draw, arr: pa.Array) -> pa.Array:
+    """The field's edge cases, then its nulls, over values made by the type or by a rule."""
     arr = _apply_edges(d, arr)
     return _apply_nulls(d, arr)
 

@@ -163,3 +163,61 @@ def cholesky_factor(matrix: list[list[float]], fields: list[str]) -> np.ndarray:
         return np.linalg.cholesky(m + np.eye(len(m)) * 1e-12)
     except np.linalg.LinAlgError as exc:
         raise SchemaError(f"correlation matrix for {fields} is not positive semi-definite") from exc
+
+
+def _truncated(u: np.ndarray, lo: np.ndarray, hi: np.ndarray, cdf: object, ppf: object) -> np.ndarray:
+    """Inverse-CDF sampling of a law truncated to per-row ``[lo, hi]`` (a uniform fallback where it has no mass)."""
+    fa = cdf(lo)  # type: ignore[operator]
+    fb = cdf(hi)  # type: ignore[operator]
+    mass = fb - fa
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        x = ppf(np.clip(fa + u * mass, 1e-16, 1 - 1e-16))  # type: ignore[operator]
+    flat = ~(mass > 1e-12) | ~np.isfinite(x)
+    x = np.where(flat, lo + u * (hi - lo), x)
+    return np.clip(x, lo, hi)
+
+
+def shape_rows(
+    u: np.ndarray, lo: np.ndarray, hi: np.ndarray, dist: Distribution | None, support_lo: float = 0.0
+) -> np.ndarray:
+    """Like :func:`shape_continuous`, but every row has its own ``[lo, hi]`` (arrays, ``lo <= hi``).
+
+    The law's own parameters (``mean``, ``std``) do not change per row: a refund drawn below its order's
+    amount keeps the refunds' distribution, cut at that amount. ``support_lo`` is where a lognormal or
+    exponential law starts (0 for lags). Laws without a closed form here (zipf, poisson, empirical) are
+    drawn on the whole support and then clipped to the row's range.
+    """
+    kind = dist.kind if dist else DistributionKind.UNIFORM
+    lo = np.asarray(lo, dtype=np.float64)
+    hi = np.asarray(hi, dtype=np.float64)
+    if kind == DistributionKind.UNIFORM:
+        return np.clip(lo + u * (hi - lo), lo, hi)
+    mean = dist.mean if dist and dist.mean is not None else None
+    sd = dist.std if dist and dist.std else None
+    if kind == DistributionKind.NORMAL:
+        mu = mean if mean is not None else float(np.nanmedian((lo + hi) / 2)) if len(lo) else 0.0
+        sigma = sd if sd is not None else max(float(np.nanmedian(hi - lo)) / 6, 1e-9) if len(lo) else 1.0
+        return _truncated(u, lo, hi, lambda x: norm_cdf((x - mu) / sigma), lambda p: mu + sigma * norm_ppf(p))
+    if kind == DistributionKind.LOGNORMAL:
+        shift = 1.0 - support_lo if support_lo <= 0 else 0.0  # as shape_continuous: a positive support
+        m = (mean if mean is not None else 1.0) + shift
+        sigma = math.sqrt(math.log1p((sd / m) ** 2)) if sd is not None and m > 0 else 1.0
+        mu = math.log(max(m, 1e-12)) - sigma * sigma / 2
+
+        def cdf(x: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return norm_cdf((np.log(np.maximum(x + shift, 1e-300)) - mu) / sigma)
+
+        return _truncated(u, lo, hi, cdf, lambda p: np.exp(mu + sigma * norm_ppf(p)) - shift)
+    if kind == DistributionKind.EXPONENTIAL:
+        scale = max((mean if mean is not None else 1.0) - support_lo, 1e-12)
+        return _truncated(
+            u,
+            lo,
+            hi,
+            lambda x: -np.expm1(-np.maximum(x - support_lo, 0.0) / scale),
+            lambda p: support_lo - scale * np.log1p(-p),
+        )
+    finite_lo = float(np.nanmin(lo)) if len(lo) else 0.0
+    finite_hi = float(np.nanmax(hi)) if len(hi) else 1.0
+    return np.clip(shape_continuous(u, finite_lo, max(finite_hi, finite_lo), dist), lo, hi)

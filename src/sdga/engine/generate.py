@@ -1,8 +1,10 @@
 """Streaming generation: fixed-size blocks, each a pure function of (plan, table, block index).
 
-A block never depends on another block, so blocks can be produced in any process and in any order and
-then reassembled; the caller's ``batch_size`` only decides how the same rows are sliced. Memory stays at
-a few blocks per worker whatever the volume.
+A block never depends on the order in which blocks are made, so blocks can be produced in any process and
+in any order and then reassembled; the caller's ``batch_size`` only decides how the same rows are sliced.
+What a block reads from other blocks (a parent's column for a lookup, children for an aggregate) is
+computed by :mod:`sdga.engine.evaluate` from those blocks' own pure functions. Memory stays at a few
+blocks per worker whatever the volume.
 """
 
 from __future__ import annotations
@@ -16,86 +18,21 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-import numpy as np
 import pyarrow as pa
 
-from sdga.engine.columns import generate_column, rows_array
-from sdga.engine.context import BlockContext, Draw
-from sdga.engine.dist import norm_cdf, shape_discrete
-from sdga.engine.fields import arrow_type
-from sdga.engine.plan import BLOCK_ROWS, GenerationPlan, TablePlan
-from sdga.engine.rng import Permutation, block_rng, stream_key
-from sdga.errors import ConfigurationError, InvalidInputError, SchemaError
-from sdga.models.schema import Distribution, DistributionKind
-
-
-def _parent_rows_by_cardinality(plan: GenerationPlan, table: TablePlan, start: int, n: int) -> np.ndarray:
-    """Parent row of each child row when the child's volume follows the children-per-parent counts."""
-    cc = table.child_counts
-    assert cc is not None
-    end = start + n
-    first = int(np.searchsorted(cc.block_starts, start, side="right") - 1)
-    pieces: list[np.ndarray] = []
-    b = max(first, 0)
-    covered = int(cc.block_starts[b]) if len(cc.block_starts) else 0
-    while covered < end and b < len(cc.block_totals):
-        counts = cc.counts(plan.seed, b)
-        parents = np.repeat(np.arange(b * BLOCK_ROWS, b * BLOCK_ROWS + len(counts), dtype=np.uint64), counts)
-        pieces.append(parents)
-        covered += len(parents)
-        b += 1
-    allp = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64)
-    offset = start - (int(cc.block_starts[max(first, 0)]) if len(cc.block_starts) else 0)
-    return allp[offset : offset + n]
-
-
-def _parent_rows_sampled(d: Draw, parent_volume: int) -> np.ndarray:
-    f = d.spec
-    card = f.cardinality
-    rng = d.rng("parent")
-    if card is not None and card.distribution == DistributionKind.ZIPF and parent_volume > 1:
-        rank = shape_discrete(rng.random(d.n), 0, parent_volume - 1, Distribution(kind=DistributionKind.ZIPF))
-        return Permutation(parent_volume, d.key("popular") & ((1 << 64) - 1))(rank.astype(np.uint64))
-    return rng.integers(0, parent_volume, d.n, dtype=np.uint64)
-
-
-def _resolver(plan: GenerationPlan, table: TablePlan) -> object:
-    def resolve(d: Draw) -> pa.Array:
-        fk = next(fk for fk in table.foreign_keys if fk.column == d.spec.name)
-        parent = table if fk.ref_table == table.name else plan.table(fk.ref_table)
-        target = parent.field(fk.ref_column)
-        if parent.volume == 0:
-            raise SchemaError(f"field '{table.name}.{d.spec.name}': the referenced table '{parent.name}' has no rows")
-        cc = table.child_counts
-        if cc is not None and cc.column == d.spec.name and d.row_aligned:
-            parents = _parent_rows_by_cardinality(plan, table, d.ctx.start, d.n)
-        else:
-            parents = _parent_rows_sampled(d, parent.volume)
-        pctx = BlockContext(plan.seed, parent.name, plan.locale, -1, 0, len(parents))
-        return generate_column(Draw(pctx, target, target.name, len(parents), parents), arrow_type(target))
-
-    return resolve
+from sdga.engine.evaluate import evaluator
+from sdga.engine.plan import GenerationPlan, TablePlan
+from sdga.errors import ConfigurationError, InvalidInputError
 
 
 def generate_rows(plan: GenerationPlan, table_name: str, block: int, n: int | None = None) -> pa.RecordBatch:
-    """Rows of one block of ``table_name`` (``n`` overrides the block length; used for dry runs)."""
-    table = plan.table(table_name)
-    start = block * BLOCK_ROWS
-    count = min(BLOCK_ROWS, table.volume - start) if n is None else n
-    ctx = BlockContext(plan.seed, table.name, plan.locale, block, start, count, volume=table.volume)
-    ctx.reference = _resolver(plan, table)  # type: ignore[assignment]
-    for i, cop in enumerate(table.copulas):
-        eps = block_rng(stream_key(plan.seed, table.name, "__copula__", i), block).standard_normal(
-            (count, len(cop.fields))
-        )
-        u = norm_cdf(eps @ cop.factor.T)
-        for j, name in enumerate(cop.fields):
-            ctx.copula[name] = np.clip(u[:, j], 1e-12, 1 - 1e-12)
-    rows = rows_array(start, count)
-    arrays = []
-    for f, af in zip(table.fields, table.arrow_schema, strict=True):
-        arrays.append(generate_column(Draw(ctx, f, f.name, count, rows), af.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=table.arrow_schema)
+    """Rows of one block of ``table_name``.
+
+    ``n`` asks for a dry run instead: only the block's first ``n`` rows, and the first ``n`` rows of every
+    other table stand for it (lookups and aggregates read them), which exercises every field and rule
+    without the cost of real blocks.
+    """
+    return evaluator(plan, n).rows(table_name, block)
 
 
 # --- worker processes ------------------------------------------------------------------------------------

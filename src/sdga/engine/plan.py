@@ -18,6 +18,7 @@ import pyarrow as pa
 from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
 from sdga.engine.fields import arrow_type, faker_method, is_known_type, lookup, unique_capacity, uses_enum
+from sdga.engine.graph import Relations, build_relations, may_be_null, nullable_column
 from sdga.engine.patterns import compile_pattern
 from sdga.engine.rng import block_rng, stream_key
 from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS, FAKER_UNRESERVED_IDENTIFIERS, real_identifier_kind
@@ -86,6 +87,7 @@ class TablePlan:
     description: str | None = None
     copulas: list[CopulaPlan] = field(default_factory=list)
     child_counts: ChildCounts | None = None
+    relations: Relations = field(default_factory=lambda: Relations(""))
 
     def field(self, name: str) -> FieldSpec:
         for f in self.fields:
@@ -105,6 +107,13 @@ class GenerationPlan:
     locale: str
     tables: list[TablePlan]
     warnings: list[str] = field(default_factory=list)
+    #: Per-process working state of the generator (its cache of column blocks); never pickled.
+    runtime: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["runtime"] = {}
+        return state
 
     def table(self, name: str) -> TablePlan:
         for t in self.tables:
@@ -170,6 +179,12 @@ def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: st
         raise SchemaError(f"field '{where}': `references` is only valid on type reference")
     if f.type == "reference" and (path.count(".") or in_array):
         raise SchemaError(f"field '{where}': references are supported on top-level fields only")
+    rules = (f.expression, f.when, f.otherwise, f.after, f.lag, c.min_expr, c.max_expr)
+    if (path.count(".") or in_array) and any(r is not None for r in rules):
+        raise SchemaError(
+            f"field '{where}': expressions, conditions and per-row bounds apply to top-level fields only",
+            details={"field": where},
+        )
     if c.distribution and f.type not in _NUMERIC:
         raise SchemaError(f"field '{where}': distributions apply to numeric and date fields, not {f.type}")
     try:
@@ -286,6 +301,16 @@ def _child_counts(seed: int, table: str, f: FieldSpec, card: Cardinality, parent
     return cc
 
 
+def _group_reference(t: TableSpec) -> str | None:
+    """The reference whose cardinality sets the table's volume (each parent's rows are then contiguous)."""
+    if t.volume is not None:
+        return None
+    for f in t.fields:
+        if f.type == "reference" and f.cardinality is not None and (f.references or "").split(".")[0] != t.name:
+            return f.name
+    return None
+
+
 def _primary_key(t: TableSpec) -> list[str]:
     explicit = [f.name for f in t.fields if f.primary_key]
     if explicit:
@@ -335,8 +360,16 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
         for path, f, in_array in _walk(t.fields):
             _check_field(t.name, path, f, in_array, locale)
 
+    groups = {t.name: _group_reference(t) for t in specs}
+    relations = build_relations(specs, groups)
     plans: dict[str, TablePlan] = {}
+    nullable: dict[tuple[str, str], bool] = {}
+
+    def field_nullable(table: str, name: str) -> bool:
+        return nullable.get((table, name), True)
+
     for spec in _order(specs):
+        rel = relations[spec.name]
         fields = [_normalise(f) for f in spec.fields]
         arrow_fields: list[pa.Field] = []
         fks: list[ForeignKey] = []
@@ -374,6 +407,19 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
                     child_counts = _child_counts(seed, spec.name, f, f.cardinality, plans[rt])
             else:
                 arrow_fields.append(_arrow_field(f, arrow_type(f)))
+            rules = rel.rules.get(f.name)
+            if rules is not None and not arrow_fields[-1].nullable:
+
+                def col_nullable(key: str, table: str = spec.name) -> bool:
+                    return nullable_column(relations, table, key, field_nullable)
+
+                maybe = rules.when is not None and (
+                    rules.otherwise is None or may_be_null(rules.otherwise, col_nullable)
+                )
+                maybe |= any(may_be_null(c, col_nullable) for c in (rules.expression, rules.after) if c is not None)
+                if maybe:
+                    arrow_fields[-1] = arrow_fields[-1].with_nullable(True)
+            nullable[(spec.name, f.name)] = arrow_fields[-1].nullable
         if spec.volume is not None:
             volume = spec.volume
         elif child_counts is not None:
@@ -419,6 +465,7 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
             description=spec.description,
             copulas=copulas,
             child_counts=child_counts,
+            relations=rel,
         )
 
     ordered = [plans[t.name] for t in _order(specs)]

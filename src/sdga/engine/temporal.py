@@ -25,6 +25,7 @@ _UNITS = {
     "h": 3600, "hour": 3600, "hours": 3600,
     "m": 60, "min": 60, "minute": 60, "minutes": 60,
     "s": 1, "sec": 1, "second": 1, "seconds": 1,
+    "ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001,
 }  # fmt: skip
 
 
@@ -86,3 +87,19 @@ def time_seconds(value: object, field: str) -> int:
     except ValueError as exc:
         raise SchemaError(f"field '{field}': cannot read time bound '{value}' (use HH:MM[:SS])") from exc
     return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def duration_seconds(text: object, field: str) -> float:
+    """A duration such as '90s', '15min', '2h', '3d', '2w', '6mo', '1.5y' (or '1d 12h') in seconds."""
+    src = str(text).strip()
+    terms = _TERM.findall("+" + src.replace(" ", "+")) if src and src[0] not in "+-" else _TERM.findall(src)
+    rebuilt = "".join(f"{s}{a}{u}" for s, a, u in terms)
+    if not terms or rebuilt.replace("+", "") != src.replace(" ", "").replace("+", ""):
+        raise SchemaError(f"field '{field}': cannot read duration '{src}' (use e.g. '90s', '15min', '2h', '3d', '6mo')")
+    seconds = 0.0
+    for sign, amount, unit in terms:
+        factor = _UNITS.get(unit.lower())
+        if factor is None:
+            raise SchemaError(f"field '{field}': unknown time unit '{unit}' in '{src}' (use y, mo, w, d, h, min, s)")
+        seconds += (1 if sign == "+" else -1) * float(amount) * factor
+    return seconds

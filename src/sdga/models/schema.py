@@ -127,6 +127,24 @@ class Cardinality(StrictModel):
     mean: float | None = PydField(default=None, ge=0)
 
 
+MAX_EXPRESSION_LENGTH = 2000
+
+
+class Lag(StrictModel):
+    """Time between a value and the one it comes after, as durations: '90s', '15min', '2h', '3d', '6mo', '1.5y'.
+
+    The lag follows ``distribution`` (uniform, normal, lognormal or exponential; ``mean``/``std`` are
+    durations too) truncated to ``[min, max]``. ``gap_rate`` adds, to that share of lags, an extra pause of
+    up to ``gap`` (missed sensor readings, a session's idle time).
+    """
+
+    min: str = PydField(default="0s", description="Shortest lag (a duration).")
+    max: str | None = PydField(default=None, description="Longest lag; default: up to the field's max.")
+    distribution: DistributionKind = DistributionKind.UNIFORM
+    mean: str | None = None
+    std: str | None = None
+
+
 class FieldConstraints(StrictModel):
     """SPEC.md's constraints (min, max, format, nullable, unique, enum) plus extensions."""
 
@@ -159,6 +177,16 @@ class FieldConstraints(StrictModel):
         default=False,
         description="Interpret date bounds relative to the current date instead of the fixed anchor.",
     )
+    min_expr: str | None = PydField(
+        default=None,
+        max_length=MAX_EXPRESSION_LENGTH,
+        description="Per-row lower bound: an expression over the row (e.g. 'admission_date'); null means no bound.",
+    )
+    max_expr: str | None = PydField(
+        default=None,
+        max_length=MAX_EXPRESSION_LENGTH,
+        description="Per-row upper bound: an expression over the row (e.g. 'amount'); null means no bound.",
+    )
 
 
 class FieldSpec(StrictModel):
@@ -177,6 +205,24 @@ class FieldSpec(StrictModel):
     fields: list[FieldSpec] | None = None
     items: FieldSpec | None = None
     primary_key: bool = False
+    # --- relations between fields, rows and tables (see docs/engine.md, "Coherent data") -------------
+    expression: str | None = PydField(
+        default=None,
+        max_length=MAX_EXPRESSION_LENGTH,
+        description="Derived value: an expression over the row, its referenced rows and its children.",
+    )
+    when: str | None = PydField(
+        default=None, max_length=MAX_EXPRESSION_LENGTH, description="Condition; where it does not hold, `otherwise`."
+    )
+    otherwise: str | None = PydField(
+        default=None, max_length=MAX_EXPRESSION_LENGTH, description="Value where `when` does not hold (default null)."
+    )
+    after: str | None = PydField(
+        default=None,
+        max_length=MAX_EXPRESSION_LENGTH,
+        description="Date/time fields: the value comes `lag` after this expression (a field, 'customer_id.signup_date').",
+    )
+    lag: Lag | None = None
 
     @field_validator("type")
     @classmethod

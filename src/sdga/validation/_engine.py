@@ -51,26 +51,27 @@ def unique_capacity(spec: FieldSpec, locale: str) -> tuple[int | None, str | Non
     return (int(result) if result is not None else None), None
 
 
-def plan_problems(schema: Any, volume: int | None, locale: str) -> tuple[str | None, list[str]]:
-    """Ask the engine to plan the schema: (its error message if it refuses, its warnings).
+def plan_problems(schema: Any, volume: int | None, locale: str) -> tuple[str | None, list[str], dict[str, Any]]:
+    """Ask the engine to plan the schema: (its error message if it refuses, its warnings, the error's details).
 
-    The safety net behind the explicit checks: whatever else would stop generation shows up here.
+    The safety net behind the explicit checks: whatever else would stop generation shows up here. The
+    details name the field (``field``) and, for rules, the unknown name (``unknown``) or the cycle (``cycle``).
     """
     try:
         from sdga.engine import plan_generation
         from sdga.models import GenerateDataRequest
     except ImportError:  # pragma: no cover
-        return None, []
+        return None, [], {}
     try:
         request = GenerateDataRequest.model_validate(
             {"schema": schema.model_dump(mode="json", by_alias=True), "volume": max(1, volume or 1), "locale": locale}
         )
         plan = plan_generation(request)
     except SdgaError as exc:
-        return exc.message, []
+        return exc.message, [], dict(exc.details) if isinstance(exc.details, dict) else {}
     except Exception as exc:  # a validation error of the request itself (e.g. unsupported locale)
-        return " ".join(str(exc).split())[:300], []
-    return None, list(plan.warnings)
+        return " ".join(str(exc).split())[:300], [], {}
+    return None, list(plan.warnings), {}
 
 
 def pattern_problem(pattern: str) -> str | None:

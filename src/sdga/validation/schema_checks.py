@@ -581,9 +581,17 @@ def validate_schema(
     checker = _Checker(schema, volume, locale)
     checker.run()
     if not any(m.severity == Severity.ERROR for m in checker.messages):
-        refusal, plan_warnings = _engine.plan_problems(schema, volume, locale)
+        refusal, plan_warnings, details = _engine.plan_problems(schema, volume, locale)
         if refusal:
-            checker.error("generation_refused", None, refusal)
+            # Rules (expressions, conditions, bounds, lookups, aggregates) are checked by the engine's own
+            # graph; its error names the field and the unknown name or the cycle's path.
+            code = "rule_cycle" if "cycle" in details else "rule_unknown_name" if "unknown" in details else None
+            if code is None and "expression" in details:
+                code = "rule_invalid"
+            field = details.get("field")
+            if isinstance(field, str) and not checker.multi and "." in field:
+                field = field.split(".", 1)[1]  # a single-table schema names fields without their table
+            checker.error(code or "generation_refused", field if isinstance(field, str) else None, refusal)
         for warning in plan_warnings:
             checker.warn("generation_warning", None, warning)
     issues = check_compliance(schema, compliance_requirements)

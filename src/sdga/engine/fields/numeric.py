@@ -71,7 +71,7 @@ def decimal_type(f: FieldSpec) -> pa.DataType:
     return pa.decimal128(18, precision(f, 2) or 0)
 
 
-def _decimal_from_scaled(scaled: np.ndarray, typ: pa.DataType) -> pa.Array:
+def decimal_from_scaled(scaled: np.ndarray, typ: pa.DataType) -> pa.Array:
     """decimal128 built straight from int64 unscaled values (16-byte little-endian two's complement)."""
     v = np.asarray(scaled, dtype=np.int64)
     buf = np.empty((len(v), 2), dtype=np.int64)
@@ -90,7 +90,7 @@ def decimal_values(d: Draw, default: tuple[float, float]) -> pa.Array:
         scaled = d.rng("v").integers(slo, shi, d.n, endpoint=True, dtype=np.int64)
     else:
         scaled = shape_discrete(d.uniforms(), slo, shi, _scaled_distribution(d.spec.constraints.distribution, 10**p))
-    return _decimal_from_scaled(scaled, decimal_type(d.spec))
+    return decimal_from_scaled(scaled, decimal_type(d.spec))
 
 
 def _scaled_distribution(dist: Distribution | None, factor: float) -> Distribution | None:
