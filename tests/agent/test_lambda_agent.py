@@ -13,7 +13,7 @@ from botocore.stub import ANY, Stubber
 
 from sdga.agent.converse import ConverseBackend
 from sdga.lambdas import agent as agent_lambda
-from sdga.lambdas._common import set_service
+from sdga.lambdas.runtime import set_service
 
 
 class _Context:

@@ -320,5 +320,5 @@ def test_the_policies_name_the_stores_the_functions_are_configured_with() -> Non
 def test_with_an_api_key_every_function_may_read_exactly_that_parameter(key: str) -> None:
     extra = granted(key, api_key=True) - granted(key)
     assert extra == API_KEY, sorted(extra ^ API_KEY)
-    source = (SRC / "lambdas" / "_common.py").read_text(encoding="utf-8")
+    source = (SRC / "lambdas" / "runtime.py").read_text(encoding="utf-8")
     assert "SDGA_API_KEY_PARAMETER" in source and "get_parameter(" in source

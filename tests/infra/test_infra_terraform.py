@@ -445,7 +445,7 @@ def test_no_statement_grants_star_resources_where_an_arn_exists() -> None:
 
 def test_metrics_are_emf_logs_so_no_role_may_put_metric_data() -> None:
     """Powertools writes the custom metrics as EMF log lines; a PutMetricData grant would be unused privilege."""
-    common = (REPO / "src" / "sdga" / "lambdas" / "_common.py").read_text(encoding="utf-8")
+    common = (REPO / "src" / "sdga" / "lambdas" / "runtime.py").read_text(encoding="utf-8")
     assert "flush_metrics()" in common and "put_metric_data" not in common
     for doc in _policy_documents():
         for statement in statements(doc):
@@ -656,11 +656,7 @@ def test_alarms_use_the_custom_metrics_namespace() -> None:
     text = (MODULES / "cloudwatch" / "main.tf").read_text(encoding="utf-8")
     for metric in contract:
         assert f'"{metric}"' in text, metric
-    common = (REPO / "src" / "sdga" / "lambdas" / "_common.py").read_text(encoding="utf-8")
-    handlers = common + "".join(
-        (REPO / "src" / "sdga" / "lambdas" / f"{m}.py").read_text(encoding="utf-8")
-        for m in ("generate", "validate", "metrics")
-    )
+    handlers = "".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "src" / "sdga" / "lambdas").rglob("*.py")))
     for metric in contract:
         assert f'"{metric}"' in handlers, f"handlers never publish {metric}"
     for alarm in _resources("aws_cloudwatch_metric_alarm", "cloudwatch"):

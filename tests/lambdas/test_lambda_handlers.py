@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sdga.config import Settings
-from sdga.lambdas import _common, generate, metrics, validate
+from sdga.lambdas import generate, metrics, results, runtime, validate, values
 from sdga.service import SyntheticDataService
 
 SCHEMA = {
@@ -40,9 +40,9 @@ class Context:
 @pytest.fixture(autouse=True)
 def service(tmp_path: Path) -> Iterator[SyntheticDataService]:
     svc = SyntheticDataService(Settings(home=tmp_path, background_threshold=0))
-    _common.set_service(svc)
+    runtime.set_service(svc)
     yield svc
-    _common.set_service(None)
+    runtime.set_service(None)
 
 
 def bedrock_event(
@@ -431,11 +431,11 @@ def test_async_job_event_runs_a_pending_generation(service: SyntheticDataService
 
 
 def test_parse_helpers() -> None:
-    assert _common.parse_list("GDPR, hipaa;PCI-DSS", "x") == ["GDPR", "hipaa", "PCI-DSS"]
-    assert _common.parse_list('["GDPR","CCPA"]', "x") == ["GDPR", "CCPA"]
-    assert _common.parse_list("[GDPR, CCPA]", "x") == ["GDPR", "CCPA"]
-    assert _common.parse_list("", "x") == []
-    assert _common.parse_key_value("{a=1, b={c=true, d=[x, 2.5]}, e=null}") == {
+    assert values.parse_list("GDPR, hipaa;PCI-DSS", "x") == ["GDPR", "hipaa", "PCI-DSS"]
+    assert values.parse_list('["GDPR","CCPA"]', "x") == ["GDPR", "CCPA"]
+    assert values.parse_list("[GDPR, CCPA]", "x") == ["GDPR", "CCPA"]
+    assert values.parse_list("", "x") == []
+    assert values.parse_key_value("{a=1, b={c=true, d=[x, 2.5]}, e=null}") == {
         "a": 1,
         "b": {"c": True, "d": ["x", 2.5]},
         "e": None,
@@ -443,7 +443,7 @@ def test_parse_helpers() -> None:
 
 
 def test_http_api_key_is_enforced_for_http_events_only(tmp_path: Path) -> None:
-    _common.set_service(SyntheticDataService(Settings(home=tmp_path, api_key="k3y")))
+    runtime.set_service(SyntheticDataService(Settings(home=tmp_path, api_key="k3y")))
     event = http_event("GET", "/api/v1/synthetic-data/history")
     res = generate.handler(event, Context())
     assert res["statusCode"] == 401 and json.loads(res["body"])["error"] == "unauthorized"
@@ -471,7 +471,7 @@ def test_cloud_configuration_end_to_end(aws_env: str, tmp_path: Path, unique_suf
     )
     create_table(cloud)
     svc = SyntheticDataService(cloud)  # the deployed configuration: S3 results, DynamoDB history
-    _common.set_service(svc)
+    runtime.set_service(svc)
     event = bedrock_event("data-generation-actions", GEN, body={"volume": "30", "schema": json.dumps(SCHEMA)})
     code, body = answer(generate.handler(event, Context()), event)
     assert code == 200 and body["output_location"].startswith(f"s3://{bucket}/generations/")
@@ -520,7 +520,7 @@ def test_lambda_background_mode_invokes_itself_asynchronously(tmp_path: Path, mo
         )
         svc = SyntheticDataService(settings)
         assert isinstance(svc.runner, LambdaSelfInvokeRunner)
-        _common.set_service(svc)
+        runtime.set_service(svc)
         event = bedrock_event("data-generation-actions", GEN, body={"volume": "500", "schema": json.dumps(SCHEMA)})
         code, body = answer(generate.handler(event, Context()), event)
         stub.assert_no_pending_responses()
@@ -608,15 +608,15 @@ def test_metrics_for_a_wide_table_fit_the_bedrock_size_limit(service: SyntheticD
 
 def test_fit_agent_body_keeps_small_bodies_and_always_ends_under_the_limit() -> None:
     small = json.dumps({"a": [1, 2, 3]})
-    assert _common.fit_agent_body(small) == small
+    assert results.fit_agent_body(small) == small
     huge_scalars = json.dumps({"status": "success", **{f"k{i}": "x" * 100 for i in range(500)}})
-    fitted = json.loads(_common.fit_agent_body(huge_scalars, limit=2000))
+    fitted = json.loads(results.fit_agent_body(huge_scalars, limit=2000))
     assert fitted["status"] == "success" and len(json.dumps(fitted).encode()) <= 2000
     nested = json.dumps({"rows": [{"text": "y" * 5000} for _ in range(100)], "status": "success"})
-    fitted = json.loads(_common.fit_agent_body(nested, limit=3000))
+    fitted = json.loads(results.fit_agent_body(nested, limit=3000))
     assert fitted["status"] == "success" and fitted["truncated"]
     assert len(json.dumps(fitted).encode()) <= 3000
-    assert json.loads(_common.fit_agent_body("not json " * 5000, limit=3000))["truncated"]
+    assert json.loads(results.fit_agent_body("not json " * 5000, limit=3000))["truncated"]
 
 
 # ------------------------------------------------------------------- how agents really fill properties

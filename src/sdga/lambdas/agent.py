@@ -23,18 +23,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sdga.agent import AgentBackend, ChatSession, get_backend
 from sdga.errors import InvalidInputError
-from sdga.lambdas._common import (
-    add_metric,
-    dispatch,
-    get_service,
-    logger,
-    make_bedrock_app,
-    make_http_app,
-    ok,
-    publish_metrics,
-    tracer,
-)
-from sdga.lambdas.generate import _job
+from sdga.lambdas.generate import run_job
+from sdga.lambdas.responses import ok
+from sdga.lambdas.runtime import add_metric, get_service, logger, publish_metrics, tracer
+from sdga.lambdas.sources import EventRouter
+from sdga.lambdas.sources.bedrock import BedrockAgentSource, make_bedrock_app
+from sdga.lambdas.sources.http import HttpApiSource, make_http_app
+from sdga.lambdas.sources.jobs import JobSource
 
 ASK_PATH = "/api/v1/agent/ask"
 MAX_SESSIONS = 256
@@ -143,11 +138,14 @@ def http_ask() -> Response[str]:
     return ok(body)
 
 
+events = EventRouter(JobSource(run_job), HttpApiSource(http_app), fallback=BedrockAgentSource(bedrock_app))
+
+
 @tracer.capture_lambda_handler
 @publish_metrics  # like the other handlers: flush only when something was recorded (no warning per plan)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.agent.handler``)."""
-    return dispatch(event, context, bedrock_app, http_app, extra=_job)
+    return events(event, context)
 
 
 __all__ = ["ASK_PATH", "handler", "http_app", "set_backend"]

@@ -2,13 +2,13 @@
 
 Bedrock operations: ``generateSyntheticData`` (POST /api/v1/synthetic-data/generate) and
 ``getGenerationStatus`` (GET /api/v1/synthetic-data/status/{generation_id}). HTTP API routes: generate,
-status, download (a pre-signed S3 URL; Lambda responses cannot stream) and history. Large requests are
-handed to an asynchronous invocation of this same function (event key ``sdga_job``) and polled by status.
+status, download (a pre-signed S3 URL; Lambda responses cannot stream) and history. AgentCore gateway
+tools: ``generate_synthetic_data`` and ``get_generation_status``. Large requests are handed to an
+asynchronous invocation of this same function (event key ``sdga_job``) and polled by status.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Annotated, Any
 
@@ -17,37 +17,28 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from sdga.adapters.background import JOB_EVENT_KEY
 from sdga.errors import InvalidInputError, SdgaError
-from sdga.lambdas._common import (
-    JSON,
-    LooseInt,
-    OptionalLooseInt,
-    add_metric,
-    dispatch,
-    get_service,
-    logger,
-    make_bedrock_app,
-    make_http_app,
-    ok,
-    parse_compliance,
-    parse_structured,
-    publish_metrics,
-    record_generation_metrics,
-    summarize_generation,
-    tracer,
-    typed,
-)
+from sdga.lambdas.responses import ok, typed
+from sdga.lambdas.results import record_generation_metrics, summarize_generation
+from sdga.lambdas.runtime import JSON, add_metric, get_service, logger, publish_metrics, tracer
+from sdga.lambdas.sources import EventRouter
+from sdga.lambdas.sources.agentcore import AgentCoreSource, Tool
+from sdga.lambdas.sources.bedrock import BedrockAgentSource, make_bedrock_app
+from sdga.lambdas.sources.http import HttpApiSource, json_body, make_http_app
+from sdga.lambdas.sources.jobs import JobSource
+from sdga.lambdas.values import LooseInt, OptionalLooseInt, parse_compliance, parse_structured
 from sdga.models import (
     SUPPORTED_LOCALES,
     ComplianceRequirement,
     DataType,
     DestinationType,
     GenerateDataRequest,
+    GenerateDataResponse,
     GenerationStatus,
     OutputFormat,
     SqlDialect,
 )
+from sdga.models.actions import ACTIONS, GENERATE, STATUS, GenerationStatusRequest
 from sdga.schema_io import to_model
 
 ACTION_GROUP = "data-generation-actions"
@@ -160,9 +151,9 @@ def bedrock_to_request(body: BedrockGenerateBody) -> GenerateDataRequest:
     return to_model(GenerateDataRequest, data, what="generate request")
 
 
-def _run(request: GenerateDataRequest) -> Any:
+def _run(request: GenerateDataRequest) -> GenerateDataResponse:
     try:
-        response = get_service().generate(request)
+        response: GenerateDataResponse = get_service().generate(request)
     except SdgaError as exc:
         if exc.code not in ("schema_invalid", "unique_capacity_exceeded", "compliance_violation", "invalid_input"):
             add_metric("GenerationFailure", 1)
@@ -207,23 +198,9 @@ def bedrock_status(
 http_app = make_http_app()
 
 
-def _json_body_of(app: Any) -> Any:
-    """The JSON body of the current HTTP API event (base64 handled); errors are InvalidInputError."""
-    event = app.current_event
-    raw = event.body
-    if raw is None or raw == "":
-        raise InvalidInputError("request body is empty; send a JSON object")
-    if event.is_base64_encoded:
-        try:
-            raw = base64.b64decode(raw).decode("utf-8")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInputError("request body is not valid base64 UTF-8 text") from exc
-    return parse_structured(raw, "request body")
-
-
 @http_app.post(GENERATE_PATH)
 def http_generate() -> Response[str]:
-    request = to_model(GenerateDataRequest, _json_body_of(http_app), what="generate request")
+    request = to_model(GenerateDataRequest, json_body(http_app), what="generate request")
     response = _run(request)
     code = 202 if response.status in (GenerationStatus.PENDING, GenerationStatus.RUNNING) else 200
     return ok(response, code)
@@ -284,11 +261,18 @@ def http_history(
     return ok(get_service().history(limit=max(1, min(limit, 1000)), status=st or None))
 
 
+# --------------------------------------------------------------------------------- AgentCore gateway
+def _status(request: GenerationStatusRequest) -> GenerateDataResponse:
+    response: GenerateDataResponse = get_service().status(request.generation_id)
+    return response
+
+
+agentcore_tools = AgentCoreSource([Tool(ACTIONS[GENERATE], _run), Tool(ACTIONS[STATUS], _status)])
+
+
 # --------------------------------------------------------------------------------- async job events
-def _job(event: dict[str, Any], _context: Any) -> dict[str, Any] | None:
-    job = event.get(JOB_EVENT_KEY)
-    if not isinstance(job, dict):
-        return None
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """A pending generation handed to this function by an asynchronous invocation of itself."""
     gid = str(job.get("generation_id", ""))
     try:
         request = to_model(GenerateDataRequest, job.get("request"), what="job request")
@@ -301,11 +285,16 @@ def _job(event: dict[str, Any], _context: Any) -> dict[str, Any] | None:
         return {"generation_id": gid, "status": "failed", "error": exc.message}
 
 
+events = EventRouter(
+    agentcore_tools, JobSource(run_job), HttpApiSource(http_app), fallback=BedrockAgentSource(bedrock_app)
+)
+
+
 @tracer.capture_lambda_handler
 @publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.generate.handler``)."""
-    return dispatch(event, context, bedrock_app, http_app, extra=_job)
+    return events(event, context)
 
 
-__all__ = ["ACTION_GROUP", "BedrockGenerateBody", "bedrock_app", "handler", "http_app"]
+__all__ = ["ACTION_GROUP", "BedrockGenerateBody", "agentcore_tools", "bedrock_app", "handler", "http_app", "run_job"]

@@ -1,4 +1,5 @@
-"""Metrics Lambda (512 MB, 120 s): action group ``quality-metrics-actions`` and the HTTP metrics route."""
+"""Metrics Lambda (512 MB, 120 s): action group ``quality-metrics-actions``, the HTTP metrics route and the
+AgentCore gateway tool ``calculate_quality_metrics``."""
 
 from __future__ import annotations
 
@@ -9,20 +10,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from sdga.lambdas._common import (
-    dispatch,
-    get_service,
-    make_bedrock_app,
-    make_http_app,
-    ok,
-    parse_structured,
-    publish_metrics,
-    quality_metrics,
-    tracer,
-    typed,
-)
-from sdga.lambdas.generate import _json_body_of
+from sdga.lambdas.responses import ok, typed
+from sdga.lambdas.results import quality_metrics
+from sdga.lambdas.runtime import get_service, publish_metrics, tracer
+from sdga.lambdas.sources import EventRouter
+from sdga.lambdas.sources.agentcore import AgentCoreSource, Tool
+from sdga.lambdas.sources.bedrock import BedrockAgentSource, make_bedrock_app
+from sdga.lambdas.sources.http import HttpApiSource, json_body, make_http_app
+from sdga.lambdas.values import parse_structured
 from sdga.models import QualityMetricsRequest, QualityMetricsResponse
+from sdga.models.actions import ACTIONS, METRICS
 from sdga.schema_io import to_model
 
 ACTION_GROUP = "quality-metrics-actions"
@@ -107,12 +104,16 @@ http_app = make_http_app()
 
 @http_app.post(METRICS_PATH)
 def http_metrics() -> Response[str]:
-    request = to_model(QualityMetricsRequest, _json_body_of(http_app), what="quality-metrics request")
+    request = to_model(QualityMetricsRequest, json_body(http_app), what="quality-metrics request")
     return ok(_measure(request))
+
+
+agentcore_tools = AgentCoreSource([Tool(ACTIONS[METRICS], _measure)])
+events = EventRouter(agentcore_tools, HttpApiSource(http_app), fallback=BedrockAgentSource(bedrock_app))
 
 
 @tracer.capture_lambda_handler
 @publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.metrics.handler``)."""
-    return dispatch(event, context, bedrock_app, http_app)
+    return events(event, context)

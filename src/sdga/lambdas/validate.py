@@ -1,4 +1,5 @@
-"""Validate Lambda (512 MB, 60 s): action group ``schema-validation-actions`` and the HTTP validate route."""
+"""Validate Lambda (512 MB, 60 s): action group ``schema-validation-actions``, the HTTP validate route and the
+AgentCore gateway tool ``validate_schema``."""
 
 from __future__ import annotations
 
@@ -10,22 +11,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from sdga.errors import InvalidInputError
-from sdga.lambdas._common import (
-    OptionalLooseInt,
-    add_metric,
-    dispatch,
-    get_service,
-    make_bedrock_app,
-    make_http_app,
-    ok,
-    parse_compliance,
-    parse_structured,
-    publish_metrics,
-    tracer,
-    typed,
-)
-from sdga.lambdas.generate import _json_body_of
+from sdga.lambdas.responses import ok, typed
+from sdga.lambdas.runtime import add_metric, get_service, publish_metrics, tracer
+from sdga.lambdas.sources import EventRouter
+from sdga.lambdas.sources.agentcore import AgentCoreSource, Tool
+from sdga.lambdas.sources.bedrock import BedrockAgentSource, make_bedrock_app
+from sdga.lambdas.sources.http import HttpApiSource, json_body, make_http_app
+from sdga.lambdas.values import OptionalLooseInt, parse_compliance, parse_structured
 from sdga.models import ComplianceRequirement, ValidateSchemaRequest, ValidateSchemaResponse
+from sdga.models.actions import ACTIONS, VALIDATE
 from sdga.schema_io import to_model
 
 ACTION_GROUP = "schema-validation-actions"
@@ -96,12 +90,16 @@ http_app = make_http_app()
 
 @http_app.post(VALIDATE_PATH)
 def http_validate() -> Response[str]:
-    request = to_model(ValidateSchemaRequest, _json_body_of(http_app), what="validate request")
+    request = to_model(ValidateSchemaRequest, json_body(http_app), what="validate request")
     return ok(_validate(request))
+
+
+agentcore_tools = AgentCoreSource([Tool(ACTIONS[VALIDATE], _validate)])
+events = EventRouter(agentcore_tools, HttpApiSource(http_app), fallback=BedrockAgentSource(bedrock_app))
 
 
 @tracer.capture_lambda_handler
 @publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point (Terraform: ``sdga.lambdas.validate.handler``)."""
-    return dispatch(event, context, bedrock_app, http_app)
+    return events(event, context)

@@ -19,6 +19,9 @@ from sdga.models import (
     ValidateSchemaResponse,
 )
 
+# The status tool's arguments are shared with the AgentCore gateway's tool of the same name.
+from sdga.models.actions import GenerationStatusRequest as GenerationStatusRequest
+
 
 class PlanRequest(StrictModel):
     """A plain-English request to turn into a runnable generation request (nothing is generated)."""
@@ -49,10 +52,6 @@ class PlanResponse(StrictModel):
     )
     request: GenerateDataRequest = Field(description="Pass this unchanged to generate_synthetic_data to run it.")
     validation: ValidateSchemaResponse = Field(description="validate_schema's verdict on the planned schema.")
-
-
-class GenerationStatusRequest(StrictModel):
-    generation_id: str = Field(min_length=1, max_length=64, description="The generation's id (a UUID).")
 
 
 class ListTemplatesRequest(StrictModel):

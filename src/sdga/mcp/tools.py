@@ -45,18 +45,15 @@ from sdga.models import (
     ValidateSchemaRequest,
     ValidateSchemaResponse,
 )
+from sdga.models.actions import GENERATE, METRICS, STATUS, VALIDATE
 
 log = logging.getLogger("sdga.mcp")
 
 # Tool names: the same as the Converse agent's tools and the Lambda actions, so a model that knows one
 # door knows them all.
-GENERATE = "generate_synthetic_data"
-VALIDATE = "validate_schema"
-METRICS = "calculate_quality_metrics"
 PLAN = "plan_request"
 TEMPLATES = "list_templates"
 FIELD_TYPES = "list_field_types"
-STATUS = "get_generation_status"
 
 ProgressCallback = Callable[[str, int], None]
 
