@@ -52,7 +52,7 @@ require_cmd() {
 
 tf() { "$TERRAFORM" -chdir="$TF_DIR" "$@"; }
 
-# A scalar setting from an environment's tfvars (e.g. lambda_package_type); empty when not set there.
+# A scalar setting from an environment's tfvars (e.g. lambda_architecture); empty when not set there.
 tfvar() {
   local env="$1" name="$2"
   sed -n "s/^[[:space:]]*${name}[[:space:]]*=[[:space:]]*\"\{0,1\}\([^\"#]*\)\"\{0,1\}.*$/\1/p" \
@@ -60,8 +60,8 @@ tfvar() {
 }
 
 # The architecture an environment's functions run on: its lambda_architecture, else the variable's default (x86_64).
-# Layers and images are platform-specific, and the image tag is the hash of those layers, so every build (deploy, and
-# the CI plan that computes the tag) must use this.
+# Images are platform-specific and the architecture is part of the image tag, so every build (deploy, and the CI plan
+# that computes the tag) must use this.
 lambda_arch() {
   local arch
   arch="$(tfvar "$1" lambda_architecture)"

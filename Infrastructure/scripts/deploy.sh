@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Deploy one environment end to end:
 #   deploy.sh <dev|staging|prod> [--auto-approve] [--skip-build] [--skip-kb]
-# 1. build the artefacts (function zip, layers, and the container image when lambda_package_type = "image")
+# 1. build the container image for the environment's architecture (tag = hash of its content)
 # 2. terraform init with the environment's backend
-# 3. image packaging: create the ECR repository, push the image tagged with its content hash
+# 3. create the ECR repository, push the image unless that tag is already there
 # 4. terraform plan + apply (the plan is shown; apply asks unless --auto-approve)
 # 5. knowledge base: upload the documents and start ingestion
 # prod additionally needs SDGA_CONFIRM_PROD=prod or typing "prod" at the prompt.
-# SDGA_BUILD_DIR overrides where the artefacts, the image tag and the saved plan are read/written (with --skip-build).
+# SDGA_BUILD_DIR overrides where the image tag and the saved plan are read/written (with --skip-build).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -31,27 +31,21 @@ done
 confirm_prod "$ENV" deploy
 require_cmd "$TERRAFORM" aws python3
 
-PACKAGE_TYPE="$(tfvar "$ENV" lambda_package_type)"
-PACKAGE_TYPE="${PACKAGE_TYPE:-image}"
-# Layers and images are platform-specific: build for the architecture the functions run on.
+# Images are platform-specific: build for the architecture the functions run on.
 ARCH="$(lambda_arch "$ENV")"
 BUILD_DIR="${SDGA_BUILD_DIR:-${REPO_ROOT}/Infrastructure/build}"
 TF_VARS=(-var-file="environments/${ENV}.tfvars")
 
 if [ "$BUILD" = 1 ]; then
-  if [ "$PACKAGE_TYPE" = image ]; then
-    require_cmd docker
-    "${SCRIPTS_DIR}/build-lambda.sh" --arch "$ARCH" --image auto
-  else
-    "${SCRIPTS_DIR}/build-lambda.sh" --arch "$ARCH" --layers
-  fi
+  require_cmd docker
+  "${SCRIPTS_DIR}/build-lambda.sh" --arch "$ARCH" --out "$BUILD_DIR"
 fi
 
 "${SCRIPTS_DIR}/init.sh" "$ENV"
 
-if [ "$PACKAGE_TYPE" = image ]; then
-  [ -s "${BUILD_DIR}/image-tag" ] || die "no ${BUILD_DIR}/image-tag: build with build-lambda.sh --image auto"
-  TAG="$(cat "${BUILD_DIR}/image-tag")"
+[ -s "${BUILD_DIR}/image-tag" ] || die "no ${BUILD_DIR}/image-tag: build with build-lambda.sh"
+TAG="$(cat "${BUILD_DIR}/image-tag")"
+{
   log "ECR repository"
   tf apply -input=false -auto-approve "${TF_VARS[@]}" -target=module.kms -target=module.ecr
   REPO_URL="$(tf output -raw ecr_repository_url)"
@@ -66,7 +60,7 @@ if [ "$PACKAGE_TYPE" = image ]; then
     docker push "${REPO_URL}:${TAG}"
   fi
   TF_VARS+=(-var "lambda_image_tag=${TAG}")
-fi
+}
 
 PLAN="${BUILD_DIR}/${ENV}.tfplan"
 log "terraform plan (${ENV})"

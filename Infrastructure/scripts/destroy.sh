@@ -25,10 +25,11 @@ require_cmd "$TERRAFORM"
 
 "${SCRIPTS_DIR}/init.sh" "$ENV"
 TF_VARS=(-var-file="environments/${ENV}.tfvars")
-# Destroy needs no real artefacts, but the configuration must evaluate: reuse the last image tag if there is one.
+# Destroy builds nothing, but the configuration must evaluate: the last image tag, or any valid tag.
+TAG="destroy"
 if [ -s "${REPO_ROOT}/Infrastructure/build/image-tag" ]; then
-  TF_VARS+=(-var "lambda_image_tag=$(cat "${REPO_ROOT}/Infrastructure/build/image-tag")")
+  TAG="$(cat "${REPO_ROOT}/Infrastructure/build/image-tag")"
 fi
-[ -f "${REPO_ROOT}/Infrastructure/build/lambda/function.zip" ] || "${SCRIPTS_DIR}/build-lambda.sh" >/dev/null
+TF_VARS+=(-var "lambda_image_tag=${TAG}")
 log "terraform destroy (${ENV})"
 tf destroy -input=false "${TF_VARS[@]}" "${AUTO_APPROVE[@]}"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Plan one environment and save the plan to Infrastructure/build/<env>.tfplan.
 #   plan.sh <dev|staging|prod> [extra terraform plan args, e.g. -var lambda_image_tag=abc]
-# Builds the Lambda artefacts first (the plan hashes the function zip). With lambda_package_type = "image" the plan
-# needs the image tag: the one in <build>/image-tag (written by build-lambda.sh --image auto [--no-docker]) unless
-# -var lambda_image_tag=<tag> is given. SDGA_BUILD_DIR overrides where the tag is read and the plan is written.
+# The plan needs the image tag: the one in <build>/image-tag (written by build-lambda.sh; --no-docker computes only
+# the tag) unless -var lambda_image_tag=<tag> is given. SDGA_BUILD_DIR overrides where the tag is read and the plan
+# is written.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -13,12 +13,10 @@ require_env "$ENV"
 shift
 require_cmd "$TERRAFORM"
 
-PACKAGE_TYPE="$(tfvar "$ENV" lambda_package_type)"
-PACKAGE_TYPE="${PACKAGE_TYPE:-image}"
 BUILD_DIR="${SDGA_BUILD_DIR:-${REPO_ROOT}/Infrastructure/build}"
 TF_VARS=(-var-file="environments/${ENV}.tfvars")
 # Without a tag every function's image_uri is null and the plan stops at the lambda module's precondition.
-if [ "$PACKAGE_TYPE" = image ] && [[ " $* " != *"lambda_image_tag="* ]]; then
+if [[ " $* " != *"lambda_image_tag="* ]]; then
   [ -s "${BUILD_DIR}/image-tag" ] \
     || die "${ENV} deploys a container image: run build-lambda.sh --image auto (--no-docker computes only the tag) or pass -var lambda_image_tag=<tag>"
   TAG="$(cat "${BUILD_DIR}/image-tag")"
@@ -26,7 +24,6 @@ if [ "$PACKAGE_TYPE" = image ] && [[ " $* " != *"lambda_image_tag="* ]]; then
   TF_VARS+=(-var "lambda_image_tag=${TAG}")
 fi
 
-"${SCRIPTS_DIR}/build-lambda.sh" >/dev/null
 "${SCRIPTS_DIR}/init.sh" "$ENV" >/dev/null
 mkdir -p "$BUILD_DIR"
 log "terraform plan (${ENV})"

@@ -21,7 +21,6 @@ locals {
   # Whether a key is configured is not secret; the key is.
   api_key_enabled        = nonsensitive(var.api_key != null)
   api_key_parameter_name = "/${var.project_name}/${var.environment}/api-key"
-  image_package          = var.lambda_package_type == "image"
 
   # POWERTOOLS_SERVICE_NAME and the `service` dimension of the custom metrics; one value per environment so dev
   # traffic never moves prod alarms.
@@ -39,8 +38,6 @@ locals {
   ]
   embedding_model_arn = "arn:${local.partition}:bedrock:${var.aws_region}::foundation-model/${var.embedding_model_id}"
 
-  package_path     = startswith(var.lambda_package_path, "/") ? var.lambda_package_path : "${path.root}/${var.lambda_package_path}"
-  layer_packages   = { for name, p in var.lambda_layer_packages : name => startswith(p, "/") ? p : "${path.root}/${p}" }
   instruction_path = startswith(var.agent_instruction_path, "/") ? var.agent_instruction_path : "${path.root}/${var.agent_instruction_path}"
 
   # The seed's sizes for the three action Lambdas; the Converse agent runs the same tools in-process, so it gets the
@@ -285,9 +282,11 @@ module "knowledge_base" {
 # ---------------------------------------------------------------------------------------------------------------
 # Lambda functions
 # ---------------------------------------------------------------------------------------------------------------
+# The functions deploy one container image (dependencies, code and the handler per function). The zip packaging was
+# dropped: numpy + pyarrow + polars unpack to about 400 MB, far above Lambda's 250 MB limit for a function and its
+# layers, and the metrics need polars (see docs/ARCHITECTURE.md, "Packaging").
 module "ecr" {
   source = "./modules/ecr"
-  count  = local.image_package ? 1 : 0
 
   repository_name = "${local.name}-lambda"
   kms_key_arn     = module.kms.s3_key_arn
@@ -295,17 +294,10 @@ module "ecr" {
   tags            = local.tags
 }
 
-# With a container image the dependencies are inside the image; layers only exist for zip packaging.
-module "lambda_layers" {
-  source = "./modules/lambda-layers"
-
-  name_prefix        = local.name
-  layer_packages     = local.image_package ? {} : local.layer_packages
-  managed_layer_arns = var.aws_sdk_pandas_layer_arn == null ? [] : [var.aws_sdk_pandas_layer_arn]
-  artifact_bucket    = module.s3.data_bucket_name
-  kms_key_arn        = module.kms.s3_key_arn
-  runtime            = "python3.12"
-  architecture       = var.lambda_architecture
+# The repository was optional while zip packaging existed.
+moved {
+  from = module.ecr[0]
+  to   = module.ecr
 }
 
 module "lambda" {
@@ -315,23 +307,18 @@ module "lambda" {
   function_name           = each.value.name
   description             = each.value.description
   handler                 = each.value.handler
-  runtime                 = "python3.12"
   architecture            = var.lambda_architecture
   role_arn                = module.iam.lambda_role_arns[each.key]
-  package_type            = local.image_package ? "Image" : "Zip"
-  package_path            = local.image_package ? null : local.package_path
-  image_uri               = local.image_package && var.lambda_image_tag != null ? "${module.ecr[0].repository_url}:${var.lambda_image_tag}" : null
+  image_uri               = var.lambda_image_tag == null ? null : "${module.ecr.repository_url}:${var.lambda_image_tag}"
   memory_size             = each.value.memory_size
   timeout                 = each.value.timeout
   ephemeral_storage_mb    = each.value.storage_mb
   reserved_concurrency    = lookup(var.lambda_reserved_concurrency, each.key, -1)
-  layers                  = module.lambda_layers.layer_arns
   environment             = merge(local.common_environment, local.function_environment[each.key])
   log_retention_days      = var.log_retention_days
   log_level               = var.lambda_log_level
   logs_kms_key_arn        = module.kms.logs_key_arn
   environment_kms_key_arn = module.kms.s3_key_arn
-  code_signing_config_arn = var.code_signing_config_arn
   subnet_ids              = var.enable_vpc ? module.vpc[0].private_subnet_ids : []
   security_group_ids      = var.enable_vpc ? [module.vpc[0].lambda_security_group_id] : []
   tags                    = local.tags

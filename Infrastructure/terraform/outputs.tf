@@ -48,8 +48,8 @@ output "log_group_names" {
 }
 
 output "ecr_repository_url" {
-  description = "Repository to push the Lambda image to (lambda_package_type image); null for zip packaging."
-  value       = one(module.ecr[*].repository_url)
+  description = "Repository the Lambda image is pushed to."
+  value       = module.ecr.repository_url
 }
 
 output "data_bucket_name" {

@@ -247,19 +247,8 @@ variable "dynamodb_deletion_protection" {
 # ---------------------------------------------------------------------------------------------------------------
 # Lambda
 # ---------------------------------------------------------------------------------------------------------------
-variable "lambda_package_type" {
-  description = "image: one container image from ECR for every function (10 GB limit; needed once numpy + pyarrow + polars exceed Lambda's 250 MB zip limit). zip: function zip + dependency layers."
-  type        = string
-  default     = "image"
-
-  validation {
-    condition     = contains(["zip", "image"], var.lambda_package_type)
-    error_message = "lambda_package_type must be zip or image."
-  }
-}
-
 variable "lambda_image_tag" {
-  description = "Tag of the pushed image (lambda_package_type image); deploy.sh uses the content hash of the build artefacts."
+  description = "Tag of the pushed Lambda image; build-lambda.sh derives it from the content (lock, Dockerfile, code, architecture). Required to plan."
   type        = string
   default     = null
 
@@ -269,29 +258,8 @@ variable "lambda_image_tag" {
   }
 }
 
-variable "lambda_package_path" {
-  description = "Function zip built by scripts/build-lambda.sh (relative to this directory, or absolute)."
-  type        = string
-  default     = "../build/lambda/function.zip"
-}
-
-variable "lambda_layer_packages" {
-  description = "Dependency layer zips built by scripts/build-lambda.sh --layers, by layer name (relative paths are from this directory)."
-  type        = map(string)
-  default = {
-    runtime    = "../build/layers/runtime.zip"
-    scientific = "../build/layers/scientific.zip"
-  }
-}
-
-variable "aws_sdk_pandas_layer_arn" {
-  description = "Optional AWS SDK for pandas managed layer ARN (numpy + pyarrow). When set, drop `scientific` from lambda_layer_packages and build with --without-scientific."
-  type        = string
-  default     = null
-}
-
 variable "lambda_architecture" {
-  description = "Lambda architecture; must match the platform the layers were built for."
+  description = "Lambda architecture; the image is built for it (build-lambda.sh --arch)."
   type        = string
   default     = "x86_64"
 
@@ -337,12 +305,6 @@ variable "generate_ephemeral_storage_mb" {
     condition     = var.generate_ephemeral_storage_mb >= 512 && var.generate_ephemeral_storage_mb <= 10240
     error_message = "generate_ephemeral_storage_mb must be between 512 and 10240."
   }
-}
-
-variable "code_signing_config_arn" {
-  description = "Optional AWS Signer code-signing configuration enforced on every function."
-  type        = string
-  default     = null
 }
 
 variable "api_key" {

@@ -52,3 +52,26 @@ def test_architecture_has_diagram_costs_and_checklists() -> None:
 def test_every_module_readme_is_substantive() -> None:
     for readme in (INFRA / "terraform" / "modules").glob("*/README.md"):
         assert len(readme.read_text(encoding="utf-8")) > 300, readme
+
+
+def test_deploy_guide_walks_from_zero_to_smoke_test_to_destroy() -> None:
+    """docs/deploy.md names the scripts in the order a new account runs them, and every script it names exists."""
+    import re
+
+    from infra_tf import REPO, SCRIPTS
+
+    text = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    steps = [
+        "bootstrap-backend.sh",
+        "terraform-ci.sh",
+        "build-lambda.sh",
+        "deploy.sh dev",
+        "sdga ask",
+        "destroy.sh dev",
+    ]
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions), "the steps are in the order they are run"
+    for script in set(re.findall(r"Infrastructure/scripts/([\w.-]+\.sh)", text)):
+        assert (SCRIPTS / script).is_file(), script
+    for command in ("terraform -chdir=Infrastructure/terraform plan", "docker buildx build", "--provenance=false"):
+        assert command in text, command

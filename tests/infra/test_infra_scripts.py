@@ -224,7 +224,9 @@ def _sandbox(tmp_path: Path, tfvars: str) -> tuple[Path, dict[str, str], Path]:
         shutil.copy2(script, scripts / script.name)
     log = tmp_path / "calls.log"
     (scripts / "build-lambda.sh").write_text(
-        f'#!/usr/bin/env bash\necho "build-lambda.sh $*" >> "{log}"\n', encoding="utf-8"
+        f'#!/usr/bin/env bash\necho "build-lambda.sh $*" >> "{log}"\n'
+        'while [ $# -gt 0 ]; do [ "$1" = --out ] && mkdir -p "$2" && echo 0123456789abcdef > "$2/image-tag"; shift; done\n',
+        encoding="utf-8",
     )
     (scripts / "build-lambda.sh").chmod(0o755)
     tf = root / "Infrastructure" / "terraform"
@@ -254,7 +256,7 @@ def test_deploy_builds_for_the_architecture_the_environment_deploys(
 ) -> None:
     """Layers and images built for x86_64 do not run on arm64 functions (and vice versa); an environment
     that does not say gets the variable's default, x86_64."""
-    scripts, env, log = _sandbox(tmp_path, f'environment = "dev"\nlambda_package_type = "zip"\n{arch_line}')
+    scripts, env, log = _sandbox(tmp_path, f'environment = "dev"\n{arch_line}')
     result = subprocess.run(
         ["bash", str(scripts / "deploy.sh"), "dev", "--auto-approve", "--skip-kb"],
         env=env,
@@ -281,7 +283,7 @@ def _plan(scripts: Path, env: dict[str, str], *args: str) -> subprocess.Complete
 
 def test_plan_of_an_image_environment_passes_the_built_image_tag(tmp_path: Path) -> None:
     """Without lambda_image_tag every image_uri is null and terraform stops at the lambda module's precondition."""
-    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\n')
     build = tmp_path / "build"
     build.mkdir()
     (build / "image-tag").write_text("0123456789abcdef\n", encoding="utf-8")
@@ -294,7 +296,7 @@ def test_plan_of_an_image_environment_passes_the_built_image_tag(tmp_path: Path)
 
 
 def test_plan_of_an_image_environment_without_a_tag_says_how_to_get_one(tmp_path: Path) -> None:
-    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\n')
     env["SDGA_BUILD_DIR"] = str(tmp_path / "empty")
     result = _plan(scripts, env)
     assert result.returncode != 0
@@ -303,21 +305,12 @@ def test_plan_of_an_image_environment_without_a_tag_says_how_to_get_one(tmp_path
 
 
 def test_plan_keeps_an_explicit_image_tag(tmp_path: Path) -> None:
-    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\n')
     env["SDGA_BUILD_DIR"] = str(tmp_path / "empty")
     result = _plan(scripts, env, "-var", "lambda_image_tag=v1.2.3")
     assert result.returncode == 0, result.stderr
     plan = next(c for c in log.read_text(encoding="utf-8").splitlines() if " plan " in c)
     assert plan.count("lambda_image_tag=") == 1 and "lambda_image_tag=v1.2.3" in plan
-
-
-def test_plan_of_a_zip_environment_needs_no_image_tag(tmp_path: Path) -> None:
-    scripts, env, log = _sandbox(tmp_path, 'environment = "dev"\nlambda_package_type = "zip"\n')
-    env["SDGA_BUILD_DIR"] = str(tmp_path / "empty")
-    result = _plan(scripts, env)
-    assert result.returncode == 0, result.stderr
-    plan = next(c for c in log.read_text(encoding="utf-8").splitlines() if " plan " in c)
-    assert "lambda_image_tag" not in plan
 
 
 def _aws_stub(tmp_path: Path, body: str) -> tuple[dict[str, str], Path]:

@@ -29,7 +29,6 @@ MODULE_NAMES = {
     "dynamodb",
     "iam",
     "lambda",
-    "lambda-layers",
     "bedrock-agent",
     "opensearch",
     "bedrock-knowledge-base",
@@ -131,7 +130,8 @@ def test_seed_inventory_is_present() -> None:
     assert _resources("aws_bedrockagent_agent_action_group", "bedrock-agent")
     assert _resources("aws_bedrockagent_agent_alias", "bedrock-agent")
     assert _resources("aws_lambda_function", "lambda")
-    assert _resources("aws_lambda_layer_version", "lambda-layers")
+    # Zip packaging (and with it the layers) was dropped: the functions run one container image.
+    assert not (MODULES / "lambda-layers").exists()
     repository = _one("aws_ecr_repository", "ecr", "this")
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["encryption_configuration"][0] == {"encryption_type": "KMS", "kms_key": "${var.kms_key_arn}"}
@@ -236,7 +236,11 @@ def test_lambda_sizes_and_handlers_match_the_seed() -> None:
         assert specs[key]["timeout"] == timeout, key
     assert ROOT_LOCALS["agent_function_spec"]["handler"] == "sdga.lambdas.agent.handler"
     call = _module_call("lambda")
-    assert call["runtime"] == "python3.12"
+    # The runtime is the image's base: the Lambda Python 3.12 image.
+    dockerfile = (TERRAFORM.parent / "docker" / "Dockerfile").read_text(encoding="utf-8")
+    assert (
+        "ARG PYTHON_VERSION=3.12" in dockerfile and "FROM public.ecr.aws/lambda/python:${PYTHON_VERSION}" in dockerfile
+    )
     assert call["memory_size"] == "${each.value.memory_size}" and call["timeout"] == "${each.value.timeout}"
     function = _one("aws_lambda_function", "lambda", "this")
     assert function["tracing_config"][0]["mode"] == "Active"
@@ -244,8 +248,8 @@ def test_lambda_sizes_and_handlers_match_the_seed() -> None:
     assert function["reserved_concurrent_executions"] == "${var.reserved_concurrency}"
     assert function["kms_key_arn"] == "${var.environment_kms_key_arn}"
     # Both packagings run the same handler: zip via `handler`, the container image via image_config.command.
-    assert function["handler"] == "${local.zip ? var.handler : null}"
-    assert function["dynamic"][0]["image_config"]["content"][0]["command"] == ["${var.handler}"]
+    assert function["package_type"] == "Image" and function["image_uri"] == "${var.image_uri}"
+    assert function["image_config"][0]["command"] == ["${var.handler}"]
     assert function["logging_config"][0]["log_group"] == "${aws_cloudwatch_log_group.this.name}"
 
 
@@ -280,7 +284,6 @@ def test_kms_keys_rotate_and_are_wired_to_every_store() -> None:
     assert _module_call("opensearch")["kms_key_arn"] == "${module.kms.s3_key_arn}"
     assert _module_call("bedrock_agent")["kms_key_arn"] == "${module.kms.s3_key_arn}"
     assert _module_call("knowledge_base")["kms_key_arn"] == "${module.kms.s3_key_arn}"
-    assert _module_call("lambda_layers")["kms_key_arn"] == "${module.kms.s3_key_arn}"
     assert _module_call("ecr")["kms_key_arn"] == "${module.kms.s3_key_arn}"
     assert _module_call("lambda")["logs_kms_key_arn"] == "${module.kms.logs_key_arn}"
     assert _module_call("lambda")["environment_kms_key_arn"] == "${module.kms.s3_key_arn}"
@@ -378,7 +381,6 @@ def test_every_log_group_topic_queue_and_collection_is_encrypted() -> None:
         ][0]["kms_key_arn"]
         == "${var.kms_key_arn}"
     )
-    assert _one("aws_s3_object", "lambda-layers", "layer")["kms_key_id"] == "${var.kms_key_arn}"
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -779,7 +781,6 @@ def test_tfvars_only_set_declared_variables(env: str) -> None:
         "opensearch_standby_replicas": {"ENABLED", "DISABLED"},
         "dynamodb_billing_mode": {"PAY_PER_REQUEST", "PROVISIONED"},
         "api_authorization_type": {"AWS_IAM", "JWT", "NONE"},
-        "lambda_package_type": {"zip", "image"},
     }
     for name, allowed in enums.items():
         if name in tfvars:

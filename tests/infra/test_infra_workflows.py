@@ -105,13 +105,11 @@ def _run_plan_build_step(tmp_path: Path, tfvars: str) -> str:
 def test_plan_job_hashes_the_artefacts_built_for_the_environments_architecture(tmp_path: Path, arch: str) -> None:
     """The image tag is the hash of the layers, which are platform-specific: a plan computed from x86_64 wheels
     names a tag that deploy.sh (building for the environment's lambda_architecture) never pushes."""
-    build = _run_plan_build_step(
-        tmp_path, f'environment = "dev"\nlambda_package_type = "image"\nlambda_architecture = "{arch}"\n'
-    )
+    build = _run_plan_build_step(tmp_path, f'environment = "dev"\nlambda_architecture = "{arch}"\n')
     assert f"--arch {arch}" in build and "--image auto" in build and "--no-docker" in build
 
 
 def test_plan_job_uses_the_variable_default_architecture_when_the_environment_sets_none(tmp_path: Path) -> None:
-    build = _run_plan_build_step(tmp_path, 'environment = "dev"\nlambda_package_type = "image"\n')
+    build = _run_plan_build_step(tmp_path, 'environment = "dev"\n')
     default = next(b for b in blocks("variable") if b.file.parent == TERRAFORM and b.name == "lambda_architecture")
     assert f"--arch {default.body['default']}" in build

@@ -18,9 +18,6 @@ history_ttl_days               = 14
 dynamodb_billing_mode          = "PAY_PER_REQUEST"
 dynamodb_deletion_protection   = false
 
-# Container image: numpy + pyarrow + polars exceed the 250 MB zip + layers limit. deploy.sh sets lambda_image_tag.
-lambda_package_type = "image"
-
 lambda_log_level = "DEBUG"
 lambda_reserved_concurrency = {
   generate = 2

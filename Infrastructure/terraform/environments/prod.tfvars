@@ -22,9 +22,6 @@ dynamodb_provisioned_capacity = {
 }
 dynamodb_deletion_protection = true
 
-# Container image: numpy + pyarrow + polars exceed the 250 MB zip + layers limit. deploy.sh sets lambda_image_tag.
-lambda_package_type = "image"
-
 lambda_log_level = "INFO"
 lambda_reserved_concurrency = {
   generate = 20

@@ -1,5 +1,5 @@
-# Repository of the Lambda container image (lambda_package_type = "image"). Immutable tags: the tag is the content
-# hash of the build artefacts, so a tag always names exactly one image and a deployment is reproducible.
+# Repository of the Lambda container image. Immutable tags: the tag is the content
+# hash of the image inputs (lock, Dockerfile, code, architecture), so a tag always names exactly one image and a deployment is reproducible.
 
 resource "aws_ecr_repository" "this" {
   name                 = var.repository_name

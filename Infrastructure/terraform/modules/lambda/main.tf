@@ -2,10 +2,6 @@
 # creates an unencrypted one), an SQS dead-letter queue for failed asynchronous invocations, X-Ray tracing and
 # reserved concurrency.
 
-locals {
-  zip = var.package_type == "Zip"
-}
-
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
@@ -48,23 +44,17 @@ resource "aws_sqs_queue_policy" "dlq" {
 
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_117:VPC placement is a per-environment choice (var.enable_vpc, on in staging/prod); dev runs without a VPC to avoid NAT cost.
-  # checkov:skip=CKV_AWS_272:Code signing is optional (var.code_signing_config_arn); the zip is built reproducibly in CI and its hash pinned by source_code_hash.
+  # checkov:skip=CKV_AWS_272:Lambda code signing applies to .zip packages only; these functions run a container image from an immutable, scan-on-push, KMS-encrypted ECR repository, tagged with the hash of its content.
   function_name                  = var.function_name
   description                    = var.description
   role                           = var.role_arn
-  package_type                   = var.package_type
-  handler                        = local.zip ? var.handler : null
-  runtime                        = local.zip ? var.runtime : null
+  package_type                   = "Image"
+  image_uri                      = var.image_uri
   architectures                  = [var.architecture]
-  filename                       = local.zip ? var.package_path : null
-  source_code_hash               = local.zip ? try(filebase64sha256(var.package_path), null) : null
-  image_uri                      = local.zip ? null : var.image_uri
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency
-  layers                         = local.zip ? var.layers : null
   kms_key_arn                    = var.environment_kms_key_arn
-  code_signing_config_arn        = var.code_signing_config_arn
 
   ephemeral_storage {
     size = var.ephemeral_storage_mb
@@ -81,12 +71,8 @@ resource "aws_lambda_function" "this" {
   }
 
   # The image serves every function; the handler is chosen here.
-  dynamic "image_config" {
-    for_each = local.zip ? [] : [1]
-
-    content {
-      command = [var.handler]
-    }
+  image_config {
+    command = [var.handler]
   }
 
   tracing_config {
@@ -115,8 +101,8 @@ resource "aws_lambda_function" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.zip ? (var.package_path != null && fileexists(coalesce(var.package_path, "/nonexistent"))) : var.image_uri != null
-      error_message = "package_type Zip needs the zip from build-lambda.sh at package_path; Image needs image_uri."
+      condition     = var.image_uri != null
+      error_message = "image_uri is required: build and push the image (build-lambda.sh, deploy.sh) and pass lambda_image_tag."
     }
   }
 

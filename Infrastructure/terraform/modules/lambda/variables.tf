@@ -23,19 +23,8 @@ variable "handler" {
   }
 }
 
-variable "runtime" {
-  description = "Lambda runtime. python3.12 is the newest runtime the managed dependency layers are published for."
-  type        = string
-  default     = "python3.12"
-
-  validation {
-    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
-    error_message = "runtime must be python3.11, python3.12 or python3.13."
-  }
-}
-
 variable "architecture" {
-  description = "Instruction set; must match the platform the dependency layer was built for."
+  description = "Instruction set; must match the platform the image was built for."
   type        = string
   default     = "x86_64"
 
@@ -50,25 +39,8 @@ variable "role_arn" {
   type        = string
 }
 
-variable "package_type" {
-  description = "Zip (function zip + layers, 250 MB unpacked limit) or Image (container image from ECR, 10 GB)."
-  type        = string
-  default     = "Zip"
-
-  validation {
-    condition     = contains(["Zip", "Image"], var.package_type)
-    error_message = "package_type must be Zip or Image."
-  }
-}
-
-variable "package_path" {
-  description = "Path of the function zip produced by Infrastructure/scripts/build-lambda.sh (package_type Zip)."
-  type        = string
-  default     = null
-}
-
 variable "image_uri" {
-  description = "ECR image URI with tag (package_type Image)."
+  description = "ECR image URI with its tag (the image build-lambda.sh builds)."
   type        = string
   default     = null
 }
@@ -121,17 +93,6 @@ variable "environment" {
   default     = {}
 }
 
-variable "layers" {
-  description = "Layer version ARNs attached to the function (dependency layers)."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = length(var.layers) <= 5
-    error_message = "A Lambda function can use at most 5 layers."
-  }
-}
-
 variable "log_retention_days" {
   description = "Retention of the function's log group."
   type        = number
@@ -174,12 +135,6 @@ variable "security_group_ids" {
   description = "Security group IDs for the function's ENIs (with subnet_ids)."
   type        = list(string)
   default     = []
-}
-
-variable "code_signing_config_arn" {
-  description = "Optional AWS Signer code-signing configuration to enforce signed deployment packages."
-  type        = string
-  default     = null
 }
 
 variable "dlq_message_retention_seconds" {
