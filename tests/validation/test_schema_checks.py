@@ -426,7 +426,8 @@ def test_nested_fields_are_checked_with_their_path() -> None:
     assert message.field == "address.zip"
 
 
-def test_self_reference_is_a_cycle() -> None:
+def test_self_reference_is_no_cycle_but_two_tables_referencing_each_other_are() -> None:
+    # The engine generates self references (an employee's manager, a span's parent span in a tree).
     schema = _multi(
         {
             "name": "employees",
@@ -436,7 +437,20 @@ def test_self_reference_is_a_cycle() -> None:
             ],
         }
     )
-    assert _codes(schema)["reference_cycle"] == Severity.ERROR
+    assert "reference_cycle" not in _codes(schema)
+    result = validate_schema(schema)
+    assert result.valid, result.errors
+    pair = _multi(
+        {
+            "name": "a",
+            "fields": [_field("id", "uuid", primary_key=True), _field("b_id", "reference", references="b.id")],
+        },
+        {
+            "name": "b",
+            "fields": [_field("id", "uuid", primary_key=True), _field("a_id", "reference", references="a.id")],
+        },
+    )
+    assert _codes(pair)["reference_cycle"] == Severity.ERROR
 
 
 def test_concrete_suggestions() -> None:

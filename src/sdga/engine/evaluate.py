@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sdga.engine import rowbounds
+from sdga.engine import rowbounds, sequences
 from sdga.engine.columns import finish_column, generate_column, rows_array
 from sdga.engine.context import BlockContext, Draw
 from sdga.engine.dist import norm_cdf, norm_ppf, shape_discrete
@@ -40,6 +40,7 @@ from sdga.engine.fields import arrow_type
 from sdga.engine.graph import AggSpec, Compiled, FieldRules, LookupSpec
 from sdga.engine.plan import BLOCK_ROWS, GenerationPlan, TablePlan
 from sdga.engine.rng import Permutation, block_rng, stream_key
+from sdga.engine.sequences import NO_PARENT, parent_rows_by_cardinality, row_uniforms
 from sdga.errors import SchemaError
 from sdga.models.schema import Distribution, DistributionKind, FieldSpec
 
@@ -165,6 +166,10 @@ class Run:
         rel = st.table.relations
         shared = key in rel.shared
         arr = self.ev.cached((table_name, key, block)) if shared else None
+        if arr is None and key in rel.trees:
+            for k, v in sequences.tree_columns(self, st, rel.trees[key]).items():
+                st.values.setdefault(k, v)
+            arr = st.values[key]
         if arr is None:
             if key in rel.lookups:
                 arr = self.lookup(st, rel.lookups[key])
@@ -204,6 +209,8 @@ class Run:
             return generate_column(d, typ)
         if rules.expression is not None:
             arr = finish_column(d, self.fit(self.evaluate(st, rules.expression, name, d), f, typ))
+        elif sequences.is_sequential(table, rules):
+            arr = finish_column(d, sequences.values(self, st, f, rules, typ))
         elif rules.row_bounded:
             arr = finish_column(d, self.bounded(st, f, rules, d, typ))
         else:
@@ -213,24 +220,12 @@ class Run:
         return arr
 
     def bounded(self, st: _State, f: FieldSpec, rules: FieldRules, d: Draw, typ: pa.DataType) -> pa.Array:
-        base, lo, hi = self.bounds(st, f, rules, d)
+        def axis(c: Compiled | None, upper: bool) -> np.ndarray | None:
+            return None if c is None else self.bound_axis(st, f, c, upper=upper)
+
+        base, lo, hi = axis(rules.after, False), axis(rules.min_expr, False), axis(rules.max_expr, True)
         x = rowbounds.draw(f, d.uniforms(), base, f.lag, lo, hi)
         return rowbounds.to_arrow(x, f, typ)
-
-    def bounds(
-        self, st: _State, f: FieldSpec, rules: FieldRules, d: Draw
-    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        def axis(c: Compiled | None, upper: bool) -> np.ndarray | None:
-            if c is None:
-                return None
-            arr = self.evaluate(st, c, f.name, d)
-            try:
-                return rowbounds.to_axis(arr, f, upper=upper)
-            except SchemaError as exc:
-                where = f"{st.table.name}.{f.name}"
-                raise SchemaError(f"field '{where}': {c.text!r}: {exc.message}", details={"field": where}) from exc
-
-        return axis(rules.after, False), axis(rules.min_expr, False), axis(rules.max_expr, True)
 
     def conditional(
         self, st: _State, f: FieldSpec, rules: FieldRules, d: Draw, arr: pa.Array, typ: pa.DataType
@@ -251,10 +246,6 @@ class Run:
 
     def evaluate(self, st: _State, c: Compiled, name: str, d: Draw | None = None) -> pa.Array:
         """An expression over the block (its columns computed first)."""
-        import polars as pl  # imported on first use: plain generation never pays its import time
-
-        from sdga.engine.expr_polars import evaluate as evaluate_expr
-
         columns = {k: self.column(st.table.name, k, st.block) for k in sorted(c.columns)}
         randoms: dict[int, np.ndarray] = {}
         if c.randoms:
@@ -263,9 +254,19 @@ class Run:
                 if isinstance(node, Random):
                     u = draw.rng(f"random:{c.text}:{node.index}").random(st.n)
                     randoms[node.index] = _random_values(node, u)
-        where = f"{st.table.name}.{name}"
+        return self.evaluate_over(st.table.name, c, name, columns, st.n, randoms)
+
+    def evaluate_over(
+        self, table: str, c: Compiled, name: str, columns: dict[str, pa.Array], n: int, randoms: dict[int, np.ndarray]
+    ) -> pa.Array:
+        """An expression over given columns of ``n`` rows."""
+        import polars as pl  # imported on first use: plain generation never pays its import time
+
+        from sdga.engine.expr_polars import evaluate as evaluate_expr
+
+        where = f"{table}.{name}"
         try:
-            return evaluate_expr(c.node, columns, st.n, randoms)
+            return evaluate_expr(c.node, columns, n, randoms)
         except SchemaError as exc:
             raise SchemaError(f"field '{where}': {exc.message} in {c.text!r}", details={"field": where}) from exc
         except (pl.exceptions.PolarsError, pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
@@ -274,6 +275,56 @@ class Run:
                 f"field '{where}': cannot evaluate {c.text!r}: {first}",
                 details={"field": where, "expression": c.text},
             ) from exc
+
+    def bound_axis(self, st: _State, f: FieldSpec, c: Compiled, *, upper: bool) -> np.ndarray:
+        """A bound expression over the block, on the field's axis (see :mod:`sdga.engine.rowbounds`)."""
+        arr = self.evaluate(st, c, f.name)
+        try:
+            return rowbounds.to_axis(arr, f, upper=upper)
+        except SchemaError as exc:
+            where = f"{st.table.name}.{f.name}"
+            raise SchemaError(f"field '{where}': {c.text!r}: {exc.message}", details={"field": where}) from exc
+
+    def member_values(self, st: _State, key: str, read: object, rows: np.ndarray) -> pa.Array:
+        """A column of a tree-recursive set over rows that span blocks (its inputs given by ``read``).
+
+        Its draws are keyed by row number, so a row's value does not depend on the block computing it.
+        """
+        table = st.table
+        rel = table.relations
+        fetch = read  # callable: column key -> values over ``rows``
+
+        def ev(c: Compiled, name: str) -> pa.Array:
+            cols = {k: fetch(k) for k in sorted(c.columns)}  # type: ignore[operator]
+            randoms: dict[int, np.ndarray] = {}
+            for node in walk(c.node):
+                if isinstance(node, Random):
+                    key_r = stream_key(self.plan.seed, table.name, name, f"random:{c.text}:{node.index}")
+                    randoms[node.index] = _random_values(node, row_uniforms(key_r, rows))
+            return self.evaluate_over(table.name, c, name, cols, len(rows), randoms)
+
+        if key in rel.exprs:
+            return ev(rel.exprs[key], key)
+        f = table.field(key)
+        typ = table.arrow_schema.field(key).type
+        rules = rel.rules[key]
+        if rules.expression is not None:
+            arr = self.fit(ev(rules.expression, key), f, typ)
+        else:
+
+            def axis(c: Compiled | None, upper: bool) -> np.ndarray | None:
+                return None if c is None else rowbounds.to_axis(ev(c, key), f, upper=upper)
+
+            u = row_uniforms(stream_key(self.plan.seed, table.name, key, "tree"), rows)
+            x = rowbounds.draw(
+                f, u, axis(rules.after, False), f.lag, axis(rules.min_expr, False), axis(rules.max_expr, True)
+            )
+            arr = rowbounds.to_arrow(x, f, typ)
+        if rules.when is not None:
+            holds = pc.fill_null(ev(rules.when, key), False)
+            other = self.fit(ev(rules.otherwise, key), f, typ) if rules.otherwise else pa.nulls(len(arr), typ)
+            arr = pc.if_else(holds, arr, other)
+        return arr
 
     def fit(self, arr: pa.Array, f: FieldSpec, typ: pa.DataType) -> pa.Array:
         """An expression's result as the field's Arrow type (rounded to its precision)."""
@@ -310,6 +361,8 @@ class Run:
         cc = table.child_counts
         if cc is not None and cc.column == ref:
             rows = parent_rows_by_cardinality(self.plan, table, st.start, st.n)
+        elif f.tree:
+            rows = sequences.tree_parents(self, st, ref)
         else:
             rows = _parent_rows_sampled(Draw(st.ctx, f, f.name, st.n, st.rows), parent.volume)
         st.parents[ref] = rows
@@ -323,8 +376,13 @@ class Run:
         if parent.volume == 0:
             raise SchemaError(f"field '{table.name}.{d.spec.name}': the referenced table '{parent.name}' has no rows")
         parents = self.parent_rows(st, d.spec.name)
-        pctx = BlockContext(self.plan.seed, parent.name, self.plan.locale, -1, 0, len(parents))
-        return generate_column(Draw(pctx, target, target.name, len(parents), parents), arrow_type(target))
+        root = parents == NO_PARENT
+        rows = np.where(root, np.uint64(0), parents)
+        pctx = BlockContext(self.plan.seed, parent.name, self.plan.locale, -1, 0, len(rows))
+        keys = generate_column(Draw(pctx, target, target.name, len(rows), rows), arrow_type(target))
+        if root.any():  # a tree's roots point at no row
+            keys = pc.if_else(pa.array(root), pa.scalar(None, keys.type), keys)
+        return keys
 
     def gather(self, table_name: str, key: str, rows: np.ndarray) -> pa.Array:
         """``table.key`` at the given rows (uint64), from the blocks that hold them."""
@@ -344,6 +402,8 @@ class Run:
         return pa.concat_arrays(parts).take(pa.array(idx))
 
     def lookup(self, st: _State, lk: LookupSpec) -> pa.Array:
+        if lk.tree:
+            return sequences.tree_lookup(self, st, lk.key, lk.ref, lk.parent_key)
         rows = self.parent_rows(st, lk.ref)
         values = self.gather(lk.parent, lk.parent_key, rows)
         ref = self.column(st.table.name, lk.ref, st.block)
@@ -389,6 +449,7 @@ class Run:
         for b in range(blocks):
             st = self.state(child.name, b)
             rows = self.parent_rows(st, spec.via)
+            rows = np.where(rows == NO_PARENT, np.uint64(0), rows)  # roots: left out by the null reference
             groups_parts.append((rows % np.uint64(max(n_parent, 1))).astype(np.int64))
             values, keep = self.contributions(spec, lambda k, b=b: self.column(child.name, k, b))
             if values is not None:
@@ -440,26 +501,6 @@ def _random_values(node: Random, u: np.ndarray) -> np.ndarray:
     if node.kind == "normal":
         return a[0] + a[1] * norm_ppf(u)
     return u < a[0]
-
-
-def parent_rows_by_cardinality(plan: GenerationPlan, table: TablePlan, start: int, n: int) -> np.ndarray:
-    """Parent row of each child row when the child's volume follows the children-per-parent counts."""
-    cc = table.child_counts
-    assert cc is not None
-    end = start + n
-    first = int(np.searchsorted(cc.block_starts, start, side="right") - 1)
-    pieces: list[np.ndarray] = []
-    b = max(first, 0)
-    covered = int(cc.block_starts[b]) if len(cc.block_starts) else 0
-    while covered < end and b < len(cc.block_totals):
-        counts = cc.counts(plan.seed, b)
-        parents = np.repeat(np.arange(b * BLOCK_ROWS, b * BLOCK_ROWS + len(counts), dtype=np.uint64), counts)
-        pieces.append(parents)
-        covered += len(parents)
-        b += 1
-    allp = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64)
-    offset = start - (int(cc.block_starts[max(first, 0)]) if len(cc.block_starts) else 0)
-    return allp[offset : offset + n]
 
 
 def _parent_rows_sampled(d: Draw, parent_volume: int) -> np.ndarray:

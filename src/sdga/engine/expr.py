@@ -116,7 +116,7 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     # time
     "year": (1, 1), "month": (1, 1), "day": (1, 1), "hour": (1, 1), "minute": (1, 1), "weekday": (1, 1),
     "day_of_year": (1, 1), "years_between": (2, 2), "months_between": (2, 2), "days_between": (2, 2),
-    "hours_between": (2, 2), "minutes_between": (2, 2), "seconds_between": (2, 2),
+    "hours_between": (2, 2), "minutes_between": (2, 2), "seconds_between": (2, 2), "milliseconds_between": (2, 2),
     "weeks": (1, 1), "days": (1, 1), "hours": (1, 1), "minutes": (1, 1), "seconds": (1, 1),
     "milliseconds": (1, 1), "anchor": (0, 0), "today": (0, 0),
     # randomness (deterministic per field, block and row)

@@ -104,6 +104,7 @@ def _between(unit: str) -> Callable[[pl.Expr, pl.Expr], pl.Expr]:
             "hours": d.dt.total_hours(),
             "minutes": d.dt.total_minutes(),
             "seconds": d.dt.total_seconds(),
+            "milliseconds": d.dt.total_milliseconds(),
         }[unit]
 
     return fn
@@ -181,6 +182,7 @@ _BINARY: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
     "hours_between": _between("hours"),
     "minutes_between": _between("minutes"),
     "seconds_between": _between("seconds"),
+    "milliseconds_between": _between("milliseconds"),
 }
 
 

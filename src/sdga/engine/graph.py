@@ -1,7 +1,7 @@
 """One dependency graph per request: fields, lookups into referenced rows and aggregates of children.
 
 Every expression of a schema (``expression``, ``when``, ``otherwise``, ``after``, ``min_expr``,
-``max_expr``) is parsed and its names resolved here, at planning time:
+``max_expr``, ``series.anomaly``) is parsed and its names resolved here, at planning time:
 
 * ``quantity`` — a field of the same row; ``http.status`` — a part of an object field;
 * ``customer_id.signup_date`` — a field of the row that the reference ``customer_id`` points at (the
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sdga.engine.expr import BinOp, Call, Col, Lit, Name, Node, Random, is_aggregate, parse, transform, walk
 from sdga.engine.fields import uses_enum
 from sdga.errors import SchemaError
-from sdga.models.schema import FieldSpec, Lag, TableSpec
+from sdga.models.schema import END_STATE, FieldSpec, Lag, Series, StateMachine, TableSpec
 
 TIME_TYPES = frozenset({"date", "datetime", "timestamp"})
 NUMBER_TYPES = frozenset({"integer", "float", "decimal", "amount"})
@@ -50,6 +50,7 @@ class LookupSpec:
     ref: str
     parent: str
     parent_key: str
+    tree: bool = False  # through a tree reference: an earlier row of the same table
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,14 @@ class FieldRules:
     after: Compiled | None = None
     min_expr: Compiled | None = None
     max_expr: Compiled | None = None
+    anomaly: Compiled | None = None
     lag: Lag | None = None
+    ordered: bool = False
+    series: Series | None = None
+    machine: StateMachine | None = None
 
     def compiled(self) -> list[Compiled]:
-        parts = (self.expression, self.when, self.otherwise, self.after, self.min_expr, self.max_expr)
+        parts = (self.expression, self.when, self.otherwise, self.after, self.min_expr, self.max_expr, self.anomaly)
         return [c for c in parts if c is not None]
 
     @property
@@ -94,6 +99,18 @@ class FieldRules:
         return self.after is not None or self.min_expr is not None or self.max_expr is not None
 
 
+@dataclass(frozen=True)
+class TreeSet:
+    """Columns that read their own values at the parent row of a tree (a span starts after its parent span).
+
+    They are computed together, level by level down each tree, in ``order`` (their dependency order once the
+    reads of the parent row are set aside).
+    """
+
+    ref: str
+    order: tuple[str, ...]
+
+
 @dataclass
 class Relations:
     """The graph's view of one table: rules per field and the virtual columns the table computes."""
@@ -105,6 +122,7 @@ class Relations:
     exprs: dict[str, Compiled] = field(default_factory=dict)
     shared: set[str] = field(default_factory=set)  # columns other tables read: worth caching per block
     group: str | None = None  # the reference whose cardinality makes each parent's rows contiguous
+    trees: dict[str, TreeSet] = field(default_factory=dict)  # column -> the tree-recursive set it belongs to
 
     def deps(self, key: str) -> set[str]:
         """Same-table columns that ``key`` needs first."""
@@ -175,7 +193,7 @@ class _Graph:
             inner = self.resolve(parent, rest, where)
             key = f"{f.name}.{inner.key}"
             if key not in self.rels[table].lookups:
-                self.rels[table].lookups[key] = LookupSpec(key, f.name, parent, inner.key)
+                self.rels[table].lookups[key] = LookupSpec(key, f.name, parent, inner.key, tree=f.tree)
                 self.edge((table, key), (table, f.name))
                 self.edge((table, key), (parent, inner.key))
                 self.rels[parent].shared.add(inner.key)
@@ -266,7 +284,7 @@ class _Graph:
     # --- fields ----------------------------------------------------------------------------------------
     def field_rules(self, table: str, f: FieldSpec) -> None:
         where = f"{table}.{f.name}"
-        r = FieldRules(f.name, lag=f.lag)
+        r = FieldRules(f.name, lag=f.lag, ordered=f.ordered, series=f.series, machine=f.state_machine)
         c = f.constraints
         for attr, text in (
             ("expression", f.expression),
@@ -275,11 +293,12 @@ class _Graph:
             ("after", f.after),
             ("min_expr", c.min_expr),
             ("max_expr", c.max_expr),
+            ("anomaly", f.series.anomaly if f.series else None),
         ):
             if text is not None:
                 setattr(r, attr, self.compile(table, text, where))
         self.check(table, f, r, where)
-        if r.compiled() or r.lag:
+        if r.compiled() or r.lag or r.ordered or r.series or r.machine:
             self.rels[table].rules[f.name] = r
             for dep in r.deps:
                 self.edge((table, f.name), (table, dep))
@@ -291,18 +310,80 @@ class _Graph:
             raise _fail(where, f"a field of type {t} cannot have an expression")
         if derived and (f.constraints.unique or f.primary_key):
             raise _fail(where, "a derived field cannot be unique (its values follow other fields)")
-        if derived and (r.row_bounded or f.lag):
-            raise _fail(where, "an expression gives the value itself: drop after/lag/min_expr/max_expr")
+        if derived and (r.row_bounded or r.ordered or r.series or r.machine or f.lag):
+            raise _fail(where, "an expression gives the value itself: drop after/lag/min_expr/max_expr/ordered/series")
         if r.otherwise is not None and r.when is None:
             raise _fail(where, "`otherwise` needs `when`")
-        if (r.after is not None or f.lag is not None) and t not in TIME_TYPES:
-            raise _fail(where, f"after/lag apply to date, datetime and timestamp fields, not {t}")
-        if f.lag is not None and r.after is None:
-            raise _fail(where, "`lag` needs `after`")
+        if (r.after is not None or f.lag is not None or f.ordered) and t not in TIME_TYPES:
+            raise _fail(where, f"after/lag/ordered apply to date, datetime and timestamp fields, not {t}")
+        if f.lag is not None and r.after is None and not f.ordered:
+            raise _fail(where, "`lag` needs `after` (or `ordered: true`)")
+        if f.lag is not None and (f.lag.gap_rate or f.lag.gap) and not f.ordered:
+            raise _fail(where, "lag gaps (gap_rate, gap) apply to ordered rows (`ordered: true`)")
         if (r.min_expr or r.max_expr) and t not in TIME_TYPES | NUMBER_TYPES:
             raise _fail(where, f"min_expr/max_expr apply to numeric, date and time fields, not {t}")
-        if r.row_bounded and (f.constraints.unique or uses_enum(f)):
-            raise _fail(where, "per-row bounds do not combine with unique or enum")
+        if (r.row_bounded or f.ordered or f.series) and (f.constraints.unique or uses_enum(f)):
+            raise _fail(where, "per-row bounds, `ordered` and `series` do not combine with unique or enum")
+        if f.series is not None and t not in NUMBER_TYPES:
+            raise _fail(where, f"`series` applies to numeric fields, not {t}")
+        if f.series is not None and r.row_bounded:
+            raise _fail(where, "`series` does not combine with per-row bounds")
+        group = self.rels[table].group
+        if (f.series is not None or f.state_machine is not None) and group is None:
+            raise _fail(
+                where,
+                "series and state machines run over each parent's rows: the table's volume must follow a "
+                "reference's cardinality (omit the table's volume, give the reference a cardinality)",
+            )
+        if f.ordered:
+            self.check_ordered(table, f, r, group, where)
+        if f.state_machine is not None:
+            self.check_machine(f, f.state_machine, where)
+        if f.tree:
+            ref_table = (f.references or "").split(".")[0]
+            if t != "reference" or ref_table != table:
+                raise _fail(where, "`tree` applies to a reference to the same table")
+            if group is None:
+                raise _fail(where, "a tree needs the table's rows grouped by a parent (a reference with cardinality)")
+            if f.cardinality is not None:
+                raise _fail(where, "a tree reference takes no cardinality (each row has one parent row)")
+
+    def check_ordered(self, table: str, f: FieldSpec, r: FieldRules, group: str | None, where: str) -> None:
+        if r.min_expr is not None or r.max_expr is not None:
+            raise _fail(where, "an ordered field takes no min_expr/max_expr (its order decides its values)")
+        if group is None:
+            if r.after is not None:
+                raise _fail(
+                    where,
+                    "`after` of an ordered field names the parent's time: give the table a reference with a "
+                    "cardinality (one sequence per parent), or drop `after` for one sequence over the table",
+                )
+            return
+        if r.after is not None:
+            # The first row of each parent comes after it: it must be the same for all rows of a parent.
+            lookups = self.rels[table].lookups
+            foreign = sorted(k for k in r.after.columns if not (k in lookups and lookups[k].ref == group))
+            if foreign:
+                raise _fail(
+                    where,
+                    f"`after` of an ordered field must come from the parent through '{group}' "
+                    f"(e.g. {group}.created_at), not '{foreign[0]}'",
+                    unknown=foreign[0],
+                )
+
+    def check_machine(self, f: FieldSpec, m: StateMachine, where: str) -> None:
+        if not f.constraints.enum:
+            raise _fail(where, "a state machine needs a category field with an enum of its states")
+        states = {str(v) for v in f.constraints.enum}
+        named = set(m.initial) | set(m.transitions) | {s for nxt in m.transitions.values() for s in nxt}
+        unknown = sorted(named - states - {END_STATE})
+        if unknown:
+            raise _fail(where, f"state machine names '{unknown[0]}', which is not in the enum", unknown=unknown[0])
+        if END_STATE in m.initial or END_STATE in m.transitions:
+            raise _fail(where, f"'{END_STATE}' can only be a next state")
+        for state, weights in [("initial", m.initial), *m.transitions.items()]:
+            if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+                raise _fail(where, f"state machine weights of '{state}' must be non-negative and not all zero")
 
     # --- the graph ---------------------------------------------------------------------------------------
     def check_cycles(self) -> None:
@@ -338,7 +419,47 @@ class _Graph:
                     stack.append((nxt, self.successors(nxt)))
 
     def successors(self, node: tuple[str, str]) -> list[tuple[str, str]]:
-        return sorted(self.edges.get(node, ()))
+        # A lookup through a tree reference reads an earlier row of the same table: it is evaluated level by
+        # level down the tree, so its edge back into the table closes no cycle.
+        return sorted(n for n in self.edges.get(node, ()) if not self.tree_edge(node, n))
+
+    def tree_sets(self) -> None:
+        """Find the columns that recur through tree lookups (strongly connected with a tree edge)."""
+        for table, rel in self.rels.items():
+            nodes = {k for (t, k) in self.edges if t == table} | {k for (t, k) in self.tree_targets(table)}
+            local = {k: sorted(b for (tb, b) in self.edges.get((table, k), ()) if tb == table) for k in nodes}
+            for component in _components(local):
+                inner = [(a, b) for a in component for b in local.get(a, []) if b in component]
+                tree = [(a, b) for a, b in inner if self.tree_edge((table, a), (table, b))]
+                if not tree:
+                    continue
+                refs = {rel.lookups[a].ref for a, _b in tree}
+                if len(refs) > 1:
+                    raise _fail(
+                        f"{table}.{sorted(component)[0]}", f"columns recur through several trees: {sorted(refs)}"
+                    )
+                bad = sorted(k for k in component if k in rel.aggregates)
+                if bad:
+                    raise _fail(f"{table}.{bad[0]}", "an aggregate cannot read its own tree")
+                order = _topological(
+                    component,
+                    {
+                        a: [
+                            b for b in local.get(a, []) if b in component and not self.tree_edge((table, a), (table, b))
+                        ]
+                        for a in component
+                    },
+                )
+                ts = TreeSet(refs.pop(), tuple(order))
+                for k in component:
+                    rel.trees[k] = ts
+
+    def tree_targets(self, table: str) -> set[tuple[str, str]]:
+        return {b for (t, _k), targets in self.edges.items() if t == table for b in targets if b[0] == table}
+
+    def tree_edge(self, a: tuple[str, str], b: tuple[str, str]) -> bool:
+        lk = self.rels[a[0]].lookups.get(a[1])
+        return lk is not None and lk.tree and a[0] == b[0] and b[1] == lk.parent_key
 
 
 def build_relations(specs: list[TableSpec], groups: dict[str, str | None]) -> dict[str, Relations]:
@@ -348,6 +469,7 @@ def build_relations(specs: list[TableSpec], groups: dict[str, str | None]) -> di
         for f in t.fields:
             g.field_rules(t.name, f)
     g.check_cycles()
+    g.tree_sets()
     return g.rels
 
 
@@ -382,3 +504,62 @@ def nullable_column(
     if key in rel.exprs:
         return may_be_null(rel.exprs[key], lambda k: nullable_column(rels, table, k, field_nullable))
     return field_nullable(table, key)
+
+
+def _components(graph: dict[str, list[str]]) -> list[set[str]]:
+    """Strongly connected components (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on: set[str] = set()
+    stack: list[str] = []
+    out: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            v, i = work.pop()
+            if i == 0:
+                index[v] = low[v] = len(index)
+                stack.append(v)
+                on.add(v)
+            succ = graph.get(v, [])
+            if i < len(succ):
+                work.append((v, i + 1))
+                w = succ[i]
+                if w not in index:
+                    work.append((w, 0))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            if low[v] == index[v]:
+                comp: set[str] = set()
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.add(w)
+                    if w == v:
+                        break
+                out.append(comp)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+    return out
+
+
+def _topological(nodes: set[str], deps: dict[str, list[str]]) -> list[str]:
+    """``nodes`` with each after what it depends on (``deps`` is acyclic), ties by name."""
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(n: str) -> None:
+        if n in seen:
+            return
+        seen.add(n)
+        for d in sorted(deps.get(n, [])):
+            visit(d)
+        done.append(n)
+
+    for n in sorted(nodes):
+        visit(n)
+    return done

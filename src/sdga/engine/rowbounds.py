@@ -75,6 +75,8 @@ def to_axis(arr: pa.Array, f: FieldSpec, *, upper: bool) -> np.ndarray:
     """
     unit = axis_unit(f)
     typ = arr.type
+    if pa.types.is_null(typ):
+        return np.full(len(arr), np.nan)
     if unit is not None:
         if pa.types.is_date32(typ):
             us = pc.cast(arr, pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64) * 86400.0 * US

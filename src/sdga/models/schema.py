@@ -143,6 +143,36 @@ class Lag(StrictModel):
     distribution: DistributionKind = DistributionKind.UNIFORM
     mean: str | None = None
     std: str | None = None
+    gap_rate: float = PydField(default=0.0, ge=0, le=1, description="Share of lags (ordered rows) with a pause.")
+    gap: str | None = PydField(default=None, description="Longest extra pause added at gap_rate.")
+
+
+class Series(StrictModel):
+    """A numeric field that evolves over each parent's ordered rows instead of being drawn afresh per row."""
+
+    autocorrelation: float = PydField(
+        default=0.0, ge=0, lt=1, description="Lag-1 autocorrelation (AR(1)); the field's distribution is kept."
+    )
+    drift: float = PydField(default=0.0, description="Change of the value per row of the same parent (a trend).")
+    anomaly: str | None = PydField(
+        default=None,
+        max_length=MAX_EXPRESSION_LENGTH,
+        description="Condition (e.g. 'is_anomaly'): rows where it holds get an outlier in the far tails.",
+    )
+
+
+class StateMachine(StrictModel):
+    """Status transitions over each parent's rows: ``initial`` weights, then per state the next state's weights.
+
+    A state with no transitions ends the sequence (the parent gets no more rows); ``$end`` among a state's
+    next states is the weight of ending there.
+    """
+
+    initial: dict[str, float] = PydField(min_length=1)
+    transitions: dict[str, dict[str, float]] = PydField(default_factory=dict)
+
+
+END_STATE = "$end"
 
 
 class FieldConstraints(StrictModel):
@@ -223,6 +253,16 @@ class FieldSpec(StrictModel):
         description="Date/time fields: the value comes `lag` after this expression (a field, 'customer_id.signup_date').",
     )
     lag: Lag | None = None
+    ordered: bool = PydField(
+        default=False,
+        description="Rows of one parent (or of the whole table) are in time order: each `lag` after the previous.",
+    )
+    series: Series | None = None
+    state_machine: StateMachine | None = None
+    tree: bool = PydField(
+        default=False,
+        description="Self reference: each row points at an earlier row of the same parent (the first is the root).",
+    )
 
     @field_validator("type")
     @classmethod

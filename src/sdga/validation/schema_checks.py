@@ -527,7 +527,8 @@ class _Checker:
                     )
                 if parent.constraints.nullable:
                     self.warn("reference_nullable_parent", where, f"'{ref}' is nullable; children may point at nulls.")
-                edges[table.name].add(ref_table)
+                if ref_table != table.name:  # a self reference (a manager, a parent span) is generated fine
+                    edges[table.name].add(ref_table)
         for cycle in _cycles(edges):
             path = " -> ".join([*cycle, cycle[0]])
             self.error(
