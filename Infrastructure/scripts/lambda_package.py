@@ -9,6 +9,8 @@ Sub-commands:
   tag           the image tag: a hash of everything that goes into the image (lock, Dockerfile, image check,
                 the sdga package) and the architecture, so the same inputs always give the same tag
   sizes         print the installed size of every distribution in a directory and fail above a limit
+  archive       pack a directory into a reproducible .tar.gz (sorted entries, fixed times, owners and modes): the
+                EMR Serverless job's Python environment (build-emr-env.sh)
 
 The lock is resolved with pip itself (``pip install --dry-run --report`` with ``--platform``), so it needs the
 package index; everything else is standard library only and offline.
@@ -17,12 +19,14 @@ package index; everything else is standard library only and offline.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -34,7 +38,11 @@ PYTHON_VERSION = "3.12"  # the Lambda runtime of the image (public.ecr.aws/lambd
 ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}  # Lambda architecture -> wheel platform suffix
 # Lambda's limit for a container image is 10 GB uncompressed; the base image takes about 600 MB of it.
 IMAGE_LIMIT_MB = 10 * 1024
-TAG_INPUTS = ("Infrastructure/docker/Dockerfile", "Infrastructure/docker/check_image.py", "Infrastructure/docker/requirements.lock")
+TAG_INPUTS = (
+    "Infrastructure/docker/Dockerfile",
+    "Infrastructure/docker/check_image.py",
+    "Infrastructure/docker/requirements.lock",
+)
 EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
 
@@ -197,6 +205,40 @@ def report_sizes(root: Path, limit_mb: float) -> int:
     return 0
 
 
+def write_archive(directory: Path, out: Path) -> str:
+    """``directory``'s files as a .tar.gz whose bytes depend only on names and contents; returns the SHA-256.
+
+    Entries are sorted, owned by 0:0, dated SOURCE_DATE_EPOCH (default 1980-01-01), with modes 0644/0755, and
+    the gzip header carries no time or name, so the same tree always gives the same archive. Written atomically.
+    """
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "315532800"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with (
+            tmp.open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            for path in _files(directory):
+                info = tarfile.TarInfo(path.relative_to(directory).as_posix())
+                info.size = path.stat().st_size
+                info.mtime = epoch
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                info.mode = 0o755 if os.access(path, os.X_OK) else 0o644
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+        tmp.chmod(0o644)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(out.read_bytes()).hexdigest()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,8 +254,14 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("sizes", help="installed size per distribution; fail above the limit")
     s.add_argument("root", type=Path)
     s.add_argument("--max-mb", type=float, default=IMAGE_LIMIT_MB)
+    a = sub.add_parser("archive", help="reproducible .tar.gz of a directory")
+    a.add_argument("--dir", type=Path, required=True)
+    a.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
+    if args.command == "archive":
+        print(f"{write_archive(args.dir, args.out)}  {args.out}")
+        return 0
     reqs = requirements(REPO / "pyproject.toml", ["aws"])
     if args.command == "requirements":
         print("\n".join(requirements(args.pyproject, sorted(set(args.extra)))))

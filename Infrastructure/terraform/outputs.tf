@@ -4,8 +4,28 @@ output "environment" {
 }
 
 output "agent_mode" {
-  description = "Which agent path is deployed (bedrock-agent, converse-api, both)."
+  description = "Which agent path is deployed (agentcore, bedrock-agent, converse-api, both)."
   value       = var.agent_mode
+}
+
+output "agentcore_harness_arn" {
+  description = "AgentCore harness ARN (SDGA_AGENTCORE_HARNESS_ARN for sdga ask --backend agentcore); null in other modes."
+  value       = one(module.agentcore[*].harness_arn)
+}
+
+output "agentcore_gateway_url" {
+  description = "MCP endpoint of the AgentCore gateway; null in other modes."
+  value       = one(module.agentcore[*].gateway_url)
+}
+
+output "agentcore_tool_names" {
+  description = "The gateway's tools (<target>___<tool>); null in other modes."
+  value       = one(module.agentcore[*].tool_names)
+}
+
+output "agentcore_memory_id" {
+  description = "AgentCore memory ID; null in other modes."
+  value       = one(module.agentcore[*].memory_id)
 }
 
 output "agent_id" {
@@ -110,4 +130,14 @@ output "dashboard_name" {
 output "alarm_names" {
   description = "Every CloudWatch alarm."
   value       = module.cloudwatch.alarm_names
+}
+
+output "emr_application_id" {
+  description = "EMR Serverless application of large generations; null when enable_emr_serverless is false."
+  value       = one(module.emr_serverless[*].application_id)
+}
+
+output "emr_job_role_arn" {
+  description = "Execution role of the EMR job runs; null when enable_emr_serverless is false."
+  value       = one(module.emr_serverless[*].job_role_arn)
 }

@@ -43,13 +43,53 @@ variable "tags" {
 # Agent
 # ---------------------------------------------------------------------------------------------------------------
 variable "agent_mode" {
-  description = "bedrock-agent: Bedrock Agent + action groups only. converse-api: HTTP API + Converse agent Lambda only (for accounts that cannot create Bedrock Agents classic). both: everything."
+  description = "agentcore (default for new deployments): Amazon Bedrock AgentCore - a gateway publishing the three action Lambdas (and the knowledge base) as MCP tools, a harness running the agent with the system prompt from the repository, AgentCore memory. bedrock-agent: the classic Bedrock Agent with action groups (only accounts that already use Bedrock Agents: closed to new customers since 30 July 2026). converse-api: HTTP API + Converse agent Lambda. both: bedrock-agent and converse-api."
   type        = string
-  default     = "both"
+  default     = "agentcore"
 
   validation {
-    condition     = contains(["bedrock-agent", "converse-api", "both"], var.agent_mode)
-    error_message = "agent_mode must be bedrock-agent, converse-api or both."
+    condition     = contains(["agentcore", "bedrock-agent", "converse-api", "both"], var.agent_mode)
+    error_message = "agent_mode must be agentcore, bedrock-agent, converse-api or both."
+  }
+}
+
+variable "agentcore_authorizer_type" {
+  description = "Inbound authorisation of the AgentCore gateway: AWS_IAM (SigV4: the harness and IAM principals) or CUSTOM_JWT (an OIDC issuer, for MCP clients outside AWS)."
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "CUSTOM_JWT"], var.agentcore_authorizer_type)
+    error_message = "agentcore_authorizer_type must be AWS_IAM or CUSTOM_JWT."
+  }
+}
+
+variable "agentcore_jwt_discovery_url" {
+  description = "OpenID Connect discovery URL of the issuer when agentcore_authorizer_type is CUSTOM_JWT."
+  type        = string
+  default     = null
+}
+
+variable "agentcore_jwt_allowed_audience" {
+  description = "Accepted JWT audiences when agentcore_authorizer_type is CUSTOM_JWT."
+  type        = list(string)
+  default     = []
+}
+
+variable "agentcore_jwt_allowed_clients" {
+  description = "Accepted JWT client IDs when agentcore_authorizer_type is CUSTOM_JWT."
+  type        = list(string)
+  default     = []
+}
+
+variable "agentcore_memory_event_expiry_days" {
+  description = "Days AgentCore memory keeps raw conversation events (7-365)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.agentcore_memory_event_expiry_days >= 7 && var.agentcore_memory_event_expiry_days <= 365
+    error_message = "agentcore_memory_event_expiry_days must be between 7 and 365."
   }
 }
 
@@ -450,4 +490,74 @@ variable "api_cors_allow_origins" {
   description = "Browser origins allowed to call the HTTP API."
   type        = list(string)
   default     = []
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# EMR Serverless (large generations)
+# ---------------------------------------------------------------------------------------------------------------
+variable "enable_emr_serverless" {
+  description = "Create the EMR Serverless Spark application the generate action hands requests above emr_row_threshold rows to (on in prod)."
+  type        = bool
+  default     = false
+}
+
+variable "emr_release_label" {
+  description = "EMR release of the Spark application. The job uses Spark 4's Python Data Source API: pick a release with Spark >= 4.0 (aws emr-serverless list-releases)."
+  type        = string
+  default     = "emr-7.12.0"
+
+  validation {
+    condition     = can(regex("^emr-[0-9]+\\.[0-9]+\\.[0-9]+$", var.emr_release_label))
+    error_message = "emr_release_label must look like emr-7.12.0."
+  }
+}
+
+variable "emr_architecture" {
+  description = "Worker architecture of the application (ARM64 or X86_64); build-emr-env.sh builds the Python environment for it."
+  type        = string
+  default     = "ARM64"
+
+  validation {
+    condition     = contains(["ARM64", "X86_64"], var.emr_architecture)
+    error_message = "emr_architecture must be ARM64 or X86_64."
+  }
+}
+
+variable "emr_row_threshold" {
+  description = "Requests with more rows than this run as an EMR Serverless job instead of in the Lambda (SDGA_EMR_ROW_THRESHOLD)."
+  type        = number
+  default     = 20000000
+
+  validation {
+    condition     = var.emr_row_threshold >= 1
+    error_message = "emr_row_threshold must be at least 1."
+  }
+}
+
+variable "emr_python_archive_key" {
+  description = "Key, in the data bucket, of the job's Python environment archive (sdga and its locked dependencies; build-emr-env.sh uploads it)."
+  type        = string
+  default     = "artifacts/emr/sdga-python-env.tar.gz"
+
+  validation {
+    condition     = startswith(var.emr_python_archive_key, "artifacts/emr/") && endswith(var.emr_python_archive_key, ".tar.gz")
+    error_message = "emr_python_archive_key must be a .tar.gz under artifacts/emr/ (the job role may read only there)."
+  }
+}
+
+variable "emr_entrypoint_key" {
+  description = "Key, in the data bucket, of the job's entry-point script (SDGA_EMR_ENTRYPOINT)."
+  type        = string
+  default     = "artifacts/emr/sdga_emr_job.py"
+
+  validation {
+    condition     = startswith(var.emr_entrypoint_key, "artifacts/emr/") && endswith(var.emr_entrypoint_key, ".py")
+    error_message = "emr_entrypoint_key must be a .py under artifacts/emr/."
+  }
+}
+
+variable "emr_image_uri" {
+  description = "Optional custom EMR Serverless image (ECR URI) providing the Python version the archive is built for (3.12)."
+  type        = string
+  default     = null
 }

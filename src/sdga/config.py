@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     )
     agent_id: str | None = None
     agent_alias_id: str | None = None
+    # --- EMR Serverless hand-off of large generations (set by Terraform on the generate Lambda) -------------
+    emr_application_id: str | None = Field(default=None, description="EMR Serverless application for big requests.")
+    emr_job_role_arn: str | None = Field(default=None, description="Execution role passed to the EMR job runs.")
+    emr_row_threshold: int | None = Field(
+        default=None, ge=1, description="Requests with more rows than this run as an EMR Serverless job."
+    )
+    emr_entrypoint: str | None = Field(default=None, description="s3:// URI of the job's entry-point script.")
+    emr_python_archive: str | None = Field(
+        default=None, description="s3:// URI of the job's Python environment archive (build-emr-env.sh)."
+    )
     # --- HTTP API -----------------------------------------------------------------------------------
     api_key: str | None = Field(default=None, description="When set, /api/* requires the X-API-Key header.")
     api_key_parameter: str | None = Field(

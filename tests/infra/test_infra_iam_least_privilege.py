@@ -140,6 +140,9 @@ RESOURCE_KINDS = {
     "${local.log_group_arns[each.key]}:*": "own_log_streams",
     "${local.dlq_arns[each.key]}": "own_dlq",
     "${local.api_key_parameter_arn}": "api_key_parameter",
+    "${var.emr_application_arn}": "emr_application",
+    "${var.emr_application_arn}/jobruns/*": "emr_job_runs",
+    "${var.emr_job_role_arn}": "emr_job_role",
     "${module.knowledge_base[0].knowledge_base_arn}": "knowledge_base",
     "*": "*",
 }
@@ -210,10 +213,12 @@ def test_every_aws_call_in_the_code_is_classified() -> None:
 _IAM_LOCALS = locals_of(MODULES / "iam" / "main.tf")
 
 
-def _applies(for_each: str, key: str, *, use_vpc: bool, api_key: bool = False) -> bool:
+def _applies(for_each: str, key: str, *, use_vpc: bool, api_key: bool = False, emr: bool = False) -> bool:
     """Evaluate the few `dynamic "statement"` conditions the iam module uses, for one function key."""
     if for_each == "${var.api_key_parameter_name == null ? [] : [1]}":
         return api_key
+    if for_each == '${var.enable_emr && each.key == "generate" ? [1] : []}':
+        return emr and key == "generate"
     expr = for_each.removeprefix("${").removesuffix("}").replace(" ? [1] : []", "")
     if m := re.fullmatch(r"length\(each\.value\.(\w+)\) > 0", expr):
         return len(_IAM_LOCALS[m.group(1)][key]) > 0
@@ -249,7 +254,9 @@ def _grants_of(statement: dict[str, Any], key: str) -> set[Grant]:
     return {(a, kind, _via(statement)) for a in actions for kind in kinds}
 
 
-def granted(key: str, *, use_vpc: bool = False, with_knowledge_base: bool = True, api_key: bool = False) -> set[Grant]:
+def granted(
+    key: str, *, use_vpc: bool = False, with_knowledge_base: bool = True, api_key: bool = False, emr: bool = False
+) -> set[Grant]:
     doc = next(
         b for b in blocks("data", "aws_iam_policy_document") if b.module_dir == MODULES / "iam" and b.name == "lambda"
     )
@@ -257,7 +264,9 @@ def granted(key: str, *, use_vpc: bool = False, with_knowledge_base: bool = True
     for statement in as_list(doc.body.get("statement")):
         found |= _grants_of(statement, key)
     for dyn in as_list(doc.body.get("dynamic")):
-        if "statement" in dyn and _applies(dyn["statement"]["for_each"], key, use_vpc=use_vpc, api_key=api_key):
+        if "statement" in dyn and _applies(
+            dyn["statement"]["for_each"], key, use_vpc=use_vpc, api_key=api_key, emr=emr
+        ):
             for content in as_list(dyn["statement"]["content"]):
                 found |= _grants_of(content, key)
     # The root module adds the knowledge-base Retrieve grant to the agent role once the knowledge base exists.
@@ -280,7 +289,8 @@ def needed(key: str) -> set[Grant]:
 
 @pytest.mark.parametrize("key", FUNCTIONS)
 def test_every_call_a_function_makes_is_allowed(key: str) -> None:
-    missing = needed(key) - granted(key)
+    # With every optional feature on (the EMR hand-off's calls, once classified, need the application's grants).
+    missing = needed(key) - granted(key, emr=True)
     assert not missing, f"{key} Lambda role lacks {sorted(missing)}"
 
 
@@ -322,3 +332,24 @@ def test_with_an_api_key_every_function_may_read_exactly_that_parameter(key: str
     assert extra == API_KEY, sorted(extra ^ API_KEY)
     source = (SRC / "lambdas" / "runtime.py").read_text(encoding="utf-8")
     assert "SDGA_API_KEY_PARAMETER" in source and "get_parameter(" in source
+
+
+# With the EMR Serverless application, the generate function submits and follows job runs and passes their role.
+# When the hand-off code lands in src/sdga, classify its calls in OPERATIONS like any other, e.g.
+#   ("emr-serverless", "start_job_run"): (Need(("emr-serverless:StartJobRun",), "emr_application"),
+#                                         Need(("iam:PassRole",), "emr_job_role")),
+#   ("emr-serverless", "get_job_run"): (Need(("emr-serverless:GetJobRun",), "emr_job_runs"),),
+# add them to FUNCTION_OPERATIONS["generate"], and "emr-serverless:" to CHECKED_PREFIXES.
+EMR: set[Grant] = {
+    ("emr-serverless:StartJobRun", "emr_application", ""),
+    ("emr-serverless:StartJobRun", "emr_job_runs", ""),
+    ("emr-serverless:GetJobRun", "emr_application", ""),
+    ("emr-serverless:GetJobRun", "emr_job_runs", ""),
+    ("iam:PassRole", "emr_job_role", ""),
+}
+
+
+@pytest.mark.parametrize("key", FUNCTIONS)
+def test_only_the_generate_function_may_run_emr_jobs(key: str) -> None:
+    extra = granted(key, emr=True) - granted(key)
+    assert extra == (EMR if key == "generate" else set()), sorted(extra ^ EMR)

@@ -24,6 +24,8 @@ from infra_tf import (
 )
 
 MODULE_NAMES = {
+    "agentcore",
+    "emr-serverless",
     "kms",
     "s3",
     "dynamodb",
@@ -191,6 +193,7 @@ FUNCTION_CALLS_ENDPOINT = {
     "s3": "s3",
     "sqs": "sqs",
     "ssm": "ssm",
+    "emr-serverless": "emr-serverless",
     "xray": "xray",
 }
 
@@ -212,6 +215,7 @@ def test_every_service_the_functions_call_has_a_vpc_endpoint() -> None:
             actions += as_list(listed)
     prefixes = {str(a).split(":")[0] for a in actions}
     prefixes.discard("ec2")
+    prefixes.discard("iam")  # iam:PassRole authorises handing a role to EMR; it is not a call of its own
     assert prefixes <= set(FUNCTION_CALLS_ENDPOINT), (
         f"map {sorted(prefixes - set(FUNCTION_CALLS_ENDPOINT))} to an endpoint"
     )
@@ -220,6 +224,10 @@ def test_every_service_the_functions_call_has_a_vpc_endpoint() -> None:
         b for b in blocks("variable") if b.module_dir == MODULES / "vpc" and b.name == "interface_endpoint_services"
     )
     private = set(interface.body["default"]) | {"s3", "dynamodb"}  # gateway endpoints
+    # Endpoints only some environments need come from the root, tied to the feature that needs them.
+    extra = _module_call("vpc")["additional_interface_endpoint_services"]
+    assert extra == '${var.enable_emr_serverless ? ["emr-serverless"] : []}', extra
+    private |= {"emr-serverless"}
     missing = {FUNCTION_CALLS_ENDPOINT[p] for p in prefixes} - private
     assert not missing, f"no VPC endpoint for {sorted(missing)}"
     # Every interface endpoint answers on the private DNS name, through the HTTPS-from-the-VPC security group.
@@ -605,7 +613,11 @@ def test_lambda_environment_follows_the_contract() -> None:
     }
     for name, value in expected.items():
         assert re.search(rf"\b{name} = {re.escape(value)}[,}}]", common), name
-    assert ROOT_LOCALS["function_environment"]["generate"] == {"SDGA_BACKGROUND_MODE": "lambda"}
+    # generate: background jobs by async self-invocation, plus the EMR hand-off settings when the application exists.
+    assert (
+        ROOT_LOCALS["function_environment"]["generate"]
+        == '${merge({SDGA_BACKGROUND_MODE = "lambda"}, local.emr_environment)}'
+    )
     agent = ROOT_LOCALS["function_environment"]["agent"]
     for name in AGENT_ENV:
         assert name in agent, name
@@ -708,6 +720,7 @@ def _holds(condition: str, values: dict[str, Any]) -> bool:
     expr = re.sub(r"!(?!=)", " not ", expr).replace(" <> ", " != ").replace("length(", "len(")
     expr = re.sub(r"\bvar\.(\w+)", lambda m: f"v[{m.group(1)!r}]", expr)
     expr = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", expr))
+    expr = re.sub(r"\bnull\b", "None", expr)
     # Only this repository's own conditions are evaluated, with no builtins.
     return bool(eval(expr, {"__builtins__": {}, "len": len}, {"v": values}))
 
@@ -777,7 +790,7 @@ def test_tfvars_only_set_declared_variables(env: str) -> None:
     required = {name for name, body in declared.items() if "default" not in body}
     assert required <= set(tfvars), f"{env}.tfvars misses {sorted(required - set(tfvars))}"
     enums = {
-        "agent_mode": {"bedrock-agent", "converse-api", "both"},
+        "agent_mode": {"agentcore", "bedrock-agent", "converse-api", "both"},
         "opensearch_standby_replicas": {"ENABLED", "DISABLED"},
         "dynamodb_billing_mode": {"PAY_PER_REQUEST", "PROVISIONED"},
         "api_authorization_type": {"AWS_IAM", "JWT", "NONE"},

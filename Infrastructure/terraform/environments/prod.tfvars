@@ -2,7 +2,8 @@
 environment = "prod"
 aws_region  = "us-east-1"
 
-agent_mode               = "both"
+# AgentCore for new accounts; "bedrock-agent" / "both" only where Bedrock Agents (classic) is still available.
+agent_mode               = "agentcore"
 foundation_model         = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 inference_profile_prefix = "us"
 enable_guardrail         = true
@@ -42,3 +43,7 @@ vpc_single_nat_gateway = false
 api_authorization_type     = "AWS_IAM"
 api_throttling_rate_limit  = 50
 api_throttling_burst_limit = 100
+
+# Requests above emr_row_threshold rows run as EMR Serverless Spark jobs (build-emr-env.sh uploads the job's code).
+enable_emr_serverless = true
+emr_row_threshold     = 20000000

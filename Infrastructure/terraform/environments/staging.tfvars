@@ -2,7 +2,8 @@
 environment = "staging"
 aws_region  = "us-east-1"
 
-agent_mode               = "both"
+# AgentCore for new accounts; "bedrock-agent" / "both" only where Bedrock Agents (classic) is still available.
+agent_mode               = "agentcore"
 foundation_model         = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 inference_profile_prefix = "us"
 enable_guardrail         = true

@@ -75,6 +75,18 @@ run "bedrock_agent_mode" {
     error_message = "the VPC exists exactly when enable_vpc is on"
   }
   assert {
+    condition     = length(module.emr_serverless) == (var.enable_emr_serverless ? 1 : 0)
+    error_message = "the EMR Serverless application exists exactly when enable_emr_serverless is on (prod)"
+  }
+  assert {
+    condition = alltrue([
+      for name in ["SDGA_EMR_APPLICATION_ID", "SDGA_EMR_JOB_ROLE_ARN", "SDGA_EMR_ROW_THRESHOLD", "SDGA_EMR_ENTRYPOINT", "SDGA_EMR_PYTHON_ARCHIVE"] :
+      contains(module.lambda["generate"].environment_variable_names, name) == var.enable_emr_serverless &&
+      !contains(module.lambda["validate"].environment_variable_names, name) && !contains(module.lambda["metrics"].environment_variable_names, name)
+    ])
+    error_message = "only the generate Lambda gets the EMR hand-off settings, and only with the application"
+  }
+  assert {
     condition = alltrue(flatten([
       for fn in module.lambda : [
         for suffix in ["errors", "duration-p95", "throttles"] : contains(module.cloudwatch.alarm_names, "${fn.function_name}-${suffix}")
@@ -178,4 +190,40 @@ run "session_arns_are_not_principals" {
   }
 
   expect_failures = [var.opensearch_terraform_principal_arns]
+}
+
+run "agentcore_mode" {
+  command = plan
+
+  variables {
+    agent_mode = "agentcore"
+  }
+
+  assert {
+    condition     = length(module.agentcore) == 1 && length(module.bedrock_agent) == 0 && length(module.api) == 0
+    error_message = "agentcore mode deploys the AgentCore gateway, harness and memory, no classic agent and no HTTP API"
+  }
+  assert {
+    condition     = toset(keys(module.lambda)) == toset(["generate", "validate", "metrics"])
+    error_message = "agentcore mode runs the three action Lambdas (no Converse agent Lambda)"
+  }
+  assert {
+    condition     = join(",", module.agentcore[0].target_names) == join(",", concat(["generate", "metrics", "validate"], var.enable_knowledge_base ? ["knowledge-base"] : []))
+    error_message = "one gateway target per action Lambda, plus the knowledge base where there is one"
+  }
+  assert {
+    condition = alltrue([
+      for tool in ["generate___generate_synthetic_data", "generate___get_generation_status", "validate___validate_schema", "metrics___calculate_quality_metrics"] :
+      contains(module.agentcore[0].tool_names, tool)
+    ]) && contains(module.agentcore[0].tool_names, "knowledge-base___search_knowledge_base") == var.enable_knowledge_base
+    error_message = "the gateway publishes every action (and search_knowledge_base with a knowledge base) as <target>___<tool>"
+  }
+  assert {
+    condition     = module.agentcore[0].memory_strategy_types == { semantic_facts = "SEMANTIC", session_summaries = "SUMMARIZATION", user_preferences = "USER_PREFERENCE" }
+    error_message = "memory has the semantic, summary and user-preference strategies"
+  }
+  assert {
+    condition     = module.lambda["generate"].memory_size == 1024 && module.lambda["validate"].timeout == 60 && module.lambda["metrics"].timeout == 120
+    error_message = "the action Lambdas keep their sizes in agentcore mode"
+  }
 }

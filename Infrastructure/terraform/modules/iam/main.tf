@@ -246,6 +246,36 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
+  # Above SDGA_EMR_ROW_THRESHOLD rows the generate function submits an EMR Serverless job run on the application
+  # and follows it; it hands the job its execution role, and only to EMR Serverless.
+  dynamic "statement" {
+    for_each = var.enable_emr && each.key == "generate" ? [1] : []
+
+    content {
+      sid       = "RunGenerationJobs"
+      effect    = "Allow"
+      actions   = ["emr-serverless:StartJobRun", "emr-serverless:GetJobRun"]
+      resources = [var.emr_application_arn, "${var.emr_application_arn}/jobruns/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_emr && each.key == "generate" ? [1] : []
+
+    content {
+      sid       = "PassJobRole"
+      effect    = "Allow"
+      actions   = ["iam:PassRole"]
+      resources = [var.emr_job_role_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "iam:PassedToService"
+        values   = ["emr-serverless.amazonaws.com"]
+      }
+    }
+  }
+
   # Large generations are handed to an asynchronous invocation of the same function (event key sdga_job; generate
   # and the Converse agent), so the caller gets a generation_id at once and polls status.
   dynamic "statement" {

@@ -64,6 +64,24 @@ variable "api_key_parameter_name" {
   default     = null
 }
 
+variable "enable_emr" {
+  description = "The generate function submits EMR Serverless job runs (a plain bool, so the statements are known at plan time)."
+  type        = bool
+  default     = false
+}
+
+variable "emr_application_arn" {
+  description = "ARN of the EMR Serverless application (with enable_emr)."
+  type        = string
+  default     = null
+}
+
+variable "emr_job_role_arn" {
+  description = "Execution role of the EMR job runs, which the generate function passes (with enable_emr)."
+  type        = string
+  default     = null
+}
+
 variable "embedding_model_arn" {
   description = "ARN of the embedding model the knowledge base uses (Titan Embed Text v1)."
   type        = string

@@ -114,6 +114,31 @@ data "aws_iam_policy_document" "s3" {
     }
   }
 
+  # The AgentCore gateway and memory encrypt their data with this key through the AgentCore service.
+  statement {
+    sid       = "AllowUseThroughAgentCore"
+    effect    = "Allow"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.root_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["bedrock-agentcore.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [local.account_id]
+    }
+  }
+
   # The API key is an SSM SecureString under this key; the functions decrypt it at cold start through SSM.
   statement {
     sid       = "AllowUseThroughSsm"

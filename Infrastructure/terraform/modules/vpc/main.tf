@@ -184,7 +184,7 @@ resource "aws_vpc_endpoint" "gateway" {
 }
 
 resource "aws_vpc_endpoint" "interface" {
-  for_each = toset(var.interface_endpoint_services)
+  for_each = toset(concat(var.interface_endpoint_services, var.additional_interface_endpoint_services))
 
   vpc_id              = aws_vpc.this.id
   service_name        = "com.amazonaws.${local.region}.${each.key}"

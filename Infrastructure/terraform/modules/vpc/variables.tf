@@ -43,6 +43,12 @@ variable "interface_endpoint_services" {
   default     = ["bedrock-runtime", "bedrock-agent-runtime", "lambda", "logs", "monitoring", "sqs", "xray", "kms", "ssm"]
 }
 
+variable "additional_interface_endpoint_services" {
+  description = "Interface endpoints some environments need on top of interface_endpoint_services (emr-serverless with the EMR application)."
+  type        = list(string)
+  default     = []
+}
+
 variable "flow_log_retention_days" {
   description = "Retention of the VPC flow-log group."
   type        = number
