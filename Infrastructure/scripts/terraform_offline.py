@@ -301,6 +301,16 @@ def prepare(dest: Path, schema_path: Path) -> list[str]:
     absent: set[str] = set()  # local names of the providers the mirror lacks (filled from the root first)
     for directory in [copy, *sorted(p for p in (copy / "modules").iterdir() if p.is_dir())]:
         rewrite_module(directory, known_types, known_providers, absent, log)
+    # Test files mock every provider for the real tree; the copy no longer has the absent ones.
+    for test_file in sorted((copy / "tests").glob("*.tftest.hcl")):
+        text = test_file.read_text(encoding="utf-8")
+        for local in sorted(absent):
+            header = re.search(rf'^mock_provider "{local}" \{{', text, re.M)
+            if header:
+                start, end = block_span(text, header)
+                text = text[:start] + text[end:]
+                log.append(f"tests/{test_file.name}: dropped mock_provider {local}")
+        test_file.write_text(text, encoding="utf-8")
     return log
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Offline-capable checks of the Terraform code:
-#   validate.sh            fmt -check, terraform validate (without a backend), checkov, the static tests
+#   validate.sh            terraform-ci.sh (fmt -check, validate, terraform test), checkov, shellcheck, the static tests
 # Each tool that is missing is reported and skipped, unless SDGA_REQUIRE_SERVICES=1 (CI) makes it an error.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -13,11 +13,8 @@ missing() {
 }
 
 if command -v "$TERRAFORM" >/dev/null 2>&1; then
-  log "terraform fmt -check"
-  tf fmt -check -recursive -diff
-  log "terraform validate"
-  tf init -input=false -backend=false >/dev/null
-  tf validate
+  # fmt -check, init + validate of the root and every module, terraform test per environment (offline too).
+  "${SCRIPTS_DIR}/terraform-ci.sh"
 else
   missing terraform
 fi

@@ -1,6 +1,10 @@
 # Plan-level checks of single modules with a mocked AWS provider: the settings that a first real apply (or the
 # second plan after it) would get wrong.
 
+# The vector index and the waits around it (offline, terraform_offline.py replaces them with stand-ins).
+mock_provider "opensearch" {}
+mock_provider "time" {}
+
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = {

@@ -2,6 +2,10 @@
 # this file once per environment (terraform test -var-file=environments/<env>.tfvars), so every run block below is
 # one agent mode planned with that environment's settings; the assertions hold for any environment.
 
+# The vector index and the waits around it (offline, terraform_offline.py replaces them with stand-ins).
+mock_provider "opensearch" {}
+mock_provider "time" {}
+
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = {
