@@ -52,14 +52,14 @@ def fresh_retrievers() -> Iterator[None]:
 
 
 def test_memory_follows_the_history_backend(ddb_settings: Settings, tmp_path: Path) -> None:
-    from sdga.adapters.dynamodb import DynamoMemory
+    from sdga.knowledge.dynamodb import DynamoMemory
 
     assert isinstance(make_memory(ddb_settings), DynamoMemory)
     assert isinstance(make_memory(Settings(home=tmp_path / "laptop", history_backend="sqlite")), GenerationMemory)
 
 
 def test_remember_read_newest_first_and_measure(ddb_settings: Settings) -> None:
-    from sdga.adapters.dynamodb import DynamoMemory
+    from sdga.knowledge.dynamodb import DynamoMemory
 
     memory = DynamoMemory(ddb_settings)
     assert memory.records() == [] and memory.version() == (0, 0.0)
@@ -84,7 +84,7 @@ def test_remember_read_newest_first_and_measure(ddb_settings: Settings) -> None:
 
 
 def test_expired_and_damaged_items_are_skipped(ddb_settings: Settings) -> None:
-    from sdga.adapters.dynamodb import DynamoMemory
+    from sdga.knowledge.dynamodb import DynamoMemory
 
     memory = DynamoMemory(ddb_settings)
     memory.remember(_record("bbbbbbbb-0000-4000-8000-000000000001", 1_000.0))

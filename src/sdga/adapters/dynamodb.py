@@ -10,7 +10,6 @@ also carries ``created_date`` (YYYY-MM-DD) for readability. The whole record is 
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,6 @@ from sdga.adapters.aws import client, error_code
 from sdga.adapters.history import GenerationRecord, TransitionError, allowed_states, storable_json
 from sdga.config import Settings
 from sdga.errors import ConfigurationError, InvalidInputError
-from sdga.knowledge.memory import MemoryRecord, memory_from_json, memory_to_json, performance_of
 from sdga.models import GenerationStatus
 
 STATUS_INDEX = "status-timestamp-index"
@@ -54,6 +52,21 @@ class DynamoHistory:
             item["expires_at"] = {"N": str(record.expires_at)}
         if record.data_type:
             item["data_type"] = {"S": record.data_type}
+        return item
+
+    def put_item(self, item: dict[str, Any]) -> None:
+        """Store one raw item in the table (the agent's memory keeps its items here too)."""
+        self._call("put_item", self._ddb.put_item, TableName=self.table, Item=item)
+
+    def query(self, **kwargs: Any) -> dict[str, Any]:
+        """One page of a raw query on the table (``TableName`` is this table)."""
+        page: dict[str, Any] = self._call("query", self._ddb.query, TableName=self.table, **kwargs)
+        return page
+
+    def get_item(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        """One raw item by its full key, read consistently; None when there is none."""
+        got = self._call("get_item", self._ddb.get_item, TableName=self.table, ConsistentRead=True, Key=key)
+        item: dict[str, Any] | None = got.get("Item")
         return item
 
     def _call(self, what: str, fn: Any, **kwargs: Any) -> Any:
@@ -163,90 +176,6 @@ class DynamoHistory:
             streams.append([r for r in rows if not r.expires_at or r.expires_at > now_s])
         merged = heapq.merge(*streams, key=lambda r: -r.timestamp)
         return [r for _, r in zip(range(limit), merged, strict=False)]
-
-
-class DynamoMemory:
-    """The agent's long-term memory in the history table, shared by every function and client.
-
-    One small item per remembered generation (``generation_id`` = ``memory#<id>``, ``status`` =
-    ``memory``), read newest first through the status index; it expires with the history (same TTL).
-    Reads are cached for ``refresh_s`` seconds so that a knowledge-base search does not cost a query.
-    """
-
-    def __init__(self, settings: Settings, table: str | None = None, *, refresh_s: float = 30.0) -> None:
-        self.settings = settings
-        self.table = table or settings.history_table
-        self.refresh_s = refresh_s
-        self._cached: tuple[float, list[MemoryRecord]] | None = None
-
-    def _history(self) -> DynamoHistory:
-        return DynamoHistory(self.settings, self.table)
-
-    def remember(self, record: MemoryRecord) -> None:
-        created_ms = int((record.created_at or time.time()) * 1000)
-        item: dict[str, Any] = {
-            "generation_id": {"S": MEMORY_KEY_PREFIX + record.generation_id},
-            "timestamp": {"N": str(created_ms)},
-            "status": {"S": MEMORY_PARTITION},
-            "memory": {"S": memory_to_json(record)},
-        }
-        days = self.settings.history_ttl_days
-        if days:
-            item["expires_at"] = {"N": str(int(time.time()) + days * 86400)}
-        history = self._history()
-        history._call("put_item", history._ddb.put_item, TableName=self.table, Item=item)
-        self._cached = None
-
-    def records(self, limit: int = 5000) -> list[MemoryRecord]:
-        """Newest first; expired items (TTL deletion lags) are left out."""
-        now = time.monotonic()
-        if self._cached is not None and now - self._cached[0] < self.refresh_s and limit <= 5000:
-            return self._cached[1][:limit]
-        history = self._history()
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": STATUS_INDEX,
-            "KeyConditionExpression": "#st = :s",
-            "ExpressionAttributeNames": {"#st": "status"},
-            "ExpressionAttributeValues": {":s": {"S": MEMORY_PARTITION}},
-            "ScanIndexForward": False,
-        }
-        out: list[MemoryRecord] = []
-        now_s = int(time.time())
-        while len(out) < limit:
-            page = history._call("query", history._ddb.query, **kwargs)
-            for item in page.get("Items", []):
-                expires = item.get("expires_at", {}).get("N")
-                if expires and int(expires) <= now_s:
-                    continue
-                if "memory" not in item:  # KEYS_ONLY projection: fetch the item itself
-                    got = history._call(
-                        "get_item", history._ddb.get_item, TableName=self.table, ConsistentRead=True,
-                        Key={"generation_id": item["generation_id"], "timestamp": item["timestamp"]},
-                    )  # fmt: skip
-                    item = got.get("Item") or {}
-                if "memory" in item:
-                    try:
-                        out.append(memory_from_json(item["memory"]["S"]))
-                    except (ValueError, TypeError):  # a damaged item must not break retrieval
-                        continue
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        out = out[:limit]
-        if limit >= 5000 or len(out) < limit:
-            self._cached = (now, out)
-        return out
-
-    def count(self) -> int:
-        return len(self.records())
-
-    def version(self) -> tuple[int, float]:
-        records = self.records()
-        return len(records), max((r.created_at for r in records), default=0.0)
-
-    def performance(self, template: str | None = None) -> dict[str, float]:
-        return performance_of(self.records(), template)
 
 
 def create_table(settings: Settings, table: str | None = None) -> None:

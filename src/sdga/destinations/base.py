@@ -131,6 +131,10 @@ class StoredFiles(ABC):
         """One stored file's size in bytes, when known cheaply."""
         return None
 
+    def url(self, uri: str, expires_s: int = 900) -> str | None:
+        """A time-limited URL a client can fetch the file from directly (None where there is none)."""
+        return None
+
     @abstractmethod
     def materialise(self, uris: list[str], scratch: Path) -> Path:
         """Stored files as local files: one file, or a directory holding them (in ``scratch`` if copied)."""

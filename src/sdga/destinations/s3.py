@@ -75,6 +75,11 @@ class S3Files(StoredFiles):
 
         return iter_object(self.settings, uri)
 
+    def url(self, uri: str, expires_s: int = 900) -> str | None:
+        from sdga.adapters.s3 import presign
+
+        return presign(self.settings, uri, expires_s)
+
     def materialise(self, uris: list[str], scratch: Path) -> Path:
         from sdga.adapters.s3 import download
 

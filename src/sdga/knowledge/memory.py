@@ -4,25 +4,29 @@ The agent records every successful run (prompt, template, the schema it ran, vol
 quality scores). The local retriever indexes these rows next to the shipped documents, so a later request
 for similar data reuses a schema that already worked ("schemas used before for similar data types").
 Where the history is SQLite the memory is a SQLite file beside it (:class:`GenerationMemory`); where the
-history is DynamoDB the memory lives in the same table (:class:`sdga.adapters.dynamodb.DynamoMemory`), so
+history is DynamoDB the memory lives in the same table (:class:`sdga.knowledge.dynamodb.DynamoMemory`), so
 every Lambda instance and every laptop pointed at the account share it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sdga.errors import ConfigurationError
-from sdga.knowledge.corpus import Document
+from sdga.knowledge.records import (
+    MemoryRecord,
+    MemoryStore,
+    memory_from_json,
+    memory_to_json,
+    performance_of,
+)
 
 if TYPE_CHECKING:
     from sdga.config import Settings
@@ -67,89 +71,6 @@ def default_home() -> Path:
         return path
 
 
-@dataclass(frozen=True)
-class MemoryRecord:
-    """One remembered generation."""
-
-    generation_id: str
-    created_at: float
-    prompt: str
-    template: str | None
-    domain: str | None
-    data_type: str
-    schema: dict[str, Any]
-    volume: int
-    output_format: str
-    locale: str
-    compliance: list[str]
-    records: int
-    execution_time_ms: float
-    uniqueness_score: float | None = None
-    validity_score: float | None = None
-    completeness_score: float | None = None
-
-    @property
-    def ms_per_1k_records(self) -> float | None:
-        return self.execution_time_ms * 1000.0 / self.records if self.records else None
-
-    def to_document(self) -> Document:
-        """The record as a searchable document: its prompt, template and field names."""
-        fields: list[str] = []
-        tables = self.schema.get("tables") or [
-            {"name": self.schema.get("name") or "", "fields": self.schema.get("fields") or []}
-        ]
-        for table in tables:
-            fields.append(str(table.get("name") or ""))
-            fields.extend(str(f.get("name", "")) for f in table.get("fields") or [])
-        text = "\n".join(
-            [self.prompt, f"{self.template or ''} {self.domain or ''} {self.data_type}", "Fields: " + " ".join(fields)]
-        )
-        return Document(
-            id=f"memory:{self.generation_id}",
-            title=f"Earlier generation {self.generation_id[:8]}: {self.prompt[:60]}",
-            text=text,
-            kind="memory",
-            template=self.template,
-            source=f"memory:{self.generation_id}",
-            metadata={"generation_id": self.generation_id, "schema": self.schema, "created_at": self.created_at},
-        )
-
-
-class MemoryStore(Protocol):
-    """What the knowledge base and the agent need of a memory backend."""
-
-    def remember(self, record: MemoryRecord) -> None: ...
-
-    def records(self, limit: int = 5000) -> list[MemoryRecord]: ...
-
-    def count(self) -> int: ...
-
-    def version(self) -> tuple[int, float]:
-        """Changes whenever a generation is remembered (the index is rebuilt then)."""
-        ...
-
-    def performance(self, template: str | None = None) -> dict[str, float]: ...
-
-
-def performance_of(records: list[MemoryRecord], template: str | None = None) -> dict[str, float]:
-    """Average generation time per 1,000 records over ``records`` (overall or for one template)."""
-    chosen = [r for r in records if template is None or r.template == template]
-    total = sum(r.records for r in chosen)
-    if not total:
-        return {"runs": float(len(chosen))}
-    return {"runs": float(len(chosen)), "ms_per_1k_records": sum(r.execution_time_ms for r in chosen) * 1000.0 / total}
-
-
-def memory_to_json(record: MemoryRecord) -> str:
-    return json.dumps(dataclasses.asdict(record), sort_keys=True, separators=(",", ":"))
-
-
-def memory_from_json(text: str) -> MemoryRecord:
-    data = json.loads(text)
-    known = {f.name for f in dataclasses.fields(MemoryRecord)}
-    return MemoryRecord(**{k: v for k, v in data.items() if k in known})
-
-
 def make_memory(settings: Settings | None = None, *, home: Path | None = None) -> MemoryStore:
     """The memory that goes with the history: in its DynamoDB table when the history is there
     (``SDGA_HISTORY_BACKEND=dynamodb``), else ``knowledge.sqlite3`` in ``home`` (default: SDGA_HOME)."""
@@ -161,7 +82,7 @@ def make_memory(settings: Settings | None = None, *, home: Path | None = None) -
         except ImportError:  # the service layer is optional for the knowledge base
             settings = None
     if settings is not None and settings.history_backend == "dynamodb":
-        from sdga.adapters.dynamodb import DynamoMemory
+        from sdga.knowledge.dynamodb import DynamoMemory
 
         return DynamoMemory(settings)
     if home is None and settings is not None:
@@ -249,3 +170,16 @@ class GenerationMemory:
         if not records:
             return {"runs": float(runs or 0)}
         return {"runs": float(runs), "ms_per_1k_records": float(ms) * 1000.0 / float(records)}
+
+
+__all__ = [
+    "MEMORY_FILE",
+    "GenerationMemory",
+    "MemoryRecord",
+    "MemoryStore",
+    "default_home",
+    "make_memory",
+    "memory_from_json",
+    "memory_to_json",
+    "performance_of",
+]

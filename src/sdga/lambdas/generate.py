@@ -213,19 +213,19 @@ def http_status(generation_id: str) -> Response[str]:
 
 @http_app.get("/api/v1/synthetic-data/download/<generation_id>")
 def http_download(generation_id: str) -> Response[Any]:
-    """S3 results: redirect to a pre-signed URL (one file) or list pre-signed URLs (several)."""
-    from sdga.adapters.s3 import presign
-
+    """Results a client can fetch directly (S3): a redirect to a pre-signed URL (one file) or a list of
+    them (several); other results are returned in the response, within Lambda's size limit."""
     service = get_service()
     status = service.status(generation_id)
     if status.status not in (GenerationStatus.SUCCESS, GenerationStatus.PARTIAL):
         service.download(generation_id)  # raises the right not-ready / not-found error
     files = list(status.output_files)
-    if files and all(f.startswith("s3://") for f in files):
-        urls = [{"name": f.rsplit("/", 1)[-1], "url": presign(service.settings, f)} for f in files]
-        if len(urls) == 1:
-            return Response(status_code=302, content_type=JSON, body="", headers={"Location": urls[0]["url"]})
-        return ok({"generation_id": status.generation_id, "files": urls})
+    urls = [service.destinations.files(f).url(f) for f in files]
+    if files and all(urls):
+        links = [{"name": f.rsplit("/", 1)[-1], "url": u} for f, u in zip(files, urls, strict=True)]
+        if len(links) == 1:
+            return Response(status_code=302, content_type=JSON, body="", headers={"Location": links[0]["url"]})
+        return ok({"generation_id": status.generation_id, "files": links})
     stream = service.download(generation_id)
     parts: list[bytes] = []
     size = 0
