@@ -74,7 +74,7 @@ def generate_to_path(
     quality: QualityMetrics | None = None
     if sampler is not None:
         try:
-            quality = measure_sample(plan, sampler.nonempty_tables())
+            quality = measure_sample(plan, sampler.nonempty_tables(), complete=not sampler.truncated)
         except Exception as exc:
             # The data is already published and metrics are an extra: any failure there (an optional
             # module missing, or a bug) is reported as a warning instead of failing a finished generation.

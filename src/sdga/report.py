@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sdga.models import GenerateDataRequest, GenerateDataResponse, QualityMetrics
+from sdga.models import CoherenceReport, GenerateDataRequest, GenerateDataResponse, QualityMetrics
 
 _MAX_FIELD_ROWS = 60
 _MAX_CELL = 40
@@ -95,6 +95,32 @@ def _metrics_section(metrics: QualityMetrics) -> list[str]:
             )
         if len(items) > _MAX_FIELD_ROWS:
             lines.append(f"| … {len(items) - _MAX_FIELD_ROWS} more fields | | | | | |")
+    if metrics.coherence is not None:
+        lines += coherence_section(metrics.coherence)
+    return lines
+
+
+def coherence_section(report: CoherenceReport, heading: str = "###") -> list[str]:
+    """The declared rules checked on the data: one line per rule, broken ones with an example row."""
+    lines = ["", f"{heading} Coherence (the schema's declared rules)", ""]
+    if report.error:
+        return [*lines, f"Not checked: {_cell(report.error)}"]
+    score = _score(report.score) if report.score is not None else "nothing to check"
+    lines += [
+        f"Rows that keep every rule they are subject to: {score}.",
+        "",
+        "| Rule | Rows checked | Violations | Example |",
+        "|---|---:|---:|---|",
+    ]
+    for rule in report.rules[: _MAX_FIELD_ROWS * 2]:
+        if rule.skipped:
+            lines.append(f"| {_code(rule.rule)} | - | - | skipped: {_cell(rule.skipped)} |")
+            continue
+        example = ""
+        if rule.examples:
+            example = " ".join(", ".join(f"{k}={v}" for k, v in rule.examples[0].items()).replace("|", "\\|").split())
+            example = example if len(example) <= 160 else example[:159] + "…"
+        lines.append(f"| {_code(rule.rule)} | {rule.checked:,} | {rule.violations:,} | {example} |")
     return lines
 
 

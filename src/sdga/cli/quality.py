@@ -99,6 +99,10 @@ def metrics_markdown(response: QualityMetricsResponse, source: str) -> str:
         if f.column_scores:
             lines += ["", "| Column | Shape score |", "|---|---|"]
             lines += [f"| {k} | {v:.4f} |" for k, v in f.column_scores.items()]
+    if m.coherence is not None:
+        from sdga.report import coherence_section
+
+        lines += coherence_section(m.coherence, "##")
     if m.distribution_analysis:
         lines += [
             "",

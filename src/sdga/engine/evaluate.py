@@ -220,10 +220,10 @@ class Run:
         return arr
 
     def bounded(self, st: _State, f: FieldSpec, rules: FieldRules, d: Draw, typ: pa.DataType) -> pa.Array:
-        def axis(c: Compiled | None, upper: bool) -> np.ndarray | None:
+        def axis(c: Compiled | None, upper: bool | None) -> np.ndarray | None:
             return None if c is None else self.bound_axis(st, f, c, upper=upper)
 
-        base, lo, hi = axis(rules.after, False), axis(rules.min_expr, False), axis(rules.max_expr, True)
+        base, lo, hi = axis(rules.after, None), axis(rules.min_expr, False), axis(rules.max_expr, True)
         x = rowbounds.draw(f, d.uniforms(), base, f.lag, lo, hi)
         return rowbounds.to_arrow(x, f, typ)
 
@@ -276,7 +276,7 @@ class Run:
                 details={"field": where, "expression": c.text},
             ) from exc
 
-    def bound_axis(self, st: _State, f: FieldSpec, c: Compiled, *, upper: bool) -> np.ndarray:
+    def bound_axis(self, st: _State, f: FieldSpec, c: Compiled, *, upper: bool | None) -> np.ndarray:
         """A bound expression over the block, on the field's axis (see :mod:`sdga.engine.rowbounds`)."""
         arr = self.evaluate(st, c, f.name)
         try:

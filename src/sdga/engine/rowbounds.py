@@ -67,11 +67,12 @@ def static_bounds(f: FieldSpec) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def to_axis(arr: pa.Array, f: FieldSpec, *, upper: bool) -> np.ndarray:
+def to_axis(arr: pa.Array, f: FieldSpec, *, upper: bool | None) -> np.ndarray:
     """A bound column on the field's axis as float64 (NaN where null).
 
-    Instants are rounded towards the inside of the bound (a lower bound up, an upper bound down), so that a
-    date after a datetime is after it on every reading of the two.
+    Values are rounded to the axis' steps towards the inside of the bound (a lower bound up, an upper bound
+    down; ``upper=None`` leaves them exact), so that a date after a datetime is after it on every reading
+    of the two.
     """
     unit = axis_unit(f)
     typ = arr.type
@@ -85,17 +86,16 @@ def to_axis(arr: pa.Array, f: FieldSpec, *, upper: bool) -> np.ndarray:
         else:
             raise SchemaError(f"a bound of a {f.type} field must be a date or time, not {typ}")
         x = us / (unit * US)
-        return np.floor(x) if upper else np.ceil(x)
+        return x if upper is None else np.floor(x) if upper else np.ceil(x)
     if pa.types.is_decimal(typ) or pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
         x = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     else:
         raise SchemaError(f"a bound of a {f.type} field must be a number, not {typ}")
     x = np.asarray(x, dtype=np.float64)
     if f.type in ("decimal", "amount"):
-        scale = 10 ** (precision(f, 2) or 0)
-        x = np.floor(x * scale + 1e-9) if upper else np.ceil(x * scale - 1e-9)
-    elif f.type == "integer":
-        x = np.floor(x) if upper else np.ceil(x)
+        x = x * 10 ** (precision(f, 2) or 0)
+    if upper is not None and f.type in ("decimal", "amount", "integer"):
+        x = np.floor(x + 1e-9) if upper else np.ceil(x - 1e-9)
     return x
 
 
@@ -171,6 +171,11 @@ def draw(
     n = len(u)
     lo, hi = row_range(f, n, base, lag, min_b, max_b)
     integral = f.type in ("date", "datetime", "timestamp", "integer", "decimal", "amount")
+    if integral:
+        # Whole steps of the axis inside each row's range (a date at least 36 hours after an instant is on
+        # the second day after it); a range holding no whole step keeps its lower end.
+        lo, hi = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
+        hi = np.where(hi < lo, lo, hi)
     top = hi + 1.0 if integral else hi
     top = np.where(top > lo, np.nextafter(top, -np.inf) if integral else top, top)
     if base is not None:

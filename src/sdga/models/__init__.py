@@ -24,6 +24,8 @@ from sdga.models.generation import (
     GenerateDataResponse,
 )
 from sdga.models.metrics import (
+    CoherenceReport,
+    CoherenceRule,
     DistributionAnalysis,
     DistributionType,
     FidelityReport,
@@ -62,6 +64,8 @@ __all__ = [
     "SPEC_FIELD_TYPES",
     "SUPPORTED_LOCALES",
     "Cardinality",
+    "CoherenceReport",
+    "CoherenceRule",
     "ComplianceIssue",
     "ComplianceRequirement",
     "Correlation",

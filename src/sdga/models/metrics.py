@@ -61,6 +61,29 @@ class FidelityReport(StrictModel):
     dcr_baseline_protection: float | None = None
 
 
+class CoherenceRule(StrictModel):
+    """One declared rule checked on the data: how many rows it applies to, how many break it, examples."""
+
+    rule: str = PydField(description='The rule, e.g. "orders.total == sum(order_items.line_total)".')
+    table: str
+    field: str
+    kind: str = PydField(
+        description="expression, when, after, min_expr, max_expr, reference, ordered, state_machine or tree."
+    )
+    checked: int = PydField(default=0, description="Rows the rule applies to.")
+    violations: int = 0
+    examples: list[dict[str, Any]] = PydField(default_factory=list, description="Some breaking rows (fields involved).")
+    skipped: str | None = PydField(default=None, description="Why the rule could not be checked on this data.")
+
+
+class CoherenceReport(StrictModel):
+    """The schema's relations (derived fields, conditions, time order, bounds, references, sequences) on the data."""
+
+    score: float | None = PydField(default=None, ge=0, le=1, description="Share of rule checks that hold.")
+    rules: list[CoherenceRule] = PydField(default_factory=list)
+    error: str | None = PydField(default=None, description="Why no rule could be checked (e.g. a bad rule).")
+
+
 class QualityMetrics(StrictModel):
     uniqueness_score: float = PydField(ge=0, le=1)
     validity_score: float = PydField(ge=0, le=1)
@@ -72,6 +95,9 @@ class QualityMetrics(StrictModel):
         default=None, description="Per-table metrics for multi-table data; the top level aggregates them."
     )
     fidelity: FidelityReport | None = None
+    coherence: CoherenceReport | None = PydField(
+        default=None, description="Declared rules of the schema checked on the data, with violations per rule."
+    )
 
 
 class QualityMetricsRequest(StrictModel):

@@ -38,14 +38,14 @@ def plan_schema(plan: Any) -> Schema:
     return Schema(tables=tables)
 
 
-def measure_sample(plan: Any, sample: dict[str, pa.Table]) -> QualityMetrics | None:
-    """Quality metrics of the sampled rows."""
+def measure_sample(plan: Any, sample: dict[str, pa.Table], *, complete: bool = True) -> QualityMetrics | None:
+    """Quality metrics of the sampled rows (``complete=False``: a sample cut short of some table's rows)."""
     from sdga.quality import calculate_quality_metrics
 
     schema = plan_schema(plan)
     if len(sample) == 1:
-        return calculate_quality_metrics(next(iter(sample.values())), schema=schema)
-    return calculate_quality_metrics(sample, schema=schema)
+        return calculate_quality_metrics(next(iter(sample.values())), schema=schema, complete=complete)
+    return calculate_quality_metrics(sample, schema=schema, complete=complete)
 
 
 def measure_output(
@@ -67,15 +67,17 @@ def measure_output(
     total = sum(records.values())
     try:
         data: Any
+        complete = True
         if fmt in READABLE and total <= READBACK_MAX_ROWS:
             data = data_dir
         else:
             data = {name: t.slice(0, METRICS_SAMPLE_ROWS) for name, t in sampler.tables(plan).items()}
+            complete = all(data[name].num_rows >= n for name, n in records.items() if name in data)
             if any(n > METRICS_SAMPLE_ROWS for n in records.values()):
                 response.warnings.append(
                     f"quality metrics measured on the first {METRICS_SAMPLE_ROWS:,} rows of each table"
                 )
-        metrics: QualityMetrics = calculate_quality_metrics(data, schema=schema)
+        metrics: QualityMetrics = calculate_quality_metrics(data, schema=schema, complete=complete)
     except Exception as exc:
         log.warning("quality metrics failed: %s", exc, exc_info=True)
         response.errors.append(f"quality metrics could not be computed: {getattr(exc, 'message', exc)}")

@@ -551,16 +551,24 @@ def calculate_quality_metrics(
     *,
     schema: Schema | None = None,
     reference: str | Path | pa.Table | Mapping[str, pa.Table] | None = None,
+    complete: bool = True,
 ) -> QualityMetrics:
     """Quality metrics of a data set (file, directory, Arrow table or ``{table: pa.Table}``).
 
     With several tables the per-table metrics go to ``tables`` and the top-level scores are averages
     weighted by cells (validity: by checked cells); statistics are keyed ``table.field``. With a
-    ``reference`` the SDMetrics-style fidelity and privacy report is attached as ``fidelity``.
+    ``reference`` the SDMetrics-style fidelity and privacy report is attached as ``fidelity``. With a
+    schema that declares relations, they are checked on the data (``coherence``); ``complete=False`` says
+    the data is a sample, so that aggregates and reference integrity are not judged on it.
     """
     tables = _as_tables(data)
     with analysis_errors("compute quality metrics"):
-        return _calculate(tables, schema, reference)
+        result = _calculate(tables, schema, reference)
+        if schema is not None:
+            from sdga.quality.coherence import check_coherence
+
+            result.coherence = check_coherence(tables, schema, complete=complete)
+        return result
 
 
 def _calculate(
