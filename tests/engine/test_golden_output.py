@@ -89,6 +89,7 @@ EVERY_TYPE: list[dict[str, Any]] = [
     _f("country", "country"),
     _f("country_code", "country_code"),
     _f("city", "city"),
+    _f("timezone", "timezone"),
     _f("state", "state"),
     _f("currency_code", "currency_code"),
     _f("word", "word"),

@@ -26,7 +26,13 @@ def _shape(locale: str) -> re.Pattern[str]:
     """A regex for whole addresses of ``locale``: its layout with each placeholder as one part."""
     data = locale_data(locale, "address")
     street = re.escape(data["street_address"]).replace(r"\{number\}", r"\d{1,4}").replace(r"\{street\}", ".+")
-    parts = {"street_address": street, "city": ".+", "state": ".+", "postal_code": data["postal_code"]}
+    parts = {
+        "street_address": street,
+        "city": ".+",
+        "state": ".+",
+        "state_code": "[A-Z0-9]{1,3}",
+        "postal_code": data["postal_code"],
+    }
     text = re.escape(data["address"])
     for name, pattern in parts.items():
         text = text.replace(re.escape("{" + name + "}"), f"(?:{pattern})")
@@ -88,6 +94,6 @@ def test_separators_join_the_word_lists_next_to_them() -> None:
     assert [(s.name, s.suffix) for s in us] == [
         ("street_address", ", "),
         ("city", ", "),
-        ("state", " "),
+        ("state_code", " "),
         ("postal_code", ""),
     ]

@@ -1,4 +1,8 @@
-"""What a column generator sees: the block it fills, its random streams and the row's shared "person"."""
+"""What a column generator sees: the block it fills, its random streams, the row's "person" and place.
+
+A row's person (the name indices every person-like field reads) and its place (the city every place field
+reads) are drawn once per block and shared by the row's fields, so that they agree with each other.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,41 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from sdga.engine.geo.rows import GeoMix, GeoRows, draw_rows, mix_locales, table_mix
 from sdga.engine.rng import Permutation, block_rng, stream_key
 from sdga.engine.vocab import vocabulary_size
 from sdga.models.schema import FieldSpec
 
 _PERSON = "__person__"
+_GEO = "__geo__"
 
 
 @dataclass
 class Person:
-    """Indices of the first and last name every person-like field of one row is built from."""
+    """Indices of the first and last name every person-like field of one row is built from.
+
+    The indices point into the word lists of ``locales[locale[row]]`` (``locale`` None: all ``locales[0]``),
+    so that a row in Germany has a German name even when the request's locale is another.
+    """
 
     first: np.ndarray
     last: np.ndarray
+    locales: tuple[str, ...] = ()
+    locale: np.ndarray | None = None
+
+
+def draw_person(rng: np.random.Generator, n: int, locales: tuple[str, ...], locale: np.ndarray | None) -> Person:
+    if locale is None:
+        return Person(
+            first=rng.integers(0, vocabulary_size(locales[0], "first_name"), n),
+            last=rng.integers(0, vocabulary_size(locales[0], "last_name"), n),
+            locales=locales,
+        )
+    sizes = np.array([[vocabulary_size(loc, k) for loc in locales] for k in ("first_name", "last_name")])
+    u = rng.random((2, n))
+    first = np.floor(u[0] * sizes[0][locale]).astype(np.int64)
+    last = np.floor(u[1] * sizes[1][locale]).astype(np.int64)
+    return Person(first=first, last=last, locales=locales, locale=locale)
 
 
 @dataclass
@@ -36,15 +62,34 @@ class BlockContext:
     volume: int = 0  # rows in the whole table (0 when unknown)
     copula: dict[str, np.ndarray] = field(default_factory=dict)
     reference: Callable[[Draw], pa.Array] | None = None
+    geo_mix: GeoMix | None = None  # the countries of the table's rows (None: the locale's country)
     _person: Person | None = None
+    _geo: GeoRows | None = None
+
+    def mix(self) -> GeoMix:
+        if self.geo_mix is None:
+            self.geo_mix = table_mix([], self.locale)
+        return self.geo_mix
+
+    def geo(self) -> GeoRows:
+        """The block's rows' places (drawn once; every place field and the names read them)."""
+        if self._geo is None:
+            block = max(self.block, 0)
+
+            def stream(aspect: str) -> np.random.Generator:
+                return block_rng(stream_key(self.seed, self.table, _GEO, aspect), block)
+
+            self._geo = draw_rows(self.mix(), stream, self.n)
+        return self._geo
 
     def person(self) -> Person:
         if self._person is None:
             rng = block_rng(stream_key(self.seed, self.table, _PERSON), self.block)
-            self._person = Person(
-                first=rng.integers(0, vocabulary_size(self.locale, "first_name"), self.n),
-                last=rng.integers(0, vocabulary_size(self.locale, "last_name"), self.n),
-            )
+            locales = mix_locales(self.mix(), self.locale)
+            locale = None
+            if len(locales) > 1:
+                locales, locale = self.geo().name_locales(self.locale)
+            self._person = draw_person(rng, self.n, locales, locale)
         return self._person
 
 
@@ -96,11 +141,26 @@ class Draw:
     def person(self) -> Person:
         if self.row_aligned:
             return self.ctx.person()
-        rng = self.rng("person")
-        return Person(
-            first=rng.integers(0, vocabulary_size(self.ctx.locale, "first_name"), self.n),
-            last=rng.integers(0, vocabulary_size(self.ctx.locale, "last_name"), self.n),
-        )
+        locales = mix_locales(self.ctx.mix(), self.ctx.locale)
+        locale = None
+        if len(locales) > 1:
+            locales, locale = self.geo().name_locales(self.ctx.locale)
+        return draw_person(self.rng("person"), self.n, locales, locale)
+
+    def geo(self) -> GeoRows:
+        """The places of these values' rows: the block's when row-aligned, else a draw of their own."""
+        if self.row_aligned:
+            return self.ctx.geo()
+        return draw_rows(self.ctx.mix(), lambda aspect: self.rng("geo-" + aspect), self.n)
+
+    def single_country(self) -> str | None:
+        """The one country every row lives in (ISO code), or None when the table mixes countries."""
+        mix = self.ctx.mix()
+        if mix.single:
+            from sdga.engine.geo.tables import geo_tables
+
+            return geo_tables().codes[mix.countries[0]]
+        return None
 
     def child(self, spec: FieldSpec, path: str, n: int | None = None, rows: np.ndarray | None = None) -> Draw:
         if n is None:

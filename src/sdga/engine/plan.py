@@ -18,6 +18,7 @@ import pyarrow as pa
 from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
 from sdga.engine.fields import arrow_type, faker_method, is_known_type, lookup, unique_capacity, uses_enum
+from sdga.engine.geo.rows import COUNTRY_TYPES, check_country_enum, country_mix_field
 from sdga.engine.graph import Relations, build_relations, may_be_null, nullable_column
 from sdga.engine.machines import Machine, compile_machine, machine_counts
 from sdga.engine.patterns import compile_pattern
@@ -181,6 +182,8 @@ def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: st
         )
     if f.type.startswith("faker:"):
         faker_method(f, locale)
+    if f.type in COUNTRY_TYPES and not in_array and "." not in path:
+        check_country_enum(f, where)
     c = f.constraints
     if c.unique and in_array:
         raise SchemaError(f"field '{where}': unique is not supported inside an array")
@@ -394,6 +397,10 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
         _check_names(t)
         for path, f, in_array in _walk(t.fields):
             _check_field(t.name, path, f, in_array, locale)
+        try:
+            country_mix_field(t.fields)  # one country per row: two country fields must not disagree
+        except SchemaError as exc:
+            raise name_field(exc, t.name) from exc
 
     groups = {t.name: _group_reference(t) for t in specs}
     relations = build_relations(specs, groups)

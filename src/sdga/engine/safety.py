@@ -182,20 +182,47 @@ def _de_ranges() -> tuple[PhoneRange, ...]:
     return tuple(PhoneRange(f"{t} {s}", f"+49 {a} {s}", f"+49{a}{s}", 3) for t, a, s in cities)
 
 
-#: Reserved fictional telephone ranges per locale. Locales without a published fiction range fall back
-#: to the NANP fictional block in international form (documented in docs/engine.md).
-PHONE_RANGES: dict[str, tuple[PhoneRange, ...]] = {
-    "en_US": _nanp_ranges(),
-    "en_GB": _uk_ranges(),
-    "de_DE": _de_ranges(),
+#: Canadian area codes: the NANP 555-0100..0199 block is reserved for fiction in every NANP area code.
+CANADA_AREA_CODES: tuple[str, ...] = (
+    "204", "226", "236", "249", "250", "289", "306", "343", "365", "403", "416", "418", "431", "437", "438",
+    "450", "506", "514", "519", "548", "579", "581", "587", "604", "613", "639", "647", "672", "705", "709",
+    "778", "780", "782", "807", "819", "825", "867", "873", "902", "905",
+)  # fmt: skip
+
+
+def _au_ranges() -> tuple[PhoneRange, ...]:
+    # ACMA's numbers for use in radio, film and television: (0X) 5550 xxxx and (0X) 7010 xxxx, X = 2, 3, 7, 8.
+    return tuple(PhoneRange(f"(0{a}) {b} ", f"+61 {a} {b} ", f"+61{a}{b}", 4) for a in "2378" for b in ("5550", "7010"))
+
+
+#: Reserved fictional telephone ranges per country (ISO 3166-1 code).
+COUNTRY_PHONE_RANGES: dict[str, tuple[PhoneRange, ...]] = {
+    "US": _nanp_ranges(),
+    "CA": tuple(PhoneRange(f"({a}) 555-01", f"+1 {a}-555-01", f"+1{a}55501", 2) for a in CANADA_AREA_CODES),
+    "GB": _uk_ranges(),
+    "DE": _de_ranges(),
+    "AU": _au_ranges(),
 }
+#: Countries without a published fiction range get the NANP fictional block in international form: a
+#: number that can never ring anyone, though not one of the row's country (documented in docs/engine.md).
 FALLBACK_PHONE_RANGES: tuple[PhoneRange, ...] = tuple(
     PhoneRange(r.international, r.international, r.e164, r.free_digits) for r in _nanp_ranges()
 )
+#: The same, per locale (the locale's country).
+PHONE_RANGES: dict[str, tuple[PhoneRange, ...]] = {
+    "en_US": COUNTRY_PHONE_RANGES["US"],
+    "en_GB": COUNTRY_PHONE_RANGES["GB"],
+    "de_DE": COUNTRY_PHONE_RANGES["DE"],
+}
 
 
 def phone_ranges(locale: str) -> tuple[PhoneRange, ...]:
     return PHONE_RANGES.get(locale, FALLBACK_PHONE_RANGES)
+
+
+def country_phone_ranges(country: str) -> tuple[PhoneRange, ...]:
+    """The reserved ranges of a country (ISO 3166-1 alpha-2), else the fallback block."""
+    return COUNTRY_PHONE_RANGES.get(country.upper(), FALLBACK_PHONE_RANGES)
 
 
 # --- checkers (used by tests and by output validation) -------------------------------------------------
@@ -259,10 +286,12 @@ def is_locally_administered_mac(value: str) -> bool:
     return bool(first & 0b10) and not first & 0b01
 
 
-def is_safe_phone(value: str, locale: str = "en_US") -> bool:
-    """True if the number lies in one of the reserved ranges of ``locale`` (any printed form)."""
+def is_safe_phone(value: str, locale: str | None = "en_US") -> bool:
+    """True if the number lies in one of the reserved ranges of ``locale`` (any printed form); with
+    ``locale`` None, in any reserved range of any country."""
     digits = "".join(c for c in value if c.isdigit())
-    for r in phone_ranges(locale):
+    ranges = phone_ranges(locale) if locale is not None else _ALL_RANGES
+    for r in ranges:
         for prefix in (r.national, r.international, r.e164):
             p = "".join(c for c in prefix if c.isdigit())
             if digits.startswith(p) and len(digits) == len(p) + r.free_digits:
@@ -280,6 +309,9 @@ def is_safe_iban(value: str) -> bool:
     )  # fmt: skip
 
 
+_ALL_RANGES: tuple[PhoneRange, ...] = tuple(
+    r for ranges in (*COUNTRY_PHONE_RANGES.values(), FALLBACK_PHONE_RANGES) for r in ranges
+)
 _SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 _CARD_SHAPE = re.compile(r"^[2-6]\d{3}([ -]?\d{4}){2}[ -]?\d{1,7}$")
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

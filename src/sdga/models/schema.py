@@ -52,6 +52,7 @@ EXTENDED_FIELD_TYPES: tuple[str, ...] = (
     "state",
     "postal_code",
     "street_address",
+    "timezone",
     "latitude",
     "longitude",
     "currency_code",

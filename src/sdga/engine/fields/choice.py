@@ -6,6 +6,7 @@ these helpers sit below the registry and every family.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,46 @@ from sdga.models.schema import FieldSpec
 def take(values: pa.Array, idx: np.ndarray) -> pa.Array:
     """``values[idx]`` for an index array of any integer type."""
     return values.take(pa.array(np.asarray(idx, dtype=np.int64)))
+
+
+def scatter(n: int, groups: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """One array of ``n`` values from groups of (row positions, values of those rows) covering every row once."""
+    if len(groups) == 1 and len(groups[0][0]) == n:
+        rows, values = groups[0]
+        return values if np.array_equal(rows, np.arange(n)) else values.take(pa.array(np.argsort(rows)))
+    order = np.concatenate([rows for rows, _ in groups]) if groups else np.zeros(0, dtype=np.int64)
+    values = pa.concat_arrays([v for _, v in groups]) if groups else pa.array([], pa.string())
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(len(order))
+    return values.take(pa.array(inverse))
+
+
+def groups_of(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Each distinct key with the positions holding it (ascending keys)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
+    return [(int(keys[chunk[0]]), chunk) for chunk in np.split(order, cuts) if len(chunk)]
+
+
+_combined: dict[tuple[int, ...], tuple[pa.Array, np.ndarray]] = {}
+
+
+def take_localized(
+    locales: tuple[str, ...], locale: np.ndarray | None, idx: np.ndarray, values: Callable[[str], pa.Array]
+) -> pa.Array:
+    """``values(locales[locale[i]])[idx[i]]`` for every row: one take over the locales' lists laid end to end."""
+    if locale is None:
+        return take(values(locales[0]), idx)
+    parts = [values(loc) for loc in locales]
+    key = tuple(id(p) for p in parts)  # the word lists are cached for the process, so their ids are stable
+    found = _combined.get(key)
+    if found is None:
+        offsets = np.cumsum([0] + [len(p) for p in parts[:-1]]).astype(np.int64)
+        found = (pa.concat_arrays(parts), offsets)
+        _combined[key] = found
+    combined, offsets = found
+    return take(combined, offsets[locale] + np.asarray(idx, dtype=np.int64))
 
 
 def enum_arrow(values: list[Any]) -> pa.DataType:

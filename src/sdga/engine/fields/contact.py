@@ -11,8 +11,9 @@ import pyarrow.compute as pc
 
 from sdga.engine import safety
 from sdga.engine.context import Draw
-from sdga.engine.fields.choice import take
+from sdga.engine.fields.choice import groups_of, scatter, take, take_localized
 from sdga.engine.fields.registry import register
+from sdga.engine.geo.tables import geo_tables
 from sdga.engine.patterns import concat, digits
 from sdga.engine.vocab import vocabulary, vocabulary_product, vocabulary_size
 from sdga.errors import SchemaError
@@ -26,11 +27,10 @@ _NUM_SUFFIX = pa.array([""] + [str(i) for i in range(1, 100)], pa.string())
 def _handle_parts(d: Draw, seps: tuple[str, ...], initial_share: float) -> list[pa.Array | str]:
     """``first<sep>last[NN]`` from the row's person; unique fields end in a row-unique number."""
     p = d.person()
-    firsts = vocabulary_product(d.ctx.locale, "first_slug_or_initial", seps)
-    lasts = vocabulary(d.ctx.locale, "last_slug")
     rng = d.rng("handle")
     # "first_slug_or_initial" holds the full names, then the initials (same order); the product adds a separator
-    names = vocabulary_size(d.ctx.locale, "first_slug_or_initial")
+    sizes = np.array([vocabulary_size(loc, "first_slug_or_initial") for loc in p.locales], dtype=np.int64)
+    names = sizes[0] if p.locale is None else sizes[p.locale]
     first_idx = p.first + (rng.random(d.n) < initial_share) * (names // 2)
     first_idx = first_idx + rng.integers(0, len(seps), d.n) * names
     if d.unique:
@@ -41,7 +41,11 @@ def _handle_parts(d: Draw, seps: tuple[str, ...], initial_share: float) -> list[
         k = rng.integers(0, 100, d.n)
         k[rng.random(d.n) < 0.65] = 0
         suffix = take(_NUM_SUFFIX, k)
-    return [take(firsts, first_idx), take(lasts, p.last), suffix]
+    firsts = take_localized(
+        p.locales, p.locale, first_idx, lambda loc: vocabulary_product(loc, "first_slug_or_initial", seps)
+    )
+    lasts = take_localized(p.locales, p.locale, p.last, lambda loc: vocabulary(loc, "last_slug"))
+    return [firsts, lasts, suffix]
 
 
 @register("email", "E-mail built from the row's name on reserved domains (example.com/.net/.org, *.test, *.example).",
@@ -58,30 +62,43 @@ def gen_username(d: Draw) -> pa.Array:
     return concat(_handle_parts(d, ("", ".", "_"), 0.4), d.n)
 
 
-def _phone_ranges(locale: str) -> tuple[safety.PhoneRange, ...]:
-    return safety.phone_ranges(locale)
-
-
 def _phone_cap(_f: FieldSpec, locale: str) -> int:
-    return sum(10**r.free_digits for r in _phone_ranges(locale))
+    return sum(10**r.free_digits for r in safety.phone_ranges(locale))
 
 
-@register("phone", "Telephone number in a range reserved for fiction (NANP 555-01xx, Ofcom drama, ...); "
-          "format national (default), international or e164.", "person", pa.string(), _phone_cap,
-          example="(201) 555-0142")  # fmt: skip
-def gen_phone(d: Draw) -> pa.Array:
-    ranges = _phone_ranges(d.ctx.locale)
-    fmt = (d.spec.constraints.format or "national").lower()
-    if fmt not in ("national", "international", "e164"):
-        raise SchemaError(f"field '{d.spec.name}': phone format must be national, international or e164")
+def _phones(ranges: tuple[safety.PhoneRange, ...], fmt: str, idx: np.ndarray, n: int) -> pa.Array:
     width = ranges[0].free_digits
     if any(r.free_digits != width for r in ranges):
         raise SchemaError("inconsistent phone ranges")  # pragma: no cover - constant data
     # Every range has 10**width numbers: index = range * 10**width + number within the range.
-    idx = d.index(len(ranges) * 10**width)
     which, rest = idx // _U64(10**width), idx % _U64(10**width)
     prefixes = pa.array([getattr(r, fmt) for r in ranges], pa.string())
-    return concat([take(prefixes, which), digits(rest, width)], d.n)
+    return concat([take(prefixes, which), digits(rest, width)], n)
+
+
+@register("phone", "Telephone number of the row's country in a range reserved for fiction (NANP 555-01xx, "
+          "Ofcom drama, German and Australian drama numbers; elsewhere the NANP block); format national "
+          "(default), international or e164.", "person", pa.string(), _phone_cap,
+          example="(201) 555-0142")  # fmt: skip
+def gen_phone(d: Draw) -> pa.Array:
+    fmt = (d.spec.constraints.format or "national").lower()
+    if fmt not in ("national", "international", "e164"):
+        raise SchemaError(f"field '{d.spec.name}': phone format must be national, international or e164")
+    if d.unique:
+        ranges = safety.phone_ranges(d.ctx.locale)
+        return _phones(ranges, fmt, d.index(len(ranges) * 10 ** ranges[0].free_digits), d.n)
+    codes = geo_tables().codes
+    country = d.single_country()
+    if country is not None:
+        ranges = safety.country_phone_ranges(country)
+        return _phones(ranges, fmt, d.index(len(ranges) * 10 ** ranges[0].free_digits), d.n)
+    u = d.rng("idx").random(d.n)
+    groups = []
+    for cid, rows in groups_of(d.geo().country):
+        ranges = safety.country_phone_ranges(codes[cid])
+        cap = len(ranges) * 10 ** ranges[0].free_digits
+        groups.append((rows, _phones(ranges, fmt, np.floor(u[rows] * cap).astype(np.uint64), len(rows))))
+    return scatter(d.n, groups)
 
 
 _DOMAIN_SUFFIXES = pa.array([".example.com", ".example.net", ".example.org", ".example", ".test"], pa.string())

@@ -10,14 +10,24 @@ from sdga.engine.context import Draw
 from sdga.engine.fields.bounds import AMOUNT_DEFAULT
 from sdga.engine.fields.choice import take
 from sdga.engine.fields.numeric import decimal_cap, decimal_type, decimal_values
-from sdga.engine.fields.registry import const_cap, register, register_vocabulary
+from sdga.engine.fields.registry import const_cap, register, register_vocabulary, vocab_cap
+from sdga.engine.geo.tables import geo_tables
 from sdga.engine.patterns import concat, digits
+from sdga.engine.vocab import vocabulary
 
 _U64 = np.uint64
 
 register_vocabulary("company", "company", "Company name from the locale's word lists.", "business", "Acme Ltd")
 register_vocabulary("job_title", "job_title", "Job title.", "business", "Data Engineer")
-register_vocabulary("currency_code", "currency_code", "ISO 4217 currency code.", "business", "EUR")
+
+
+@register("currency_code", "ISO 4217 code of the currency of the row's country (an `enum` picks from a list "
+          "instead).", "business", pa.string(), vocab_cap("currency_code"), example="EUR")  # fmt: skip
+def gen_currency_code(d: Draw) -> pa.Array:
+    if d.unique:
+        values = vocabulary(d.ctx.locale, "currency_code")
+        return take(values, d.index(len(values)))
+    return geo_tables().currency.take(pa.array(d.geo().country))
 
 
 @register("amount", "Money amount: exact decimal, default 0..10,000 with 2 decimals.", "numeric",

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from sdga.engine import safety
 from sdga.engine.context import Draw
-from sdga.engine.fields.choice import take
+from sdga.engine.fields.choice import take, take_localized
 from sdga.engine.fields.registry import Generator, const_cap, register, vocab_cap
 from sdga.engine.patterns import concat, digits
 from sdga.engine.vocab import vocabulary, vocabulary_size
@@ -25,7 +25,9 @@ def _name_field(kind: str) -> Generator:
         if d.unique:
             return take(values, d.index(len(values)))
         p = d.person()
-        return take(values, p.first if kind == "first_name" else p.last)
+        return take_localized(
+            p.locales, p.locale, p.first if kind == "first_name" else p.last, lambda loc: vocabulary(loc, kind)
+        )
 
     return gen
 
@@ -43,10 +45,11 @@ def gen_full_name(d: Draw) -> pa.Array:
     if d.unique:
         idx = d.index(len(firsts) * len(lasts))
         fi, li = idx % _U64(len(firsts)), idx // _U64(len(firsts))
-    else:
-        p = d.person()
-        fi, li = p.first, p.last
-    return concat([take(firsts, fi), " ", take(lasts, li)], d.n)
+        return concat([take(firsts, fi), " ", take(lasts, li)], d.n)
+    p = d.person()
+    first = take_localized(p.locales, p.locale, p.first, lambda loc: vocabulary(loc, "first_name", suffix=" "))
+    last = take_localized(p.locales, p.locale, p.last, lambda loc: vocabulary(loc, "last_name"))
+    return concat([first, last], d.n)
 
 
 _SSN_GROUPS = safety.SSN_GROUP_MAX - safety.SSN_GROUP_MIN + 1

@@ -130,8 +130,18 @@ def is_known_type(name: str) -> bool:
     return n in REGISTRY or any(n.startswith(p) and len(n) > len(p) for p in PREFIXED)
 
 
+#: Types whose ``enum`` is not a list to draw values from but the countries the table's rows live in.
+COUNTRY_TYPES = ("country", "country_code")
+
+
 def uses_enum(f: FieldSpec) -> bool:
-    """A non-category field with ``enum`` draws from the enum (its type shapes nothing else)."""
+    """A non-category field with ``enum`` draws from the enum (its type shapes nothing else).
+
+    A country field's enum instead spreads the table's rows over those countries (every place field of a
+    row follows its country), unless the field is unique.
+    """
+    if f.type in COUNTRY_TYPES and not f.constraints.unique:
+        return False
     return bool(f.constraints.enum) and f.type not in ("category", "reference", "object", "array", "json")
 
 
