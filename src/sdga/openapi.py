@@ -8,8 +8,8 @@
 * The HTTP API's document (FastAPI) is written to ``docs/openapi.json``.
 * The MCP tool schemas of the AgentCore gateway's Lambda targets (one file per target:
   ``Infrastructure/terraform/agentcore/<target>.json``), from the same tool definitions as ``sdga mcp``.
-  The gateway accepts a subset of JSON Schema (type, description, properties, required, items), so
-  references are inlined and optional fields lose their ``null`` branch.
+  The gateway accepts a subset of JSON Schema (type, description, properties, required, items): the
+  models' schemas are reduced by :func:`sdga.models.gateway_schema.gateway_schema`, as the Lambda does.
 
 ``python -m sdga.openapi --write`` regenerates all of them; ``--check`` fails when any is stale.
 """
@@ -35,7 +35,6 @@ AGENTCORE_TARGETS = {
     "validate": ("validate_schema",),
     "metrics": ("calculate_quality_metrics",),
 }
-_GATEWAY_KEYS = ("type", "description", "properties", "required", "items")
 ACTION_GROUPS = {
     "data-generation-actions": ("sdga.lambdas.generate", "Generate synthetic test data and poll its status."),
     "schema-validation-actions": ("sdga.lambdas.validate", "Validate data schemas with compliance checks."),
@@ -153,60 +152,26 @@ def http_document() -> dict[str, Any]:
         return app.openapi()
 
 
-def gateway_schema(node: Any, defs: dict[str, Any], depth: int = 0) -> dict[str, Any]:
-    """A JSON Schema reduced to what the AgentCore gateway accepts: references inlined, one branch per union."""
-    if not isinstance(node, dict):
-        return {"type": "string"}
-    if "$ref" in node:
-        target = defs[node["$ref"].rsplit("/", 1)[-1]]
-        merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-        return gateway_schema(merged, defs, depth + 1) if depth < 12 else {"type": "object"}
-    for union in ("anyOf", "oneOf", "allOf"):
-        if union in node:
-            branches = [b for b in node[union] if not (isinstance(b, dict) and b.get("type") == "null")]
-            chosen = gateway_schema(branches[0] if branches else {"type": "string"}, defs, depth + 1)
-            if node.get("description"):
-                chosen["description"] = node["description"]
-            return chosen
-    out: dict[str, Any] = {}
-    kind = node.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "string")
-    out["type"] = kind or ("object" if "properties" in node else "string")
-    description = str(node.get("description") or "").strip()
-    if "enum" in node:
-        description = f"{description} Allowed values: {', '.join(str(v) for v in node['enum'])}.".strip()
-    if description:
-        out["description"] = description
-    if out["type"] == "object" and isinstance(node.get("properties"), dict):
-        out["properties"] = {k: gateway_schema(v, defs, depth + 1) for k, v in node["properties"].items()}
-        if node.get("required"):
-            out["required"] = list(node["required"])
-    if out["type"] == "array":
-        out["items"] = gateway_schema(node.get("items", {}), defs, depth + 1)
-    return {k: out[k] for k in _GATEWAY_KEYS if k in out}
-
-
 def agentcore_tool_schemas() -> dict[str, list[dict[str, Any]]]:
-    """Per gateway target, its tools as the gateway's Lambda tool schema: name, description, inputSchema."""
-    from sdga.mcp.tools import TOOLS
+    """Per gateway target, its tools as the gateway's Lambda tool schema: name, description, inputSchema.
 
-    specs = {t.name: t for t in TOOLS}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for target, names in AGENTCORE_TARGETS.items():
-        tools = []
-        for name in names:
-            spec = specs[name]
-            schema = spec.input_schema()
-            tools.append(
-                {
-                    "name": spec.name,
-                    "description": spec.description,
-                    "inputSchema": gateway_schema(schema, schema.get("$defs", {})),
-                }
-            )
-        out[target] = tools
-    return out
+    The same actions and the same reduction to the gateway's schema language as the Lambda that answers them
+    (:mod:`sdga.models.gateway_schema`), so the files cannot disagree with what the function accepts.
+    """
+    from sdga.models.actions import ACTIONS
+    from sdga.models.gateway_schema import gateway_schema
+
+    return {
+        target: [
+            {
+                "name": ACTIONS[name].name,
+                "description": ACTIONS[name].description,
+                "inputSchema": gateway_schema(ACTIONS[name].input_schema()),
+            }
+            for name in names
+        ]
+        for target, names in AGENTCORE_TARGETS.items()
+    }
 
 
 def render(doc: Any) -> str:

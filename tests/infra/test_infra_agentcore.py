@@ -60,14 +60,15 @@ def test_tool_schemas_use_only_what_the_gateway_accepts() -> None:
 
 
 def test_gateway_schema_inlines_references_and_drops_null_branches() -> None:
-    openapi = pytest.importorskip("sdga.openapi")
+    from sdga.models.gateway_schema import gateway_schema
+
     schema = {
         "type": "object",
         "properties": {"a": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}], "description": "an A"}},
         "required": ["a"],
         "$defs": {"A": {"type": "object", "properties": {"k": {"type": "string", "enum": ["x", "y"]}}}},
     }
-    out = openapi.gateway_schema(schema, schema["$defs"])
+    out = gateway_schema(schema)
     assert out["properties"]["a"]["type"] == "object" and out["properties"]["a"]["description"] == "an A"
     assert out["properties"]["a"]["properties"]["k"] == {"type": "string", "description": "Allowed values: x, y."}
 

@@ -16,6 +16,7 @@ from sdga.config import Settings
 from sdga.lambdas import generate, metrics, runtime, validate
 from sdga.models import GenerateDataResponse, QualityMetricsResponse, ValidateSchemaResponse
 from sdga.models.actions import ACTIONS
+from sdga.openapi import AGENTCORE_DIR
 from sdga.service import SyntheticDataService
 
 SCHEMA = {
@@ -208,6 +209,10 @@ def test_each_functions_gateway_tool_schema_comes_from_the_request_models(module
         _check_gateway_schema(tool["inputSchema"], tool["name"])
         # Every argument of the request model, and nothing else, under the model's own (alias) names.
         assert set(tool["inputSchema"]["properties"]) == set(action.input_schema()["properties"])
+    # The Terraform files the gateway target is deployed with hold exactly what this function answers to.
+    target = module.__name__.rsplit(".", 1)[-1]
+    committed = json.loads((Path(__file__).resolve().parents[2] / AGENTCORE_DIR / f"{target}.json").read_text())
+    assert committed == schema, f"{AGENTCORE_DIR}/{target}.json is stale: python -m sdga.openapi --write"
 
 
 def test_the_mcp_server_offers_the_same_tools_with_the_same_arguments() -> None:
