@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.service.conftest import aws_env, moto_endpoint
+
+__all__ = ["EQUALITY_SCHEMA", "aws_env", "moto_endpoint"]
 
 # The multi-table request the equality tests use: references (one sets the child table's volume by
 # cardinality, one is sampled, one points into the same table), unique fields, nulls, edge cases,

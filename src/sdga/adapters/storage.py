@@ -56,13 +56,26 @@ class ObjectStore(Protocol):
 
 
 def write_manifest(staging: Path, generation_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Describe every file in ``staging`` (name, size) in ``_manifest.json`` and return the manifest."""
-    files = sorted(p for p in staging.iterdir() if p.is_file() and p.name != MANIFEST_NAME)
+    """Describe every file in ``staging`` (name, size) in ``_manifest.json`` and return the manifest.
+
+    Files in subdirectories (an engine that writes a directory of part files per table) are listed by their
+    relative path (``orders/part-00000.parquet``); hidden files (checksums, temporaries) are left out. What an
+    engine already described in a manifest of its own in ``staging`` (tables, row counts, seed) is kept.
+    """
+    files = sorted(
+        p
+        for p in staging.rglob("*")
+        if p.is_file()
+        and p.name != MANIFEST_NAME
+        and not any(part.startswith(".") for part in p.relative_to(staging).parts)
+    )
+    earlier = read_local_manifest(staging) or {}
     manifest = {
+        **{k: v for k, v in earlier.items() if k not in ("files", "created_at", "complete")},
         "generation_id": generation_id,
         "created_at": datetime.now(UTC).isoformat(),
         "complete": True,
-        "files": [{"name": p.name, "size": p.stat().st_size} for p in files],
+        "files": [{"name": p.relative_to(staging).as_posix(), "size": p.stat().st_size} for p in files],
         **(extra or {}),
     }
     (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -132,6 +145,7 @@ def _move_all(moves: list[tuple[Path, Path]], *, set_aside: Path | None = None) 
             if dst.is_file() and dst not in kept:
                 kept[dst] = dst.with_name(f".{dst.name}.sdga-{tag}")
                 _keep_copy(dst, kept[dst])
+            dst.parent.mkdir(parents=True, exist_ok=True)  # a table's directory of part files
             _move_file(src, dst)
             moved.append(dst)
     except BaseException:

@@ -249,6 +249,12 @@ def generate(
         envvar="SDGA_ENGINE",
         help="How the rows are produced [default: local]; the same rows whatever the engine.",
     ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        envvar="SDGA_SPARK_MASTER",
+        help="With --engine spark: local[*] (default), local[N], a cluster master URL or a Spark Connect URL (sc://host:15002).",
+    ),
     batch_size: int = typer.Option(65_536, "--batch-size", help="Rows per batch (bounds memory)."),
     sql_dialect: str | None = typer.Option(
         None, "--sql-dialect", help="postgresql | mysql | sqlite [default: postgresql]."
@@ -331,9 +337,16 @@ def generate(
             report=report,
         )
         return
-    chosen = ENGINES.create(engine_name(request.engine), EngineOptions(workers=workers))  # unknown: exit 2 now
+    chosen = ENGINES.create(engine_name(request.engine), EngineOptions(workers=workers, master=spark_master))
     warnings = preflight(request)
     plan = plan_generation(request)
+    if chosen.name == "spark":  # part files per table and a manifest, to a directory or s3:// (sdga.spark.cli)
+        from sdga.spark.cli import generate_spark
+
+        generate_spark(
+            request, name, out, chosen, plan, warnings, quiet=quiet, metrics=metrics, report=report, as_json=as_json
+        )
+        return
     target = out if out is not None else default_output_path(name, fmt, len(plan.tables))
     check_output_location(target, fmt, len(plan.tables))
     if report is not None:

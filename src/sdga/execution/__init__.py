@@ -12,8 +12,22 @@ from sdga.execution.base import Engine, EngineJob, EngineOptions, ProgressCallba
 from sdga.execution.local import LocalEngine
 from sdga.execution.registry import DEFAULT_ENGINE, EngineRegistry, engine_name
 
+
+def _spark_engine(options: EngineOptions) -> Engine:
+    """The Spark engine, imported only when asked for (it needs the [spark] extra)."""
+    from sdga.spark.engine import SparkEngine
+
+    return SparkEngine.create(options)
+
+
 ENGINES = EngineRegistry()
 ENGINES.register("local", LocalEngine.create, description=LocalEngine.description)
+ENGINES.register(
+    "spark",
+    _spark_engine,
+    description="Apache Spark (pip install 'synthetic-data-agent[spark]'): local[*], a cluster or Spark Connect; "
+    "Parquet, CSV or JSON Lines part files per table plus a manifest",
+)
 
 __all__ = [
     "DEFAULT_ENGINE",

@@ -50,11 +50,13 @@ class EngineJob:
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """What an engine is built from: the deployment's settings (None on the plain command line) and the
-    number of local worker processes asked for."""
+    """What an engine is built from: the deployment's settings (None on the plain command line), the
+    number of local worker processes asked for and, for a cluster engine, where the cluster is."""
 
     settings: Settings | None = None
     workers: int = 1
+    # Where an engine that runs elsewhere runs: a cluster's master URL or a Spark Connect URL (--spark-master).
+    master: str | None = None
 
 
 class Engine(ABC):

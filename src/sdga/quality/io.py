@@ -209,17 +209,45 @@ def read_file(path: str | Path) -> dict[str, pa.Table]:
         raise InvalidInputError(f"{p} is not a readable {fmt.upper()} file: {first}") from exc
 
 
+def _manifest_tables(directory: Path) -> dict[str, pa.Table] | None:
+    """The tables a manifest lists with their part files (``{"tables": {name: {"files": [...]}}}``, as the
+    Spark engine writes it), each read from all its files; None when the directory has no such manifest."""
+    try:
+        manifest = json.loads((directory / "_manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    listed = manifest.get("tables") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict) or not all(isinstance(t, dict) and "files" in t for t in listed.values()):
+        return None
+    tables: dict[str, pa.Table] = {}
+    for name, entry in listed.items():
+        parts = [read_file(directory / str(f)) for f in entry["files"]]
+        pieces = [table for part in parts for table in part.values() if table.num_rows]
+        if not pieces and parts:
+            pieces = [next(iter(parts[0].values()))]
+        if not pieces:
+            raise InvalidInputError(f"{directory}: table '{name}' has no files in its manifest")
+        try:
+            tables[str(name)] = pa.concat_tables(pieces, promote_options="default")
+        except pa.ArrowInvalid as exc:
+            raise InvalidInputError(f"{directory}: the files of table '{name}' do not share a schema: {exc}") from exc
+    return tables
+
+
 def read_data(location: str | Path) -> dict[str, pa.Table]:
     """A data file or a directory of them (csv, tsv, json, jsonl, parquet, xml) as ``{table: pa.Table}``.
 
     In a directory every supported file is one table named after the file (``orders.csv`` -> ``orders``);
-    other files (reports, SQL scripts) are skipped. Empty tables are kept: an empty result is data too.
+    other files (reports, SQL scripts) are skipped. A directory whose manifest lists tables and their part
+    files (``sdga generate --engine spark``) is read table by table from those files. Empty tables are kept: an empty result is data too.
     """
     p = Path(location).expanduser()
     if not p.exists():
         raise InvalidInputError(f"file not found: {p}")
     if p.is_file():
         tables = read_file(p)
+    elif (listed := _manifest_tables(p)) is not None:
+        tables = listed
     else:
         files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".") and _format_of(f))
         if not files:
