@@ -71,11 +71,21 @@ OPERATIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     # Converse tool loop (sdga.agent.converse) and knowledge-base search (sdga.knowledge.retriever).
     ("bedrock-runtime", "converse"): (Need(("bedrock:InvokeModel",), "model"),),
     ("bedrock-agent-runtime", "retrieve"): (Need(("bedrock:Retrieve",), "knowledge_base"),),
+    # The EMR Serverless hand-off of large generations (sdga.spark.emr): submit a job run passing its role, and
+    # follow it from the status action.
+    ("emr-serverless", "start_job_run"): (
+        Need(("emr-serverless:StartJobRun",), "emr_application"),
+        Need(("iam:PassRole",), "emr_job_role"),
+    ),
+    ("emr-serverless", "get_job_run"): (Need(("emr-serverless:GetJobRun",), "emr_job_runs"),),
 }
 
 # Calls that never run inside the Lambdas: table creation for local emulators and tests, and the `bedrock-agent`
 # backend of the CLI/HTTP server (the agent Lambda runs the Converse loop, SDGA_LLM_BACKEND=bedrock).
 NOT_IN_LAMBDA = {
+    # The EMR job and the command line's Spark engine clear a stale manifest or progress object (the job role
+    # may delete under the output prefix).
+    ("s3", "delete_object"),
     ("dynamodb", "create_table"),
     ("dynamodb", "update_time_to_live"),
     ("bedrock-agent-runtime", "invoke_agent"),
@@ -88,7 +98,15 @@ FUNCTION_OPERATIONS: dict[str, set[tuple[str, str]]] = {
     # generate: publish a data set (undo on failure), stream or presign downloads, record and read the history
     # (status of a dead worker is written back as failed), hand big jobs to an async invocation of itself,
     # and check that an explicit S3 prefix is free before writing into it (ListObjectsV2, one key).
-    "generate": _STORE_WRITE | _STORE_READ | _HISTORY | {("lambda", "invoke"), ("s3", "list_objects_v2")},
+    "generate": _STORE_WRITE
+    | _STORE_READ
+    | _HISTORY
+    | {
+        ("lambda", "invoke"),
+        ("s3", "list_objects_v2"),
+        ("emr-serverless", "start_job_run"),
+        ("emr-serverless", "get_job_run"),
+    },
     # validate: schema and compliance checks in memory; no AWS call at all.
     "validate": set(),
     # metrics: read a generation's record (Query), its manifest (GetObject) or list a prefix, download the files.
@@ -125,7 +143,19 @@ PLATFORM: set[Grant] = {
 # With an API key configured, every function reads it once per container: an SSM SecureString under the data key
 # (Powertools' parameters utility makes the call, so the scanner of src/sdga does not see it).
 API_KEY: set[Grant] = {("ssm:GetParameter", "api_key_parameter", ""), ("kms:Decrypt", "s3_key", "ssm")}
-CHECKED_PREFIXES = ("ssm:", "s3:", "dynamodb:", "lambda:", "bedrock:", "cloudwatch:", "sqs:", "sns:", "logs:", "xray:")
+CHECKED_PREFIXES = (
+    "ssm:",
+    "s3:",
+    "dynamodb:",
+    "lambda:",
+    "bedrock:",
+    "cloudwatch:",
+    "sqs:",
+    "sns:",
+    "logs:",
+    "xray:",
+    "emr-serverless:",
+)
 
 RESOURCE_KINDS = {
     "${var.data_bucket_arn}/${local.prefix_pattern}": "data_objects",

@@ -101,7 +101,7 @@ def test_a_schema_sent_as_a_json_string_is_read(service: SyntheticDataService) -
         ({"volume": 10, "schema": SCHEMA, "colour": "red"}, "invalid_input", "colour"),
         ({"volume": 10}, "invalid_input", "schema"),  # custom data needs a schema
         ({"volume": 10, "schema": {"fields": [{"name": "x", "type": "no_such_type"}]}}, "schema_invalid", "x"),
-        ({"volume": 10, "schema": SCHEMA, "engine": "spark"}, "invalid_input", "unknown engine"),
+        ({"volume": 10, "schema": SCHEMA, "engine": "hadoop"}, "invalid_input", "unknown engine"),
         ({"volume": 10, "schema": "{not json"}, "invalid_input", "schema"),
         (["not", "an", "object"], "invalid_input", "JSON object"),
         # Gateway arguments are never a job event, even if they look like one.

@@ -102,9 +102,9 @@ def test_the_deployment_chooses_the_engine_of_requests_that_name_none(tmp_path: 
 
 def test_an_unknown_engine_is_refused_before_anything_is_recorded(tmp_path: Path) -> None:
     svc = SyntheticDataService(Settings(home=tmp_path, background_threshold=0))
-    with pytest.raises(InvalidInputError, match="unknown engine 'spark': available engines are local") as info:
-        svc.generate(request(engine="spark"))
-    assert info.value.http_status == 422 and info.value.details == {"field": "engine", "available": ["local"]}
+    with pytest.raises(InvalidInputError, match="unknown engine 'hadoop': available engines are local, spark") as info:
+        svc.generate(request(engine="hadoop"))
+    assert info.value.http_status == 422 and info.value.details == {"field": "engine", "available": ["local", "spark"]}
     configured = SyntheticDataService(Settings(home=tmp_path / "b", background_threshold=0, engine="nope"))
     with pytest.raises(InvalidInputError, match="unknown engine 'nope'"):
         configured.generate(request())
@@ -138,10 +138,12 @@ def test_engine_registry_names_and_duplicates() -> None:
 
 def test_http_api_refuses_an_unknown_engine_with_an_error_response(tmp_path: Path) -> None:
     client = TestClient(create_app(SyntheticDataService(Settings(home=tmp_path, background_threshold=0))))
-    body = request(engine="spark").model_dump(mode="json", by_alias=True)
+    body = request(engine="hadoop").model_dump(mode="json", by_alias=True)
     answer = client.post("/api/v1/synthetic-data/generate", json=body)
     assert answer.status_code == 422
-    assert answer.json()["error"] == "invalid_input" and "available engines are local" in answer.json()["message"]
+    assert (
+        answer.json()["error"] == "invalid_input" and "available engines are local, spark" in answer.json()["message"]
+    )
     bad = client.post("/api/v1/synthetic-data/generate", json={**body, "engine": "no spaces allowed"})
     assert bad.status_code == 422 and bad.json()["error"] == "invalid_input"
 
@@ -155,7 +157,7 @@ def test_cli_engine_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     bad = cli.invoke(
         app, ["generate", "-t", "user_profile", "-n", "30", "-o", str(tmp_path / "v.csv"), "--engine", "x"]
     )
-    assert bad.exit_code == 2 and bad.stderr.strip() == "error: unknown engine 'x': available engines are local"
+    assert bad.exit_code == 2 and bad.stderr.strip() == "error: unknown engine 'x': available engines are local, spark"
     assert not (tmp_path / "v.csv").exists()
     monkeypatch.setenv("SDGA_ENGINE", "nope")  # the deployment's choice, through the service path too
     svc = cli.invoke(app, ["generate", "-t", "user_profile", "-n", "30", "-d", "local", "-o", str(tmp_path / "w")])

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from sdga.errors import InvalidInputError, SdgaError
+from sdga.lambdas import emr as handoff
 from sdga.lambdas.responses import ok, typed
 from sdga.lambdas.results import record_generation_metrics, summarize_generation
 from sdga.lambdas.runtime import JSON, add_metric, get_service, logger, publish_metrics, tracer
@@ -153,7 +154,7 @@ def bedrock_to_request(body: BedrockGenerateBody) -> GenerateDataRequest:
 
 def _run(request: GenerateDataRequest) -> GenerateDataResponse:
     try:
-        response: GenerateDataResponse = get_service().generate(request)
+        response: GenerateDataResponse = handoff.service().generate(request)
     except SdgaError as exc:
         if exc.code not in ("schema_invalid", "unique_capacity_exceeded", "compliance_violation", "invalid_input"):
             add_metric("GenerationFailure", 1)
@@ -191,7 +192,7 @@ def bedrock_generate(
 def bedrock_status(
     generation_id: Annotated[str, Path(description="The generation_id (UUID) returned by generateSyntheticData.")],
 ) -> Annotated[GenerationSummary, Body(description="Status summary.")]:
-    return typed(GenerationSummary.model_validate(summarize_generation(get_service().status(generation_id))))  # type: ignore[return-value]
+    return typed(GenerationSummary.model_validate(summarize_generation(handoff.status(generation_id))))  # type: ignore[return-value]
 
 
 # -------------------------------------------------------------------------------------- HTTP API
@@ -208,7 +209,7 @@ def http_generate() -> Response[str]:
 
 @http_app.get(STATUS_PATH)
 def http_status(generation_id: str) -> Response[str]:
-    return ok(get_service().status(generation_id))
+    return ok(handoff.status(generation_id))
 
 
 @http_app.get("/api/v1/synthetic-data/download/<generation_id>")
@@ -263,7 +264,7 @@ def http_history(
 
 # --------------------------------------------------------------------------------- AgentCore gateway
 def _status(request: GenerationStatusRequest) -> GenerateDataResponse:
-    response: GenerateDataResponse = get_service().status(request.generation_id)
+    response: GenerateDataResponse = handoff.status(request.generation_id)
     return response
 
 

@@ -58,8 +58,11 @@ def get_session(master: str | None = None) -> SparkSession:
         if is_connect_url(wanted):
             builder = SparkSession.builder.remote(str(wanted))
         else:
-            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-            builder = SparkSession.builder.master(wanted or DEFAULT_MASTER).appName(APP_NAME)
+            builder = SparkSession.builder.appName(APP_NAME)
+            # Under spark-submit (a cluster job) the master is already chosen; anywhere else default to local.
+            if wanted or not os.environ.get("PYSPARK_GATEWAY_PORT"):
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+                builder = builder.master(wanted or DEFAULT_MASTER)
             for key, value in SESSION_CONF.items():
                 builder = builder.config(key, value)
         session = builder.getOrCreate()
