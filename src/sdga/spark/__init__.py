@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from sdga.models import GenerateDataRequest
 
-SOURCE_NAME = "sdga"
+from sdga.spark.options import SOURCE_NAME
 
 __all__ = ["SOURCE_NAME", "read_tables", "register", "require_pyspark"]
 

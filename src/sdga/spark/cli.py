@@ -13,6 +13,47 @@ from typing import Any
 from sdga.models import GenerateDataRequest
 from sdga.spark.engine import SparkEngine
 
+# Log progress lines on stderr for runs at least this large when stderr is not a terminal (no live bar).
+PROGRESS_MIN_ROWS = 1_000_000
+
+
+class _ProgressLog:
+    """One plain progress line per 10% (CI logs, files)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.next_step = max(total, 1), 0, 10
+
+    def __call__(self, table: str, rows: int) -> None:
+        import typer
+
+        self.done += rows
+        percent = self.done * 100 // self.total
+        if percent >= self.next_step:
+            typer.echo(f"progress: {self.done:,}/{self.total:,} rows ({percent}%), {table}", err=True)
+            self.next_step = (percent // 10 + 1) * 10
+
+
+def _write_json_report(path: Path, response: Any) -> None:
+    from sdga.writers._atomic import publish_file, temp_path_for
+
+    temp = temp_path_for(path)
+    try:
+        temp.write_text(response.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+        publish_file(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _print_markdown(text: str) -> None:
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
 
 def output_location(out: Path | None, name: str) -> str:
     """Where to write: ``--out`` as given (an ``s3://`` URI survives the path option), else ``output/<name>``."""
@@ -43,7 +84,6 @@ def generate_spark(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from sdga.cli.common import print_json
-    from sdga.cli.generate import PROGRESS_MIN_ROWS, _print_markdown, _ProgressLog, _write_json_report
     from sdga.errors import InvalidInputError
     from sdga.spark.run import generate_with_spark
 

@@ -273,19 +273,7 @@ def write_output(
     added to the manifest (a job's quality metrics, say).
     """
     if location.startswith("s3://"):
-        from sdga.spark.s3 import write_s3
-
-        return write_s3(
-            engine,
-            plan,
-            location,
-            fmt,
-            progress=progress,
-            tap=tap,
-            generation_id=generation_id,
-            settings=settings,
-            annotate=annotate,
-        )
+        raise InvalidInputError("write_output writes local directories; sdga.spark.s3.write_s3 writes s3:// prefixes")
     target = Path(location).expanduser().resolve()
     if target.suffix.lower().lstrip(".") in {"parquet", "csv", "jsonl", "json", "ndjson"} and not target.is_dir():
         raise InvalidInputError(

@@ -30,6 +30,7 @@ from typing import Any
 from sdga.errors import InvalidInputError, NotFoundError, SchemaError
 from sdga.models import MAX_VOLUME, SUPPORTED_LOCALES, DataType, GenerateDataRequest, Schema
 
+SOURCE_NAME = "sdga"  # spark.read.format("sdga")
 DEFAULT_ROWS_PER_PARTITION = 1_048_576  # 16 blocks of 65,536 rows
 MAX_PARTITIONS = 1_000_000
 

@@ -15,6 +15,7 @@ from sdga.models import GenerateDataRequest, GenerateDataResponse, GenerationSta
 from sdga.pipeline import Sampler, measure_sample
 from sdga.pipeline import measure as _measure
 from sdga.spark.engine import SparkEngine, write_output
+from sdga.spark.s3 import write_s3
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -53,7 +54,8 @@ def generate_with_spark(
         measured = quality[0]
         return {"data_quality_metrics": measured.model_dump(mode="json")} if measured is not None else {}
 
-    output = write_output(
+    write = write_s3 if location.startswith("s3://") else write_output
+    output = write(
         engine,
         plan,
         location,

@@ -21,8 +21,7 @@ import pyarrow as pa
 from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
 
 from sdga.errors import SchemaError
-from sdga.spark import SOURCE_NAME
-from sdga.spark.options import SourceOptions, choose_table, parse_options, row_ranges
+from sdga.spark.options import SOURCE_NAME, SourceOptions, choose_table, parse_options, row_ranges
 from sdga.spark.types import Conformer, spark_arrow_schema, spark_schema
 
 if TYPE_CHECKING:
