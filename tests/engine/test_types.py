@@ -20,6 +20,7 @@ from sdga.models import FIELD_TYPES, FieldSpec
 SPECS = {
     "category": field("x", "category", enum=["a", "b", "c"]),
     "pattern": field("x", "pattern", pattern=r"[A-Z]{2}-\d{4}"),
+    "hostname": field("x", "hostname", format="pod"),  # short host names repeat roles: unique needs ec2 or pod
     "object": field("x", "object", fields=[field("a", "integer"), field("b", "city")]),
     "array": field("x", "array", items=field("i", "word"), min_length=1, max_length=4),
     "json": field("x", "json", fields=[field("a", "integer"), field("tags", "array", items=field("t", "word"))]),

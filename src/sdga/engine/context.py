@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -62,14 +63,26 @@ class BlockContext:
     volume: int = 0  # rows in the whole table (0 when unknown)
     copula: dict[str, np.ndarray] = field(default_factory=dict)
     reference: Callable[[Draw], pa.Array] | None = None
-    geo_mix: GeoMix | None = None  # the countries of the table's rows (None: the locale's country)
+    geo_mix: GeoMix | None = None  # the countries of the table's rows (None: from ``fields``, else the locale's)
+    fields: list[FieldSpec] = field(default_factory=list)  # the table's fields (row contexts read their settings)
     _person: Person | None = None
     _geo: GeoRows | None = None
+    _shared: dict[str, Any] = field(default_factory=dict)
 
     def mix(self) -> GeoMix:
         if self.geo_mix is None:
-            self.geo_mix = table_mix([], self.locale)
+            self.geo_mix = table_mix(self.fields, self.locale, self.table)
         return self.geo_mix
+
+    def shared(self, name: str, make: Callable[[BlockContext], Any]) -> Any:
+        """A per-row context several fields of the block read (drawn once, on first use)."""
+        if name not in self._shared:
+            self._shared[name] = make(self)
+        return self._shared[name]
+
+    def stream(self, *parts: object) -> np.random.Generator:
+        """A random stream of the block shared by the fields of a row context (not tied to one field)."""
+        return block_rng(stream_key(self.seed, self.table, *parts), max(self.block, 0))
 
     def geo(self) -> GeoRows:
         """The block's rows' places (drawn once; every place field and the names read them)."""

@@ -37,7 +37,6 @@ from sdga.engine.context import BlockContext, Draw
 from sdga.engine.dist import norm_cdf, norm_ppf, shape_discrete
 from sdga.engine.expr import Random, walk
 from sdga.engine.fields import arrow_type
-from sdga.engine.geo.rows import table_mix
 from sdga.engine.graph import AggSpec, Compiled, FieldRules, LookupSpec
 from sdga.engine.plan import BLOCK_ROWS, GenerationPlan, TablePlan
 from sdga.engine.rng import Permutation, block_rng, stream_key
@@ -143,7 +142,7 @@ class Run:
         start = block * BLOCK_ROWS
         ctx = BlockContext(
             plan.seed, table.name, plan.locale, block, start, n, volume=table.volume,
-            geo_mix=table_mix(table.fields, plan.locale, table.name),  # the countries of the table's rows
+            fields=table.fields,  # row contexts (the rows' places, products) read their settings from them
         )  # fmt: skip
         for i, cop in enumerate(table.copulas):
             eps = block_rng(stream_key(plan.seed, table.name, "__copula__", i), block).standard_normal(

@@ -27,7 +27,7 @@ _SAFE_TLDS = ("example", "test")
 def _iban(rnd: random.Random, locale: str) -> str:
     fmt = safety.iban_format(locale)
     account = "".join(rnd.choice("0123456789") for _ in range(fmt.account_digits))
-    bban = fmt.bank_code + account + fmt.suffix
+    bban = fmt.bban(account)
     check = 98 - int("".join(str(int(c, 36)) for c in bban + fmt.country + "00")) % 97
     return f"{fmt.country}{check:02d}{bban}"
 

@@ -184,6 +184,8 @@ def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: st
         faker_method(f, locale)
     if f.type in COUNTRY_TYPES and not in_array and "." not in path:
         check_country_enum(f, where)
+    if f.constraints.distinct_items and f.type != "array":
+        raise SchemaError(f"field '{where}': distinct_items applies to arrays only")
     c = f.constraints
     if c.unique and in_array:
         raise SchemaError(f"field '{where}': unique is not supported inside an array")

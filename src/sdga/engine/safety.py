@@ -77,12 +77,72 @@ TEST_CARD_NUMBERS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class IbanFormat:
-    """A country's IBAN layout with a bank code that is not assigned to any bank (all zeros)."""
+    """A country's IBAN layout with a bank code that is not assigned to any bank (all zeros).
+
+    ``national`` names the country's own check inside the BBAN, which national validators verify on top of
+    the IBAN's ISO 7064 digits: Spain's two "digitos de control" after bank and branch, France's two-digit
+    RIB key after the account, Italy's CIN letter before the bank code.
+    """
 
     country: str
     bank_code: str
     account_digits: int
     suffix: str = ""  # fixed trailing characters (Brazil: account type and holder)
+    national: str = ""  # "es", "fr", "it": the national check digits the BBAN carries
+
+    @property
+    def bban_length(self) -> int:
+        extra = NATIONAL_CHECK_LENGTH.get(self.national, 0)
+        return len(self.bank_code) + self.account_digits + len(self.suffix) + extra
+
+    def bban(self, account: str) -> str:
+        """The BBAN for an account number of ``account_digits`` digits, national check digits included."""
+        if self.national == "es":
+            return self.bank_code + es_control_digits(self.bank_code, account) + account + self.suffix
+        if self.national == "fr":
+            return self.bank_code + account + fr_rib_key(self.bank_code, account) + self.suffix
+        if self.national == "it":
+            return it_cin(self.bank_code + account) + self.bank_code + account + self.suffix
+        return self.bank_code + account + self.suffix
+
+    def matches_bban(self, bban: str) -> bool:
+        """True if ``bban`` is this layout with its unassigned bank code and valid national check digits."""
+        if len(bban) != self.bban_length or not bban.endswith(self.suffix):
+            return False
+        head = 1 if self.national == "it" else 0
+        if not bban[head:].startswith(self.bank_code):
+            return False
+        start = head + len(self.bank_code) + (2 if self.national == "es" else 0)
+        account = bban[start : start + self.account_digits]
+        return account.isdigit() and self.bban(account) == bban
+
+
+NATIONAL_CHECK_LENGTH = {"es": 2, "fr": 2, "it": 1}
+_ES_WEIGHTS = (1, 2, 4, 8, 5, 10, 9, 7, 3, 6)
+#: Italy's CIN: the value of a digit in an odd position (1st, 3rd, ...); in even positions a digit is itself.
+IT_CIN_ODD = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21)
+
+
+def es_control_digits(bank_branch: str, account: str) -> str:
+    """Spain's two control digits: one over bank and branch, one over the ten-digit account (mod 11)."""
+
+    def digit(text: str) -> str:
+        d = 11 - sum(int(c) * w for c, w in zip(text.rjust(10, "0"), _ES_WEIGHTS, strict=True)) % 11
+        return str({11: 0, 10: 1}.get(d, d))
+
+    return digit(bank_branch) + digit(account)
+
+
+def fr_rib_key(bank_branch: str, account: str) -> str:
+    """France's RIB key: 97 - (89 * bank + 15 * branch + 3 * account) mod 97 (accounts here are all digits)."""
+    bank, branch = int(bank_branch[:5]), int(bank_branch[5:10])
+    return f"{97 - (89 * bank + 15 * branch + 3 * int(account)) % 97:02d}"
+
+
+def it_cin(digits: str) -> str:
+    """Italy's CIN letter over ABI, CAB and account (all digits here)."""
+    total = sum(IT_CIN_ODD[int(c)] if i % 2 == 0 else int(c) for i, c in enumerate(digits))
+    return chr(ord("A") + total % 26)
 
 
 #: Per locale: the country's IBAN shape with an all-zero (never assigned) bank identifier.
@@ -90,9 +150,9 @@ IBAN_FORMATS: dict[str, IbanFormat] = {
     "en_US": IbanFormat("DE", "00000000", 10),  # the US has no IBAN; use a German-shaped one
     "en_GB": IbanFormat("GB", "TEST000000", 8),  # GB: 4-letter bank + 6-digit sort code + 8 digits
     "de_DE": IbanFormat("DE", "00000000", 10),
-    "fr_FR": IbanFormat("FR", "0000000000", 13),  # bank 5 + branch 5, then 11 digits + 2-digit key
-    "es_ES": IbanFormat("ES", "00000000", 12),
-    "it_IT": IbanFormat("IT", "X0000000000", 12),
+    "fr_FR": IbanFormat("FR", "0000000000", 11, national="fr"),  # bank 5 + branch 5, account 11, RIB key 2
+    "es_ES": IbanFormat("ES", "00000000", 10, national="es"),  # bank 4 + branch 4, control 2, account 10
+    "it_IT": IbanFormat("IT", "0000000000", 12, national="it"),  # CIN 1, ABI 5 + CAB 5, account 12
     "nl_NL": IbanFormat("NL", "TEST", 10),
     "pt_BR": IbanFormat("BR", "0000000000000", 10, "C1"),  # BR: bank 8 + branch 5 + account 10 + type + owner
 }
@@ -300,13 +360,9 @@ def is_safe_phone(value: str, locale: str | None = "en_US") -> bool:
 
 
 def is_safe_iban(value: str) -> bool:
-    """True if the IBAN has valid check digits and one of the unassigned bank codes of :data:`IBAN_FORMATS`."""
+    """True if the IBAN has valid check digits, national ones included, and an unassigned bank code."""
     s = value.replace(" ", "").upper()
-    return iban_valid(s) and any(
-        s[:2] == f.country and s[4:].startswith(f.bank_code) and s.endswith(f.suffix)
-        and len(s) == 4 + len(f.bank_code) + f.account_digits + len(f.suffix)
-        for f in IBAN_FORMATS.values()
-    )  # fmt: skip
+    return iban_valid(s) and any(s[:2] == f.country and f.matches_bban(s[4:]) for f in IBAN_FORMATS.values())
 
 
 _ALL_RANGES: tuple[PhoneRange, ...] = tuple(

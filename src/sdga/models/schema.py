@@ -76,6 +76,12 @@ EXTENDED_FIELD_TYPES: tuple[str, ...] = (
     "log_level",
     "color",
     "password_hash",
+    "isin",
+    "hostname",
+    "product_name",
+    "product_category",
+    "review",
+    "log_message",
 )
 
 FIELD_TYPES: frozenset[str] = frozenset(SPEC_FIELD_TYPES + EXTENDED_FIELD_TYPES)
@@ -103,6 +109,17 @@ class DistributionKind(StrEnum):
     ZIPF = "zipf"
     POISSON = "poisson"
     EMPIRICAL = "empirical"
+
+
+class TimeProfile(StrEnum):
+    """Named shapes of when things happen (see docs/engine.md, "Time profiles")."""
+
+    BUSINESS_HOURS = "business_hours"
+    OFFICE_DAYS = "office_days"
+    RETAIL = "retail"
+    CONSUMER_EVENINGS = "consumer_evenings"
+    NIGHTLY_BATCH = "nightly_batch"
+    ALWAYS_ON = "always_on"
 
 
 class Distribution(StrictModel):
@@ -217,6 +234,29 @@ class FieldConstraints(StrictModel):
         default=None,
         max_length=MAX_EXPRESSION_LENGTH,
         description="Per-row upper bound: an expression over the row (e.g. 'amount'); null means no bound.",
+    )
+    distinct_items: bool = PydField(
+        default=False, description="Arrays: no value appears twice in one array (like JSON Schema's uniqueItems)."
+    )
+    # --- time profiles (date, datetime, timestamp) ---------------------------------------------------------
+    profile: TimeProfile | None = PydField(
+        default=None,
+        description="A named weekday/hour/month/holiday profile for timestamps (business_hours, office_days, "
+        "retail, consumer_evenings, nightly_batch, always_on); explicit weights below override its parts.",
+    )
+    weekday_weights: list[float] | None = PydField(
+        default=None, min_length=7, max_length=7, description="Relative weight of Monday .. Sunday."
+    )
+    hour_weights: list[float] | None = PydField(
+        default=None, min_length=24, max_length=24, description="Relative weight of each hour 0 .. 23 (UTC)."
+    )
+    month_weights: list[float] | None = PydField(
+        default=None, min_length=12, max_length=12, description="Relative weight of January .. December."
+    )
+    holiday_weight: float | None = PydField(
+        default=None,
+        ge=0,
+        description="Weight of the public holidays of the row's country relative to other days (0: never on one).",
     )
 
 

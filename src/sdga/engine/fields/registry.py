@@ -130,8 +130,10 @@ def is_known_type(name: str) -> bool:
     return n in REGISTRY or any(n.startswith(p) and len(n) > len(p) for p in PREFIXED)
 
 
-#: Types whose ``enum`` is not a list to draw values from but the countries the table's rows live in.
+#: Types whose ``enum`` is not a list to draw values from but the mix of a per-row context: the countries
+#: the table's rows live in, the product categories its products belong to.
 COUNTRY_TYPES = ("country", "country_code")
+CONTEXT_ENUM_TYPES = (*COUNTRY_TYPES, "product_category")
 
 
 def uses_enum(f: FieldSpec) -> bool:
@@ -140,7 +142,7 @@ def uses_enum(f: FieldSpec) -> bool:
     A country field's enum instead spreads the table's rows over those countries (every place field of a
     row follows its country), unless the field is unique.
     """
-    if f.type in COUNTRY_TYPES and not f.constraints.unique:
+    if f.type in CONTEXT_ENUM_TYPES and not f.constraints.unique:
         return False
     return bool(f.constraints.enum) and f.type not in ("category", "reference", "object", "array", "json")
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from sdga.engine.context import Draw
 from sdga.engine.fields.bounds import length_bounds
+from sdga.engine.fields.choice import enum_arrow, enum_cdf, enum_values
 from sdga.engine.fields.registry import ColumnBuilder, arrow_type, register_nested
 from sdga.engine.jsonenc import to_json_strings
 from sdga.errors import SchemaError
@@ -46,16 +47,50 @@ def _array_lengths(f: FieldSpec) -> tuple[int, int]:
     return length_bounds(f, 1, 3)
 
 
-@register_nested("array", "List of `items` with min_length..max_length elements (default 1..3) (Arrow list).",
+@register_nested("array", "List of `items` with min_length..max_length elements (default 1..3) (Arrow list); "
+                 "`distinct_items: true` never repeats a value within one list.",
                  "nested", lambda f: pa.list_(pa.field("item", arrow_type(_array_items(f)))), example='["a", "b"]')  # fmt: skip
 def gen_array(d: Draw, column: ColumnBuilder) -> pa.Array:
     item = _array_items(d.spec)
     lo, hi = _array_lengths(d.spec)
     lengths = d.rng("len").integers(lo, hi + 1, d.n)
+    if d.spec.constraints.distinct_items and (item.constraints.enum and item.type != "reference"):
+        return _distinct_choices(d, item, lengths)
     values = column(d.child(item, f"{d.path}[]", n=int(lengths.sum()), rows=None))
+    if d.spec.constraints.distinct_items:
+        values, lengths = _drop_repeats(values, lengths)
     offsets = np.zeros(d.n + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
     return pa.ListArray.from_arrays(pa.array(offsets), values, type=arrow_type(d.spec))
+
+
+def _distinct_choices(d: Draw, item: FieldSpec, lengths: np.ndarray) -> pa.Array:
+    """Arrays of distinct enum values: each row's values drawn without replacement, by their weights."""
+    values = enum_values(item)
+    k = len(values)
+    if int(lengths.min(initial=0)) > k:
+        raise SchemaError(f"field '{d.spec.name}': min_length {int(lengths.min())} distinct items of only {k} values")
+    cdf = enum_cdf(item, k)
+    weights: np.ndarray = np.ones(k) if cdf is None else np.diff(cdf, prepend=0.0)
+    # Efraimidis-Spirakis: the largest u ** (1 / w) keys are a weighted sample without replacement
+    with np.errstate(divide="ignore"):
+        keys = np.power(d.rng("distinct").random((d.n, k)), 1.0 / np.maximum(weights, 1e-300))
+    order = np.argsort(-keys, axis=1, kind="stable")
+    lengths = np.minimum(lengths, k)
+    picked = order[np.arange(k)[None, :] < lengths[:, None]]
+    flat = pa.array(values, enum_arrow(values)).take(pa.array(picked.astype(np.int64)))
+    offsets = np.zeros(d.n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), flat, type=arrow_type(d.spec))
+
+
+def _drop_repeats(values: pa.Array, lengths: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """The values with a value's later repeats within the same array removed (its first place kept)."""
+    row = np.repeat(np.arange(len(lengths)), lengths)
+    t = pa.table({"row": row, "v": values, "i": np.arange(len(values))})
+    first = t.group_by(["row", "v"], use_threads=False).aggregate([("i", "min")]).column("i_min").to_numpy()
+    keep = np.sort(first)
+    return values.take(pa.array(keep)), np.bincount(row[keep], minlength=len(lengths))
 
 
 _DEFAULT_JSON = FieldSpec.model_validate(

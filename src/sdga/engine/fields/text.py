@@ -1,15 +1,21 @@
-"""Text: random strings, strings matching a regex, words, sentences and paragraphs of the locale's words."""
+"""Text: random strings, strings matching a regex, words and sentences of the locale's words, and real-looking
+product names, customer comments and log messages from the lexicons (:mod:`sdga.engine.lexicon`)."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from sdga.engine.context import Draw
 from sdga.engine.fields.bounds import length_bounds
-from sdga.engine.fields.choice import take
+from sdga.engine.fields.choice import groups_of, scatter, take
 from sdga.engine.fields.registry import register, register_vocabulary
-from sdga.engine.patterns import compile_pattern, join_lists, unique_pattern
+from sdga.engine.lexicon import lexicon
+from sdga.engine.patterns import compile_pattern, concat, hex_digits, join_lists, unique_pattern
 from sdga.engine.vocab import vocabulary
 from sdga.errors import SchemaError
 from sdga.models.schema import FieldSpec
@@ -91,3 +97,175 @@ def gen_text(d: Draw) -> pa.Array:
     counts = rng.integers(2, 6, d.n)
     sentences = _sentences(d, int(counts.sum()), "v")
     return _truncate(d, join_lists(sentences, counts, " "))
+
+
+# --- real-looking text from the lexicons ------------------------------------------------------------------
+
+_PRODUCT_PARTS = ("brand", "quality", "thing", "model")
+
+
+@cache
+def _product_tables(category: str | None) -> tuple[list[pa.Array], np.ndarray, np.ndarray, np.ndarray]:
+    """Per part a word list with "" first; each category's offset and size in the per-category lists
+    (qualities, things, models); and the layouts as a (layouts, parts) matrix of flags."""
+    lex = lexicon("products")
+    cats = lex["categories"]
+    names = sorted(cats) if category is None else [category]
+    kinds = ("qualities", "things", "models")
+    sizes = np.array([[len(cats[c][k]) for k in kinds] for c in names], dtype=np.int64)
+    offsets = np.vstack([np.zeros(3, dtype=np.int64), np.cumsum(sizes, axis=0)[:-1]])
+    words = {
+        "brand": [w + " " for w in lex["brands"]],
+        "quality": [w + " " for c in names for w in cats[c]["qualities"]],
+        "thing": [w for c in names for w in cats[c]["things"]],
+        "model": [" " + w for c in names for w in cats[c]["models"]],
+    }
+    arrays = [pa.array(["", *words[p]], pa.string()) for p in _PRODUCT_PARTS]
+    flags = np.array([[("{" + p + "}") in layout for p in _PRODUCT_PARTS] for layout in lex["layouts"]])
+    return arrays, offsets, sizes, flags
+
+
+def _categories() -> list[str]:
+    return sorted(lexicon("products")["categories"])
+
+
+def _check_category(value: str, where: str) -> str:
+    category = value.strip().lower()
+    if category not in lexicon("products")["categories"]:
+        known = ", ".join(_categories())
+        raise SchemaError(f"field '{where}': no product category '{value}' (use one of {known})")
+    return category
+
+
+@cache
+def _category_mix(
+    values: tuple[str, ...], weights: tuple[float, ...] | None, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    names = _categories()
+    ids = np.array([names.index(_check_category(v, where)) for v in values], dtype=np.int64)
+    w = np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if len(w) != len(ids) or w.sum() <= 0 or np.any(w < 0):
+        raise SchemaError(f"field '{where}': weights must match the categories, be non-negative and not all zero")
+    return ids, np.cumsum(w) / w.sum()
+
+
+def _row_categories(d: Draw) -> np.ndarray:
+    """Each row's product category (index into the sorted categories): one draw per row that the row's
+    product_category and product_name fields share, spread by the product_category field's enum/weights."""
+    spec = next((f for f in d.ctx.fields if f.type == "product_category" and not f.constraints.unique), None)
+    if spec is not None and spec.constraints.enum:
+        w = spec.constraints.weights
+        ids, cdf = _category_mix(
+            tuple(str(v) for v in spec.constraints.enum), tuple(w) if w is not None else None, spec.name
+        )
+    else:
+        ids = np.arange(len(_categories()))
+        cdf = np.arange(1, len(ids) + 1) / len(ids)
+
+    def draw(rng: np.random.Generator, n: int) -> np.ndarray:
+        return ids[np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), len(ids) - 1)]
+
+    if d.row_aligned:
+        rows: np.ndarray = d.ctx.shared("product", lambda ctx: draw(ctx.stream("__product__"), ctx.n))
+        return rows
+    return draw(d.rng("product"), d.n)
+
+
+@register("product_category", "Shop category of the row's product (electronics, fashion, home, garden, toys, books, "
+          "beauty, sports, grocery); an `enum` of them with `weights` sets their shares. The row's product_name "
+          "belongs to it.", "text", pa.string(), lambda _f, _l: len(_categories()), example="electronics")  # fmt: skip
+def gen_product_category(d: Draw) -> pa.Array:
+    names = pa.array(_categories(), pa.string())
+    if d.unique:
+        return take(names, d.index(len(names)))
+    return take(names, _row_categories(d))
+
+
+@register("product_name", "Real-looking product name of the row's product category (brand, quality, thing, model: "
+          "'Nordic Oak Coffee Table'); `format` fixes a category instead.", "text", pa.string(),
+          example="Aurora Wireless Earbuds Pro")  # fmt: skip
+def gen_product_name(d: Draw) -> pa.Array:
+    fixed = d.spec.constraints.format
+    arrays, offsets, sizes, flags = _product_tables(_check_category(fixed, d.spec.name) if fixed else None)
+    u = d.rng("v").random((5, d.n))  # layout, brand, quality, thing, model
+    cat = np.zeros(d.n, dtype=np.int64) if fixed else _row_categories(d)
+    layout = flags[np.minimum((u[0] * len(flags)).astype(np.int64), len(flags) - 1)]
+    brand = 1 + (u[1] * (len(arrays[0]) - 1)).astype(np.int64)
+    picks = [1 + offsets[cat, k] + (u[2 + k] * sizes[cat, k]).astype(np.int64) for k in range(3)]
+    idx = [brand, *picks]
+    has_model = sizes[cat, 2] > 0  # a category without model names takes none
+    parts: list[pa.Array | str] = []
+    for k, arr in enumerate(arrays):
+        part = _PRODUCT_PARTS[k]
+        show = np.ones(d.n, dtype=bool) if part == "thing" else layout[:, k] & (has_model if part == "model" else True)
+        parts.append(take(arr, np.where(show, idx[k], 0)))
+    return _truncate(d, concat(parts, d.n))
+
+
+@cache
+def _review_tables() -> tuple[list[str], np.ndarray, list[pa.Array]]:
+    lex = lexicon("reviews")
+    tones = [t for t, _ in lex["tones"]]
+    w = np.array([w for _, w in lex["tones"]], dtype=np.float64)
+    return tones, np.cumsum(w) / w.sum(), [pa.array(lex["sentences"][t], pa.string()) for t in tones]
+
+
+@register("review", "Customer comment of one to three sentences of one tone (mostly positive, some mixed or "
+          "negative), not lorem ipsum; `max_length` truncates.", "text", pa.string(),
+          example="Great quality for the price. Would definitely buy again.")  # fmt: skip
+def gen_review(d: Draw) -> pa.Array:
+    tones, cdf, sentences = _review_tables()
+    rng = d.rng("v")
+    tone = np.minimum(np.searchsorted(cdf, rng.random(d.n), side="right"), len(tones) - 1)
+    count = 1 + np.searchsorted([0.5, 0.85], rng.random(d.n), side="right")
+    start = rng.random(d.n)
+    out: list[tuple[np.ndarray, pa.Array]] = []
+    for t, rows in groups_of(tone):
+        pool = sentences[t]
+        k = np.minimum(count[rows], len(pool))
+        first = (start[rows] * len(pool)).astype(np.int64)
+        # consecutive entries of the pool from a random start: the sentences of one comment never repeat
+        picks = (np.repeat(first, k) + _ranks(k)) % len(pool)
+        out.append((rows, join_lists(take(pool, picks), k, " ")))
+    return _truncate(d, scatter(d.n, out))
+
+
+def _ranks(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, .., len-1 for each length, concatenated."""
+    total = int(lengths.sum())
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.arange(total) - starts
+
+
+@cache
+def _log_templates() -> tuple[np.ndarray, list[list[str]]]:
+    entries = lexicon("log_messages")["messages"]
+    w = np.array([w for w, _ in entries], dtype=np.float64)
+    parts = [re.split(r"(\{\w+\})", text) for _, text in entries]
+    return np.cumsum(w) / w.sum(), parts
+
+
+@register("log_message", "Application log message as services write them ('Request completed in 42 ms', "
+          "'User 48213 signed in', 'Cache miss for key product:311'), with plausible numbers and keys.",
+          "text", pa.string(), example="Request completed in 42 ms")  # fmt: skip
+def gen_log_message(d: Draw) -> pa.Array:
+    cdf, templates = _log_templates()
+    rng = d.rng("v")
+    which = np.minimum(np.searchsorted(cdf, rng.random(d.n), side="right"), len(templates) - 1)
+    values = {
+        "{id}": pc.cast(pa.array(rng.integers(10_000, 1_000_000, d.n)), pa.string()),
+        "{n}": pc.cast(
+            pa.array(np.minimum(np.floor(rng.lognormal(2.5, 1.0, d.n)).astype(np.int64) + 1, 9999)), pa.string()
+        ),
+        "{ms}": pc.cast(
+            pa.array(np.minimum(np.floor(rng.lognormal(3.8, 1.1, d.n)).astype(np.int64) + 1, 120_000)), pa.string()
+        ),
+        "{key}": hex_digits(rng.integers(0, 1 << 32, d.n, dtype=np.uint64), 8),
+        "{try}": pc.cast(pa.array(rng.integers(2, 6, d.n)), pa.string()),
+    }
+    out: list[tuple[np.ndarray, pa.Array]] = []
+    for t, rows in groups_of(which):
+        sel = pa.array(rows)
+        parts: list[pa.Array | str] = [values[p].take(sel) if p in values else p for p in templates[t] if p]
+        out.append((rows, concat(parts, len(rows))))
+    return _truncate(d, scatter(d.n, out))
