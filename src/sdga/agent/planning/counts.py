@@ -173,35 +173,48 @@ def bind_bare(state: PlanState) -> None:
 def apply(state: PlanState) -> None:
     """Volumes from the counts. The first count decides the request's volume: a count for a child table
     is met exactly (its ``volume`` set) with its root sized to keep the usual ratio; later counts set
-    their own tables' rows."""
+    their own tables' rows. A table the template sizes itself (a timetable of flights, a store list) takes
+    its count as its own volume and leaves the request's volume alone."""
     ed = state.ed
     if not state.counts:
         return
     seen: dict[str, int] = {}
     for name, value in state.counts:
         seen.setdefault(name, value)
-    items = list(seen.items())
-    (target, value), later = items[0], dict(items[1:])
-    chain, factor = ed.chain_to_root(target)
-    root = chain[-1]
     by_name = {str(t["name"]): t for t in ed.tables}
-    if root == target:
-        volume = value
-        by_name[target].pop("volume", None) if state.fresh else None
-        state.understood.append(f"volume: {_fmt(value)} {target}")
-    else:
-        given = later.pop(root, None)
-        volume = given if given is not None else max(1, round(value / factor))
-        by_name[target]["volume"] = value
-        how = "given" if given is not None else "sized to keep the usual ratio"
-        state.understood.append(
-            f"volume: {_fmt(value)} {target} exactly, over {_fmt(volume)} {root} ({how}; about "
-            f"{_ratio(value / volume)} {target} each)"
-        )
-    for name, rows in later.items():
-        by_name[name]["volume"] = rows
-        state.understood.append(f"{name}: {_fmt(rows)} rows")
-    state.volume = volume
+    fixed = {n for n in state.fixed_tables if n in by_name}
+    items = list(seen.items())
+    volume: int | None = None
+    for i, (target, value) in enumerate(items):
+        chain, factor = ed.chain_to_root(target)
+        root = chain[-1]
+        if target in fixed or (root != target and root in fixed):
+            by_name[target]["volume"] = value
+            state.understood.append(f"{target}: {_fmt(value)} rows")
+        elif root == target:
+            if volume is None:
+                volume = value
+                by_name[target].pop("volume", None)
+                state.understood.append(f"volume: {_fmt(value)} {target}")
+            elif value == volume:
+                by_name[target].pop("volume", None)  # the root its child was sized over
+            else:
+                by_name[target]["volume"] = value
+                state.understood.append(f"{target}: {_fmt(value)} rows")
+        else:
+            by_name[target]["volume"] = value
+            given = seen.get(root) if root in seen and items.index((root, seen[root])) > i else None
+            if volume is None:
+                volume = given if given is not None else max(1, round(value / factor))
+                how = "given" if given is not None else "sized to keep the usual ratio"
+                state.understood.append(
+                    f"volume: {_fmt(value)} {target} exactly, over {_fmt(volume)} {root} ({how}; about "
+                    f"{_ratio(value / volume)} {target} each)"
+                )
+            else:
+                state.understood.append(f"{target}: {_fmt(value)} rows")
+    if volume is not None:
+        state.volume = volume
 
 
 def table_rows(ed: SchemaEditor, volume: int) -> dict[str, str]:

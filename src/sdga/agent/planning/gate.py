@@ -13,9 +13,16 @@ from sdga.agent.planning.state import PlanState
 
 
 def run(state: PlanState) -> None:
+    # Both as typed and with misspellings corrected: "delte all users" is refused too, and a correction
+    # can never turn a refusal cue into something harmless.
+    for text in dict.fromkeys([state.raw_text, state.text.text]):
+        check(state, text)
+
+
+def check(state: PlanState, text: str) -> None:
     lx = state.ctx.lexicon
     # "real estate", "real-time", "production-like volumes" are not about real or production data.
-    text = lx.refusal_neutral.sub(lambda m: " " * len(m.group(0)), state.text.text)
+    text = lx.refusal_neutral.sub(lambda m: " " * len(m.group(0)), text)
     for category in lx.refusals:
         for pattern in category.patterns:
             if pattern.search(text) and not (category.unless and category.unless.search(text)):

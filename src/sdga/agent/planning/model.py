@@ -53,6 +53,8 @@ class Question:
     text: str
     options: list[str] = field(default_factory=list)
     reason: str = "unclear"
+    #: What each option means to the planner: a template name, or None for "tell me the fields".
+    choices: list[str | None] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "options": list(self.options), "reason": self.reason}

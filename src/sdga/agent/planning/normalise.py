@@ -40,6 +40,7 @@ def run(state: PlanState) -> None:
     if not text:
         raise PlanningError("the request is empty: describe the data you need", details={"examples": EXAMPLES})
     text = normalize_numbers(text)
+    state.raw_text = text
     text = _correct(state, text)
     state.text = Text(text)
 

@@ -259,6 +259,7 @@ def _use_template(state: PlanState, entry: TemplateEntry) -> None:
     state.template = entry.name
     state.request_data = {"data_type": data_type, "schema": copy.deepcopy(entry.schema)}
     state.editor = SchemaEditor(copy.deepcopy(entry.schema))
+    state.fixed_tables = {str(t["name"]) for t in state.editor.tables if t.get("volume") is not None}
 
 
 def _compose(state: PlanState, fit: Candidate | None) -> None:
@@ -321,6 +322,10 @@ def _continue(state: PlanState) -> None:
     state.template, state.reused, state.confidence = prev.template, prev.reused_generation, prev.confidence
     state.focus_table = prev.focus_table
     state.editor = SchemaEditor(copy.deepcopy(state.request_data.get("schema") or {}))
+    entry = state.ctx.templates.get(prev.template or "")
+    if entry is not None:
+        shipped = entry.schema.get("tables") or []
+        state.fixed_tables = {str(t["name"]) for t in shipped if t.get("volume") is not None}
 
 
 # ------------------------------------------------------------------------------------- questions
@@ -335,12 +340,13 @@ def _ask(state: PlanState, ranked: list[Candidate]) -> None:
     subject = state.subject
     core = [w for w in (subject.core if subject else []) if not is_generic(w)]
     text = state.text.text
+    lowered = text.lower()
+    counted = any(p.count is not None for p in state.phrases)
+    off = [cue for cue in ctx.lexicon.off_topic if re.search(rf"\b{re.escape(cue)}\b", lowered)]
+    if off and not state.has_intent and not state.field_list and not counted:
+        _refuse_off_topic(state)
     if not core:
         content = [p for p in state.phrases if p.words]
-        lowered = text.lower()
-        off = [cue for cue in ctx.lexicon.off_topic if re.search(rf"\b{re.escape(cue)}\b", lowered)]
-        if off and not state.has_intent and not state.field_list:
-            _refuse_off_topic(state)
         if not content and not state.has_intent and not re.search(r"\d", text):
             _gibberish(state, ranked)
         question = Question(
@@ -350,18 +356,15 @@ def _ask(state: PlanState, ranked: list[Candidate]) -> None:
                 "e-commerce customers, orders and products, e.g. '5k orders for an online shop'",
                 "your own fields, e.g. '500 records with fields name, email and signup date'",
             ],
+            choices=["user_profile", "ecommerce", None],
             reason="too_vague",
         )
         raise ClarificationNeeded(question, understood=state.understood, assumptions=state.assumptions)
     what = " ".join(core)
-    if all(stem(w) not in ctx.known_words for w in core):
-        lowered = text.lower()
-        off = [cue for cue in ctx.lexicon.off_topic if re.search(rf"\b{re.escape(cue)}\b", lowered)]
-        if off and not state.has_intent:
-            _refuse_off_topic(state)
-        if not state.has_intent and _looks_like_gibberish(state, core):
-            _gibberish(state, ranked)
-    options = [f"{_examples(state, c)}" for c in ranked[:2] if c.total >= 1.0]
+    if all(stem(w) not in ctx.known_words for w in core) and not state.has_intent and _looks_like_gibberish(core):
+        _gibberish(state, ranked)
+    close = [c for c in ranked[:2] if c.total >= 1.0]
+    options = [_examples(state, c) for c in close]
     count = next((int(p.count) for p in state.phrases if p.count is not None and not p.unit_count), 100)
     options.append(f"your own fields, e.g. '{count} {what} with fields name, ... and ...'")
     known = ", ".join(sorted(ctx.templates))
@@ -370,12 +373,13 @@ def _ask(state: PlanState, ranked: list[Candidate]) -> None:
         f"one of these? (Or list the fields, e.g. '{count} {what} with fields name, price and date'; known "
         f"domains: {known}.)",
         options=options,
+        choices=[*(c.name for c in close), None],
         reason="no_template",
     )
     raise ClarificationNeeded(question, understood=state.understood, assumptions=state.assumptions)
 
 
-def _looks_like_gibberish(state: PlanState, core: list[str]) -> bool:
+def _looks_like_gibberish(core: list[str]) -> bool:
     vowels = sum(1 for w in core for ch in w if ch in "aeiou")
     letters = sum(len(w) for w in core)
     return letters == 0 or vowels / letters < 0.2 or all(len(w) <= 4 for w in core)

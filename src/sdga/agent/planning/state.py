@@ -75,15 +75,15 @@ class PlannerContext:
 
     @cached_property
     def fuzzy(self) -> FuzzyIndex:
-        """Misspellings are corrected towards the words that name tables, domains, fields and formats."""
+        """Misspellings are corrected towards the words that name tables, domains and formats only (field
+        names are matched with a typo allowance where they are looked up, and a word like "scrape" must
+        never become the field word "scrap")."""
         targets: set[str] = set()
         for t in self.templates.values():
             targets |= set(words(t.name)) | {w for tag in t.tags for w in words(tag)}
             for table in _schema_tables(t.schema):
                 name = str(table.get("name") or "")
                 targets |= set(words(name)) | {w + "s" for w in words(name) if not w.endswith("s")}
-                for f in table.get("fields") or []:
-                    targets |= set(words(str(f.get("name") or "")))
         for k, heads in self.lexicon.entity_synonyms.items():
             targets |= set(k.split()) | {k.split()[-1] + "s"}
             targets |= {w for h in heads for w in words(h)}
@@ -102,6 +102,7 @@ class PlanState:
     previous: Plan | None
     ctx: PlannerContext
     text: Text = field(default_factory=lambda: Text(""))
+    raw_text: str = ""
     understood: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -128,6 +129,7 @@ class PlanState:
     request_data: dict[str, Any] = field(default_factory=dict)
     editor: SchemaEditor | None = None
     focus_table: str | None = None
+    fixed_tables: set[str] = field(default_factory=set)
     # counts and volumes
     counts: list[tuple[str, int]] = field(default_factory=list)
     volume: int | None = None
