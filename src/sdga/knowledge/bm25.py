@@ -1,4 +1,4 @@
-"""Lexical retrieval: BM25+ over a small corpus, vectorised per query term with NumPy.
+"""Lexical retrieval: BM25+ over a small corpus, in plain Python.
 
 Why BM25+ and not plain Okapi: with Okapi's IDF a term that occurs in half of the documents gets weight 0
 (or negative), so on a small knowledge base a query word shared by two of four documents stops counting.
@@ -8,11 +8,10 @@ match in a long document still beats no match at all (Lv & Zhai, 2011).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-
-import numpy as np
 
 # Words that carry no topic: they would only add noise to the scores.
 STOPWORDS: frozenset[str] = frozenset(
@@ -52,8 +51,9 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
 class BM25Index:
     """An immutable BM25+ index: build once from token lists, query many times.
 
-    Postings are stored per term as NumPy arrays (document indices, term frequencies), so a query costs
-    one vectorised update per distinct query term, independent of the corpus size in Python steps.
+    Postings are stored per term (document indices, term frequencies), so a query touches only the
+    documents that contain its terms. The corpus is small (the shipped documents plus remembered runs),
+    so plain Python is fast and the planner needs no NumPy import (which would cost more than a query).
     """
 
     def __init__(
@@ -75,9 +75,9 @@ class BM25Index:
         self.k1, self.b, self.delta = k1, b, delta
         self.n_docs = len(documents)
         n_stats = self.n_docs if statistics_from is None else max(0, min(statistics_from, self.n_docs))
-        self.doc_len = np.array([len(d) for d in documents], dtype=np.float64)
-        stats_len = self.doc_len[:n_stats]
-        self.avgdl = float(stats_len.mean()) if n_stats and stats_len.sum() else 1.0
+        self.doc_len = [float(len(d)) for d in documents]
+        total = math.fsum(self.doc_len[:n_stats])
+        self.avgdl = total / n_stats if n_stats and total else 1.0
         self._n_stats = n_stats
         postings: dict[str, tuple[list[int], list[int]]] = {}
         self._df: Counter[str] = Counter()
@@ -89,10 +89,8 @@ class BM25Index:
                 ids, tfs = postings.setdefault(term, ([], []))
                 ids.append(i)
                 tfs.append(tf)
-        self._postings = {
-            t: (np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)) for t, (ids, tfs) in postings.items()
-        }
-        self._norm = k1 * (1.0 - b + b * self.doc_len / self.avgdl)
+        self._postings = postings
+        self._norm = [k1 * (1.0 - b + b * n / self.avgdl) for n in self.doc_len]
 
     def idf(self, term: str) -> float:
         """Strictly positive IDF for an indexed term (never 0, however common); 0 for an unknown one.
@@ -103,24 +101,24 @@ class BM25Index:
         if term not in self._postings:
             return 0.0
         df = max(self._df.get(term, 0), 1)
-        return float(np.log((max(self._n_stats, df) + 1.0) / (df + 0.5)))
+        return math.log((max(self._n_stats, df) + 1.0) / (df + 0.5))
 
-    def scores(self, query: Iterable[str]) -> np.ndarray:
+    def scores(self, query: Iterable[str]) -> list[float]:
         """BM25+ score of every document for the query tokens (repeated tokens count once)."""
-        out = np.zeros(self.n_docs, dtype=np.float64)
+        out = [0.0] * self.n_docs
+        k1, delta, norm = self.k1, self.delta, self._norm
         for term in dict.fromkeys(query):
             posting = self._postings.get(term)
             if posting is None:
                 continue
-            ids, tf = posting
+            ids, tfs = posting
             weight = self.idf(term)
-            out[ids] += weight * ((tf * (self.k1 + 1.0)) / (tf + self._norm[ids]) + self.delta)
+            for i, tf in zip(ids, tfs, strict=True):
+                out[i] += weight * ((tf * (k1 + 1.0)) / (tf + norm[i]) + delta)
         return out
 
     def top(self, query: Iterable[str], k: int = 5) -> list[tuple[int, float]]:
         """The k best (document index, score) pairs with a positive score, best first, ties by index."""
         s = self.scores(query)
-        if not self.n_docs:
-            return []
-        order = np.lexsort((np.arange(self.n_docs), -s))[:k]
-        return [(int(i), float(s[i])) for i in order if s[i] > 0]
+        order = sorted(range(self.n_docs), key=lambda i: (-s[i], i))[:k]
+        return [(i, s[i]) for i in order if s[i] > 0]

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+# libyaml's safe loader when available: ten times faster than the pure-Python one (the corpus is read on
+# every planner start, so this is most of a plan's cost otherwise).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KINDS = ("domain", "template", "guidance", "compliance", "memory")
 
@@ -73,24 +78,59 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if text.startswith("---"):
         end = text.find("\n---", 3)
         if end != -1:
-            meta = yaml.safe_load(text[3:end]) or {}
+            meta = yaml.load(text[3:end], Loader=_Loader) or {}
             body = text[end + 4 :].lstrip("\n")
             if isinstance(meta, dict):
                 return meta, body
     return {}, text
 
 
+def source_files() -> list[Path]:
+    """The package files the corpus is read from (templates, domain pages, compliance rules)."""
+    out: list[Path] = []
+    for package, parts, suffixes in (
+        ("sdga", ("templates",), (".yaml", ".yml")),
+        ("sdga", ("knowledge", "documents"), (".md",)),
+        ("sdga", ("validation", "rules"), (".yaml", ".yml")),
+    ):
+        root = _package_dir(package, *parts)
+        if root is None:
+            continue
+        for rel, node in _walk(root):
+            if rel.endswith(suffixes):
+                out.append(Path(str(node)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def corpus_stamp() -> str | None:
+    from sdga.knowledge.cache import stamp
+
+    return stamp(source_files())
+
+
 def load_templates() -> list[TemplateEntry]:
     """Every template YAML in ``sdga/templates`` (core and domain), sorted by name; broken files skipped."""
+    return list(_load_templates())
+
+
+@lru_cache(maxsize=1)
+def _load_templates() -> tuple[TemplateEntry, ...]:
+    from sdga.knowledge.cache import cached
+
+    return cached("templates", corpus_stamp(), _read_templates)
+
+
+def _read_templates() -> tuple[TemplateEntry, ...]:
     root = _package_dir("sdga", "templates")
     if root is None:
-        return []
+        return ()
     out: list[TemplateEntry] = []
     for rel, node in _walk(root):
         if not rel.endswith((".yaml", ".yml")):
             continue
         try:
-            data = yaml.safe_load(node.read_text(encoding="utf-8"))
+            data = yaml.load(node.read_text(encoding="utf-8"), Loader=_Loader)
         except yaml.YAMLError:
             continue
         if not isinstance(data, dict) or not isinstance(data.get("schema"), dict):
@@ -107,7 +147,7 @@ def load_templates() -> list[TemplateEntry]:
                 source=f"templates/{rel}",
             )
         )
-    return sorted(out, key=lambda t: t.name)
+    return tuple(sorted(out, key=lambda t: t.name))
 
 
 def _field_words(schema: dict[str, Any]) -> list[str]:
@@ -171,7 +211,7 @@ def load_markdown_documents() -> list[Document]:
 
 def load_rule_documents() -> list[Document]:
     """The validator's compliance rule files, one document each, text taken as it is."""
-    root = _package_dir("sdga.validation", "rules")
+    root = _package_dir("sdga", "validation", "rules")  # not the package: importing it loads the engine
     if root is None:
         return []
     docs: list[Document] = []
@@ -193,7 +233,18 @@ def load_rule_documents() -> list[Document]:
 
 def load_corpus() -> list[Document]:
     """All shipped documents: templates, prose and compliance rules (memory is added by the index)."""
-    return [template_document(t) for t in load_templates()] + load_markdown_documents() + load_rule_documents()
+    return list(_load_corpus())
+
+
+@lru_cache(maxsize=1)
+def _load_corpus() -> tuple[Document, ...]:
+    from sdga.knowledge.cache import cached
+
+    def build() -> tuple[Document, ...]:
+        return tuple([template_document(t) for t in load_templates()] + load_markdown_documents()
+                     + load_rule_documents())  # fmt: skip
+
+    return cached("corpus", corpus_stamp(), build)
 
 
 def export_documents(out_dir: Path) -> list[Path]:

@@ -12,14 +12,15 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sdga.errors import ConfigurationError, DestinationError
 from sdga.knowledge.bm25 import BM25Index, tokenize
 from sdga.knowledge.corpus import Document, load_corpus, load_templates
 from sdga.knowledge.memory import MemoryStore, make_memory
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ class LocalKnowledgeBase:
         self.semantic = semantic
         path = getattr(memory, "path", None)  # embeddings are cached beside a file-backed memory
         self.cache_dir = cache_dir or (path.parent if isinstance(path, Path) else None)
-        self._emb: np.ndarray | None = None
+        self._emb: np.ndarray | None = None  # document embeddings (semantic mode only; NumPy is loaded then)
+        self._shipped = documents is None
         self._static = documents if documents is not None else load_corpus()
         self._lock = threading.Lock()
         self._built_for: tuple[int, float] | None = None
@@ -122,15 +124,27 @@ class LocalKnowledgeBase:
             if self._index is None or version != self._built_for:
                 remembered = [r.to_document() for r in self.memory.records()] if self.memory else []
                 self._docs = self._static + remembered
-                self._index = BM25Index(
-                    [tokenize(d.title + "\n" + d.text) for d in self._docs], statistics_from=len(self._static)
-                )
+                tokens = self._static_tokens() + [tokenize(d.title + "\n" + d.text) for d in remembered]
+                self._index = BM25Index(tokens, statistics_from=len(self._static))
                 if self.semantic:
                     from sdga.knowledge.semantic import embed_documents
 
                     self._emb = embed_documents([d.title + "\n" + d.text for d in self._docs], self.cache_dir)
                 self._built_for = version
             return self._index
+
+    def _static_tokens(self) -> list[list[str]]:
+        """The shipped documents' tokens (from the disk cache when they are the shipped corpus)."""
+
+        def build() -> list[list[str]]:
+            return [tokenize(d.title + "\n" + d.text) for d in self._static]
+
+        if self._shipped:
+            from sdga.knowledge.cache import cached
+            from sdga.knowledge.corpus import corpus_stamp
+
+            return list(cached("corpus-tokens", corpus_stamp(), build))
+        return build()
 
     def search(self, query: str, k: int = 5, *, kinds: Collection[str] | None = None) -> list[SearchHit]:
         index = self._ensure()
@@ -139,12 +153,14 @@ class LocalKnowledgeBase:
             return []
         scores = index.scores(tokens)
         if self.semantic and self._emb is not None and len(self._docs):
+            import numpy as np
+
             from sdga.knowledge.semantic import SEMANTIC_FLOOR, SEMANTIC_WEIGHT, get_encoder
 
             # Hybrid: cosine similarity above a floor adds to BM25+, so paraphrases without shared words
             # still score while unrelated text (cosine near 0) adds nothing.
             cosine = self._emb @ get_encoder().encode([query])[0]
-            scores = scores + SEMANTIC_WEIGHT * np.clip(cosine - SEMANTIC_FLOOR, 0.0, None)
+            scores = list(np.asarray(scores) + SEMANTIC_WEIGHT * np.clip(cosine - SEMANTIC_FLOOR, 0.0, None))
         order = sorted(range(len(self._docs)), key=lambda i: (-scores[i], i))
         hits: list[SearchHit] = []
         for i in order:

@@ -40,7 +40,7 @@ def _check(value: float, phrase: str = "") -> int:
 
 
 def _table_of(ed: SchemaEditor, p: Phrase) -> tuple[dict[str, Any] | None, float]:
-    return ed.match_table(p.core)
+    return ed.match_table(p.words)
 
 
 def bind_named(state: PlanState) -> None:
@@ -58,7 +58,7 @@ def bind_named(state: PlanState) -> None:
         if table is None or strength < BOUND:
             continue
         name = str(table["name"])
-        if p.count is None:
+        if p.count is None or (p.unit_count and strength < 3.0):
             last_table = name
             if state.focus_table is None and target is state.subject:
                 state.focus_table = name
@@ -72,7 +72,7 @@ def bind_named(state: PlanState) -> None:
                 continue
             if p.before == "between" or p.low < p.count:
                 state.assumptions.append(f"{_fmt(p.count)} {name}: the upper end of {_fmt(p.low)}-{_fmt(p.count)}")
-        elif p.after in {"per", "each"} or p.before in {"each", "per"}:
+        elif p.after in {"per", "each"} or p.before in {"each", "per"} or p.each:
             per = _per_parent(ed, ps, i, last_table)
             if per is not None:
                 _cardinality(state, name, per, p.count, p.count)
@@ -89,11 +89,11 @@ def _per_parent(ed: SchemaEditor, ps: list[Phrase], i: int, last_table: str | No
     """The parent of "N to M <children> each/per <parent>": the phrase after "per", else the last table named."""
     p = ps[i]
     if p.after == "per" and i + 1 < len(ps):
-        parent, strength = ed.match_table(ps[i + 1].core)
+        parent, strength = ed.match_table(ps[i + 1].words)
         if parent is not None and strength >= BOUND:
             ps[i + 1].count = None
             return str(parent["name"])
-    if p.after in {"each", "per"} or p.before in {"each", "per", "every"}:
+    if p.after in {"each", "per"} or p.before in {"each", "per", "every"} or p.each:
         return last_table
     return None
 
@@ -154,11 +154,17 @@ def bind_bare(state: PlanState) -> None:
     if not candidates:
         return
     candidates.sort(key=lambda x: (x[0], x[1].start))
+    for _prio, q in candidates:
+        if q.after == "per" and not q.words:
+            _bare_per(state, q)
+    candidates = [c for c in candidates if not (c[1].after == "per" and not c[1].words)]
+    if not candidates:
+        return
     p = candidates[0][1]
     assert p.count is not None and p.count_span is not None
     target = state.focus_table if state.focus_table and ed.table_named(state.focus_table) else None
     if target is None and state.subject is not None:
-        table, strength = ed.match_table(state.subject.core)
+        table, strength = ed.match_table(state.subject.words)
         target = str(table["name"]) if table is not None and strength >= BOUND else None
     if target is None:
         target = str(ed.root()["name"])
@@ -167,6 +173,36 @@ def bind_bare(state: PlanState) -> None:
     state.counts.append((target, _check(p.count, target)))
     state.text.consume(*p.count_span)
     state.focus_table = state.focus_table or target
+
+
+def _bare_per(state: PlanState, p: Phrase) -> None:
+    """'96 per meter' after 'meter readings': children per parent for the table the request is about."""
+    ed = state.ed
+    assert p.count is not None and p.count_span is not None
+    rest = state.text.remaining()[p.count_span[1] :]
+    import re as _re
+
+    m = _re.match(r"\s*per\s+(?:each\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", rest, _re.IGNORECASE)
+    if not m:
+        return
+    parent, strength = ed.match_table(m.group(1).split())
+    if parent is None or strength < BOUND:
+        return
+    child = None
+    for q in state.phrases:
+        t, s = ed.match_table(q.words) if q.words else (None, 0.0)
+        if (
+            t is not None
+            and s >= BOUND
+            and t is not parent
+            and str(parent["name"]) in ed.chain_to_root(str(t["name"]))[0]
+        ):
+            child = str(t["name"])
+            break
+    if child is None:
+        return
+    _cardinality(state, child, str(parent["name"]), p.count, p.count)
+    state.text.consume(p.count_span[0], p.count_span[1] + m.end())
 
 
 # ----------------------------------------------------------------------------------------- volumes

@@ -6,6 +6,7 @@ at the end): which table or field a phrase names, adding and removing fields, an
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from sdga.agent.planning.lexicon import lexicon
@@ -19,6 +20,11 @@ FILLER = frozenset({"the", "a", "an", "their", "with", "and", "of", "for", "all"
 
 def phrase_tokens(phrase: str) -> list[str]:
     """The stems of a phrase's words, synonyms folded and filler words dropped."""
+    return list(_phrase_tokens(phrase))
+
+
+@lru_cache(maxsize=16384)
+def _phrase_tokens(phrase: str) -> tuple[str, ...]:
     syn = _word_synonyms()
     out: list[str] = []
     for w in words(phrase):
@@ -27,7 +33,7 @@ def phrase_tokens(phrase: str) -> list[str]:
             continue
         s = stem(w)
         out.append(syn.get(s, s))
-    return out
+    return tuple(out)
 
 
 _SYN: dict[str, str] | None = None
@@ -42,6 +48,7 @@ def _word_synonyms() -> dict[str, str]:
     return _SYN
 
 
+@lru_cache(maxsize=65536)
 def _same(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 5 and distance(a, b, 1) <= 1)
 
@@ -88,7 +95,7 @@ class SchemaEditor:
         word ("staff records", "reservation data") is tried without it too."""
         ws = [w for w in phrase_words if w not in FILLER]
         found = self._match_table(ws)
-        while len(ws) > 1 and is_generic(ws[-1]):
+        while found[1] < 2.5 and len(ws) > 1 and is_generic(ws[-1]):
             ws = ws[:-1]
             shorter = self._match_table(ws)
             if shorter[1] > found[1]:
@@ -101,16 +108,27 @@ class SchemaEditor:
         st = [stem(w) for w in ws]
         head = st[-1]
         best: tuple[float, int, Table] | None = None
-        heads = lexicon().entity_heads(ws)
+        lx = lexicon()
+        heads = lx.entity_heads(ws)
+        generic_head = is_generic(head)
         for i, t in enumerate(self.schema["tables"]):
             tt = table_tokens(str(t["name"]))
             if not tt:
                 continue
             score = 0.0
-            if _same(head, tt[-1]):
+            shared = sum(1 for s in st[:-1] if any(_same(s, x) for x in tt[:-1]))
+            # "microservices" ends in the table's head "services": a compound of it.
+            compound = len(tt[-1]) >= 4 and head != tt[-1] and head.endswith(tt[-1]) and len(head) > len(tt[-1]) + 2
+            if (_same(head, tt[-1]) or compound) and not (generic_head and not shared):
                 extra = [x for x in tt[:-1] if not any(_same(x, s) for s in st[:-1])]
                 score = 4.0 if not extra else 3.0 - 0.1 * len(extra)
-                score += 0.2 * sum(1 for s in st[:-1] if any(_same(s, x) for x in tt[:-1]))
+                score += 0.2 * shared
+                # A modifier that names another entity ("user accounts", "account transactions") that the
+                # table's name lacks makes the match less sure.
+                foreign = [s for s in st[:-1] if s in lx.entity_synonyms and not any(_same(s, x) for x in tt)]
+                score -= 0.5 * len(foreign)
+                if compound:
+                    score = min(score, 2.6)
             for h in heads:
                 ht = table_tokens(h)
                 if ht == tt:
@@ -135,6 +153,8 @@ class SchemaEditor:
             for fld in table["fields"]:
                 if fld.get("type") == "reference":
                     continue
+                if (fld.get("primary_key") or fld.get("type") == "uuid") and not {"id", "uuid", "key"} & set(tokens):
+                    continue  # "reservations" is the table, not its reservation_id
                 name = str(fld["name"]).lower()
                 n_list = phrase_tokens(name.replace("_", " "))
                 n_tokens = set(n_list)

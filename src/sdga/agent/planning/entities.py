@@ -32,6 +32,7 @@ class Phrase:
     after: str = ""  # the function word after the phrase: each, per, of, with, ...
     unit_count: bool = False  # the number is a measure ("15 minute readings"), not a count
     generic: bool = False  # only generic nouns ("rows", "records", "data")
+    each: bool = False  # "each", "per" or "every" stands between the previous phrase and this one's count
 
     @property
     def stems(self) -> list[str]:
@@ -102,10 +103,14 @@ _ANAPHORA = frozenset({"them", "these", "those", "it", "ones"})
 
 
 def _subject(state: PlanState) -> Phrase | None:
-    """What the data is about: the first phrase naming a table of some template, else the first noun phrase."""
+    """What the data is about: the first counted noun phrase ("1000 product reviews"), else the first one
+    naming a table of some template, else the first noun phrase."""
     from sdga.agent.planning.schema_choice import binds_anywhere
 
     content = [p for p in state.phrases if p.words and not p.generic and not p.unit_count and p.words != ["them"]]
+    counted = [p for p in content if p.count is not None and p.low is None and not p.each]
+    if counted:
+        return counted[0]
     for p in content:
         if binds_anywhere(state, p):
             return p
@@ -127,11 +132,15 @@ def phrases(t: Text, state: PlanState) -> list[Phrase]:
     pending: tuple[float | None, float | None, tuple[int, int] | None, str] = (None, None, None, "")
     last_fn = ""
 
+    each = False
+
     def emit(ws: list[str], start: int, end: int, after: str) -> None:
+        nonlocal each
         count, low, span, before = pending
         unit = count is not None and bool(ws) and (ws[0] in lx.units or stem(ws[0]) in lx.units)
         generic = bool(ws) and all(is_generic(w) for w in ws)
-        out.append(Phrase(ws, start, end, count, span, low, before or last_fn, after, unit, generic))
+        out.append(Phrase(ws, start, end, count, span, low, before or last_fn, after, unit, generic, each))
+        each = False
 
     def close(after: str) -> None:
         nonlocal cur, pending
@@ -184,10 +193,16 @@ def phrases(t: Text, state: PlanState) -> list[Phrase]:
             close(tok.text)
             if tok.text not in {"-", "/", "'", "(", ")"}:
                 last_fn = tok.text
+            if tok.text in {";", "."}:
+                each = False
             i += 1
             continue
         low = tok.low
-        if low in lx.breakers or low in lx.request_words or low in lx.participles:
+        if low in {"each", "per", "every"}:
+            each = True
+        # An unknown -ing word is a verb ("devices sending readings"); known ones ("tracking") are nouns.
+        verb = low.endswith("ing") and len(low) > 5 and stem(low) not in state.ctx.known_words
+        if low in lx.breakers or low in lx.request_words or low in lx.participles or verb:
             close(low)
             # "each with 1-3 opportunities", "per account": keep the most telling word.
             if not (low in {"the", "a", "an", "some", "all", "any", "our", "my", "their", "its", "with"}
@@ -277,6 +292,19 @@ def _field_list(state: PlanState) -> None:
             t.consume(m.start("list"), m.start("list") + len(raw))
             state.field_list = items
             return
+    # "with a rating from 1 to 10 and a comment": two or more field words; a schema only when no template fits.
+    for m in re.finditer(
+        r"\bwith\s+(?P<list>(?:an?\s+)?[a-z][\w -]*?(?:\s*,\s*|\s+and\s+)(?:an?\s+)?[a-z][\w -]*)"
+        r"(?=$|[.;]|\s{2,}|\s+(?:as|into|to|for|in)\s)",
+        rest,
+        re.IGNORECASE,
+    ):
+        body = re.sub(r"\b(\d+(?:\.\d+)?)\s+and\s+(\d+(?:\.\d+)?)\b", r"\1 to \2", m.group("list"))
+        items = _split_items(body)
+        if len(items) >= 2 and all(_known(state, i) for i in items):
+            state.weak_field_list = items
+            state.weak_field_span = (m.start("list"), m.end("list"))
+            break
     # Clauses that are each a field ("name; email; phone; signup date" from a pasted list).
     clauses = [(c.start(), c.end(), c.group(0).strip()) for c in re.finditer(r"[^;]+", rest)]
     run_: list[tuple[int, int, str]] = []

@@ -206,7 +206,11 @@ def lexicon() -> Lexicon:
         value_synonyms={stem(str(k)): [str(x) for x in vs] for k, vs in (v.get("synonyms") or {}).items()},
         status_fields=[str(x) for x in v.get("status_fields") or []],
         edge_phrases=[
-            EdgePhrase(_rx(str(x["match"])), [str(k) for k in x["kinds"]], str(x.get("family") or "any"))
+            EdgePhrase(
+                _rx(str(x["match"])),
+                ["null" if k is None else str(k) for k in x["kinds"]],
+                str(x.get("family") or "any"),
+            )
             for x in e.get("phrases") or []
         ],
         edge_defaults={str(k): [str(x) for x in vs] for k, vs in (e.get("defaults") or {}).items()},

@@ -56,6 +56,8 @@ def _correct(state: PlanState, text: str) -> str:
         low = word.lower()
         if len(low) < 5 or not low.isalpha() or stem(low) in known or low in known:
             continue
+        if low.endswith(("ed", "ing", "ly", "ful", "ous", "ive", "able", "ible", "ism", "ist")):
+            continue  # an inflected English word ("published", "sending") is rarely a misspelt table name
         if word[:1].isupper() and m.start() > 0 and text[max(0, m.start() - 2) : m.start()] not in ("; ", ". "):
             continue  # a proper name in the middle of a sentence ("flights out of Frankfurt")
         fuzzy = fuzzy or state.ctx.fuzzy

@@ -49,19 +49,28 @@ def template_editor(state: PlanState, name: str) -> SchemaEditor:
     """A read-only editor over a template's schema (cached per context)."""
     cache = _EDITORS.setdefault(id(state.ctx), {})
     if name not in cache:
-        cache[name] = SchemaEditor(copy.deepcopy(state.ctx.templates[name].schema))
+        schema = state.ctx.templates[name].schema
+        tables = schema.get("tables") or [{"name": schema.get("name") or name, "fields": schema.get("fields") or []}]
+        # Read only: the tables are shared with the template, not copied.
+        cache[name] = SchemaEditor({"tables": [dict(t) for t in tables]})
     return cache[name]
 
 
 def bindings(state: PlanState, p: Phrase) -> dict[str, float]:
-    """How surely the phrase names a table of each template (templates with no table for it left out)."""
+    """How surely the phrase names a table of each template (templates with no table for it left out).
+    The table a template is named after ("user_profile") is that template's very subject: a synonym of
+    it counts like its name."""
     cache: dict[int, dict[str, float]] = state.__dict__.setdefault("_bindings", {})
     if id(p) not in cache:
         out: dict[str, float] = {}
         for name in state.ctx.templates:
-            _table, strength = template_editor(state, name).match_table(p.words)
+            table, strength = template_editor(state, name).match_table(p.words)
             if strength > 0:
-                out[name] = strength
+                out[name] = (
+                    max(strength, 4.0)
+                    if table is not None and table["name"] == name and strength >= BOUND
+                    else strength
+                )
         cache[id(p)] = out
     return cache[id(p)]
 
@@ -91,6 +100,13 @@ def run(state: PlanState) -> None:
     if state.field_list:
         # The user spelled out the fields: the schema is theirs (template fields reused by exact name).
         _compose(state, best if verdict else None)
+        return
+    if not verdict and state.weak_field_list and state.subject is not None:
+        # "1000 product reviews with a rating from 1 to 10 and a comment": no template, but the fields.
+        if state.weak_field_span:
+            state.text.consume(*state.weak_field_span)
+        state.field_list = state.weak_field_list
+        _compose(state, None)
         return
     if best is not None and verdict:
         entry = state.ctx.templates[best.name]
@@ -139,13 +155,20 @@ def rank(state: PlanState) -> list[Candidate]:
         for p in content:
             bound = bindings(state, p)
             strength = bound.get(name, 0.0)
+            subject = p is state.subject
             if strength >= BOUND:
                 # A word many templates have a table for ("users", "customers") says little on its own.
                 df = sum(1 for v in bound.values() if v >= BOUND)
                 c.bound.append(p)
-                c.entity += strength * (1.5 if p is state.subject else 1.0) / df**0.5
+                c.entity += _evidence(strength) * (2.0 if subject else 1.0) / df**0.5
             elif strength > 0:
-                c.entity += 0.5
+                c.entity += 0.3
+            elif subject and any(v >= BOUND for v in bound.values()):
+                c.entity -= 2.0  # other templates have a table for what the request is about; this one not
+        # Fields the request names ("price and stock") that this template has: a little more evidence.
+        ed = template_editor(state, name)
+        fields_named = sum(1 for p in content if p is not state.subject and ed.score(p.text)[0] >= 1.9)
+        c.entity += 0.5 * min(fields_named, 4)
         entry = ctx.templates[name]
         name_words = {stem(w) for w in [*words(name), *words(entry.domain)]}
         if name_words & phrase_stems:
@@ -167,6 +190,11 @@ def rank(state: PlanState) -> list[Candidate]:
     return out
 
 
+def _evidence(strength: float) -> float:
+    """How much a table match says: the table's own name most, its head noun less, a synonym least."""
+    return 3.0 if strength >= 3.9 else 2.0 if strength >= 3.0 else 1.5
+
+
 def _why(c: Candidate) -> str:
     if c.bound:
         named = ", ".join(dict.fromkeys(p.text for p in c.bound))
@@ -177,7 +205,9 @@ def _why(c: Candidate) -> str:
 
 
 def _unknown(state: PlanState, ws: list[str]) -> list[str]:
-    known = state.ctx.known_words
+    """Words no template or lexicon entry is about (values of a category do not count: "bakery" is a
+    retail department, not a domain the templates model)."""
+    known = state.ctx.domain_words
     return [w for w in ws if len(w) >= 3 and w.isalpha() and stem(w) not in known and w not in known]
 
 
@@ -194,6 +224,9 @@ def _fit(state: PlanState, best: Candidate | None, ranked: list[Candidate]) -> s
     others = [w for p in state.phrases if p is not subject and p.words and not p.unit_count for w in p.core]
     unknown_mods = _unknown(state, others)
     margin = best.total - (ranked[1].total if len(ranked) > 1 else 0.0)
+    strength = bindings(state, subject).get(best.name, 0.0) if subject is not None else 0.0
+    if unknown_mods and (not subject_bound or strength < 3.9) and not best.tag_hit:
+        return ""  # "stock for my bakery": a domain no template models, matched only loosely
     if best.bound and (subject_bound or subject_known or (not subject_unknown and not unknown_mods)):
         return "high" if margin >= 1.0 or subject_bound else "medium"
     if best.tag_hit and subject_known and not unknown_mods:
@@ -303,7 +336,7 @@ def _is_fresh(state: PlanState, explicit: str | None) -> bool:
     )
     ed = SchemaEditor(copy.deepcopy(schema))
     content = [p for p in state.phrases if p.words and not p.generic and not p.unit_count]
-    if any(ed.match_table(p.core)[1] >= BOUND for p in content):
+    if any(ed.match_table(p.words)[1] >= BOUND for p in content):
         return False
     if any(ed.resolve(" ".join(p.core)) for p in content):
         return False

@@ -52,6 +52,20 @@ class PlannerContext:
         return out
 
     @cached_property
+    def domain_words(self) -> frozenset[str]:
+        """Stems of what the templates and the lexicon are about (not the values of their categories)."""
+        lx = self.lexicon
+        ws: set[str] = set()
+        for v in self.vocab.values():
+            ws |= v
+        ws |= {stem(w) for w in lx.request_words | lx.generic_nouns | lx.breakers | lx.units | lx.participles}
+        ws |= {stem(w) for w in lx.known_extra} | set(lx.known_extra)
+        for k, heads in lx.entity_synonyms.items():
+            ws |= set(k.split())
+            ws |= {stem(w) for h in heads for w in words(h)}
+        return frozenset(ws)
+
+    @cached_property
     def known_words(self) -> frozenset[str]:
         """Every stem the planner has a use for (templates, lexicon); words outside it are unknown."""
         lx = self.lexicon
@@ -118,6 +132,8 @@ class PlanState:
     phrases: list[Any] = field(default_factory=list)
     subject: Any = None
     field_list: list[str] | None = None
+    weak_field_list: list[str] | None = None
+    weak_field_span: tuple[int, int] | None = None
     field_table_name: str | None = None
     explicit_template: str | None = None
     has_intent: bool = False

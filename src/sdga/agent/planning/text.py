@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORD_RE = re.compile(r"[a-z][a-z0-9_'’]*(?:-[a-z0-9_]+)*", re.IGNORECASE)
 NUMBER_RE = r"-?\d+(?:\.\d+)?"
@@ -39,6 +40,7 @@ _IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "w
               "cookies": "cookie", "series'": "series"}  # fmt: skip
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English singular: "shipments" -> "shipment", "policies" -> "policy", "addresses" -> "address"."""
     w = word.lower().strip("'’")
@@ -58,7 +60,12 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case words of a text, underscores read as spaces ("order_items" -> ["order", "items"])."""
-    return [m.group(0).lower().strip("'’") for m in WORD_RE.finditer(text.replace("_", " "))]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0).lower().strip("'’") for m in WORD_RE.finditer(text.replace("_", " ")))
 
 
 def stems(text: str) -> list[str]:
@@ -133,6 +140,7 @@ class Text:
 # Fuzzy matching: Damerau-Levenshtein (optimal string alignment) with an early exit, and an index of
 # single deletions so a misspelt word finds its candidates without a scan of the vocabulary.
 # ----------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def distance(a: str, b: str, limit: int = 2) -> int:
     """Edit distance with transpositions; anything above ``limit`` is reported as ``limit + 1``."""
     if a == b:

@@ -80,7 +80,7 @@ def _target_table(state: PlanState, start: int, named: str | None = None) -> dic
     for p in state.phrases:
         if p.start >= start or not p.words:
             continue
-        table, strength = ed.match_table(p.core)
+        table, strength = ed.match_table(p.words)
         if table is not None and strength >= 2.5:
             best = table
     if best is not None:
@@ -121,14 +121,13 @@ def explicit_additions(state: PlanState) -> bool:
         if _NOT_A_FIELD.match(name) or re.match(r"(?:fields?|columns?)\b", name):
             continue
         if ed.resolve(name) and ed.score(name)[0] >= 3.0:
-            t.consume(m.start("name"), m.end())
             continue
         table = _target_table(state, m.start())
         phrase = f"{name} flag" if kind == "flag" and "_" not in name else name
         _add(state, table, phrase, kind)
         if "_" in name:
             table["fields"][-1]["name"] = name
-        t.consume(m.start("name"), m.end())
+        # Not consumed: "a churn_reason column, 30% null" still tells the null reader which field.
         changed = True
     return changed
 

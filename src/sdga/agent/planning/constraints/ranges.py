@@ -89,6 +89,9 @@ def set_range(state: PlanState, phrase: str, lo: float, hi: float, said: str) ->
             return True
     if not found:
         return False
+    found = [(t, f) for t, f in found if not (f.get("primary_key") or f.get("type") in {"uuid", "reference"})]
+    if not found:
+        return False
     for t, fld in found:
         c = ed.constraints(fld)
         ftype = fld.get("type")
@@ -158,6 +161,8 @@ def run(state: PlanState) -> bool:
             state, re.sub(r"\b(?:between|from|ranging|range|with|a|an|the)\b", " ", m.group("field"))
         )
         phrase = " ".join(phrase.split())
+        if phrase and ed.match_table(phrase.split())[1] >= 2.5 and not ed.resolve(phrase.split()[-1]):
+            continue  # "400 hotel reservations of 1 to 14 nights": the range is about the words after it
         cand, found = ed.resolve_suffix(phrase)
         if re.search(r"\b(?:born|birth|birthdays?)\b", m.group("field"), re.I):
             cand = ed.resolve_suffix("date of birth")[0] or ed.resolve_suffix("birth date")[0] or cand
@@ -301,7 +306,7 @@ def _money_fields(state: PlanState) -> list[Any]:
     """The money field a bound in a currency means: in the tables the text names (else all), the amount
     fields, the one named amount/total first."""
     ed = state.ed
-    named = [tb for tb in ed.tables if any(ed.match_table(p.core)[0] is tb for p in state.phrases if p.words)]
+    named = [tb for tb in ed.tables if any(ed.match_table(p.words)[0] is tb for p in state.phrases if p.words)]
     for table in named or ed.tables:
         money = [f for f in table["fields"] if f.get("type") in {"amount", "decimal"}]
         money = money or [f for f in table["fields"] if f.get("type") == "float" and re.search(

@@ -28,8 +28,10 @@ def _vwords(value: Any) -> list[str]:
 
 def value_match(state: PlanState, said: list[str], value: Any) -> bool:
     """Does the phrase ``said`` name the enum ``value``? (plurals, synonyms, one typo, fillers ignored)"""
-    sw = [stem(w) for w in said if w not in _FILL]
     vw = _vwords(value)
+    if [stem(w) for w in said] == vw:
+        return True  # "in transit" for in_transit: fillers count when the value has them
+    sw = [stem(w) for w in said if w not in _FILL]
     if not sw or not vw:
         return False
     if sw == vw:
@@ -55,7 +57,7 @@ def _named_tables(state: PlanState) -> list[str]:
     out: list[str] = []
     for p in state.phrases:
         if p.words:
-            t, s = state.ed.match_table(p.core)
+            t, s = state.ed.match_table(p.words)
             if t is not None and s >= 2.5 and t["name"] not in out:
                 out.append(str(t["name"]))
     return out
@@ -91,7 +93,8 @@ def owners(state: PlanState, said: list[list[str]], enums: dict[int, list[Any]] 
 def _resolve_values(state: PlanState, f: dict[str, Any], said: list[list[str]], enum: list[Any]) -> list[Any]:
     out: list[Any] = []
     for s in said:
-        v = next((e for e in enum if value_match(state, s, e)), None)
+        exact = [e for e in enum if _vwords(e) in ([stem(w) for w in s], [stem(w) for w in s if w not in _FILL])]
+        v = exact[0] if exact else next((e for e in enum if value_match(state, s, e)), None)
         out.append(v if v is not None else "_".join(w.lower() for w in s if w not in _FILL))
     return list(dict.fromkeys(out))
 
