@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     # --- knowledge base / language model (used by the agent) -------------------------------------------
     kb_backend: Literal["local", "bedrock"] = "local"
     knowledge_base_id: str | None = None
-    llm_backend: Literal["offline", "bedrock", "bedrock-agent", "agentcore"] = "offline"
+    llm_backend: Literal["offline", "bedrock", "bedrock-agent", "agentcore", "openai"] = "offline"
     model_id: str = Field(
         default=DEFAULT_MODEL_ID,
         description="Bedrock model for the Converse agent (SPEC's Claude 3 Sonnet is retired; see DEFAULT_MODEL_ID).",

@@ -41,7 +41,10 @@ def test_ask_offline_produces_data_and_a_report(sdga_home: Path, tmp_path: Path)
 def test_plan_only_json_prints_the_request(sdga_home: Path) -> None:
     result = runner.invoke(app, ["ask", PROMPT, "--plan-only", "--json"])
     assert result.exit_code == 0, result.output
-    request = json.loads(result.stdout)
+    # The plan carries the request plus what was understood and assumed (issue 10), not the request alone.
+    plan = json.loads(result.stdout)
+    assert plan["question"] is None and plan["understood"] and plan["assumed"] and plan["template"] == "user_profile"
+    request = plan["request"]
     assert request["volume"] == 300 and request["output_format"] == "csv" and request["locale"] == "de_DE"
     assert request["compliance_requirements"] == ["GDPR"] and request["seed"] == 11
     assert "schema" in request  # alias, not schema_
@@ -92,5 +95,6 @@ def test_kb_eval_and_export(sdga_home: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("backend", ["nonsense"])
 def test_unknown_backend(sdga_home: Path, backend: str) -> None:
+    # A wrong option value is a usage error (exit 2), not a failure outside (3): issue 11's smaller points.
     result = runner.invoke(app, ["ask", "10 users", "--backend", backend])
-    assert result.exit_code == 3 and "unknown agent backend" in result.stderr
+    assert result.exit_code == 2 and "'nonsense' is not one of offline" in result.stderr

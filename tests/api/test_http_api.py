@@ -219,7 +219,12 @@ def test_agent_ask_offline(client: TestClient) -> None:
     )
     assert follow.status_code == 200 and follow.json()["request"]["output_format"] == "parquet"
     assert follow.json()["generation_id"] is None
-    assert_error(client.post("/api/v1/agent/ask", json={"prompt": "qwerty zxcv"}), 422)
+    # Gibberish is asked about (a question turn), not refused; a refusal is still a 422 with its reason.
+    asked = client.post("/api/v1/agent/ask", json={"prompt": "qwerty zxcv"})
+    assert asked.status_code == 200 and not asked.json()["ok"] and asked.json()["question"]["options"]
+    assert asked.json()["request"] is None and asked.json()["generation_id"] is None
+    refused = client.post("/api/v1/agent/ask", json={"prompt": "delete all users from the production database"})
+    assert_error(refused, 422, "request_refused")
     assert_error(client.post("/api/v1/agent/ask", json={"prompt": ""}), 422, "invalid_input")
 
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sdga.agent.planning import Plan
+from sdga.agent.planning import Plan, Question
 from sdga.errors import SdgaError
 from sdga.models import (
     GenerateDataRequest,
@@ -16,7 +16,20 @@ from sdga.models import (
     ValidateSchemaResponse,
 )
 
-BACKENDS = ("offline", "bedrock", "bedrock-agent", "agentcore")
+BACKENDS = ("offline", "bedrock", "bedrock-agent", "agentcore", "openai")
+DEFAULT_MAX_PROMPT_CHARS = 4000
+
+
+def max_prompt_chars() -> int:
+    """The longest request accepted (``SDGA_MAX_PROMPT_CHARS``, default 4,000 characters, as the HTTP API)."""
+    import os
+
+    raw = os.environ.get("SDGA_MAX_PROMPT_CHARS", "").strip()
+    try:
+        value = int(raw) if raw else DEFAULT_MAX_PROMPT_CHARS
+    except ValueError:
+        value = DEFAULT_MAX_PROMPT_CHARS
+    return max(1, value)
 
 
 class AgentBackendError(SdgaError):
@@ -35,6 +48,8 @@ class ChatSession:
     messages: list[dict[str, Any]] = field(default_factory=list)
     turns: int = 0
     last_generation_id: str | None = None
+    #: The request a question was asked about and the question; the next message answers it.
+    pending: tuple[str, Question] | None = None
 
 
 @dataclass
@@ -52,11 +67,13 @@ class AgentResult:
     error: dict[str, Any] | None = None
     traces: list[dict[str, Any]] = field(default_factory=list)
     session_id: str | None = None
+    #: Asked instead of guessing; the request is then None.
+    question: Question | None = None
 
     @property
     def ok(self) -> bool:
         """True when data was generated (success or partial) or a plan-only run produced a request."""
-        if self.error:
+        if self.error or self.question is not None:
             return False
         if self.response is not None:
             return self.response.status in (GenerationStatus.SUCCESS, GenerationStatus.PARTIAL)
@@ -79,6 +96,7 @@ class AgentResult:
             if self.response
             else None,
             "answer": self.answer,
+            "question": self.question.to_dict() if self.question else None,
             "steps": self.steps,
             "error": self.error,
             "report": self.report(),
@@ -119,7 +137,10 @@ def render_agent_report(result: AgentResult) -> str:
     lines = ["# Synthetic data agent", "", f"> {result.prompt}", ""]
     if result.plan is not None:
         lines += ["## Plan", "", result.plan.explain(), ""]
-    if result.answer:
+    if result.question is not None:
+        lines += ["## Question", "", result.question.text, ""]
+        lines += [f"{i}. {o}" for i, o in enumerate(result.question.options, 1)] + [""]
+    elif result.answer:
         lines += ["## Answer", "", result.answer.strip(), ""]
     if result.validation is not None:
         lines += [*_validation_section(result.validation), ""]

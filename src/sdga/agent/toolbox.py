@@ -198,9 +198,20 @@ class Toolbox:
 
     # ------------------------------------------------------------------------------ tool dispatch
     def call(self, name: str, payload: Any) -> dict[str, Any]:
-        """Run a tool by name with model-supplied input; raises SdgaError (InvalidInputError for bad input)."""
-        if not isinstance(payload, dict):
+        """Run a tool by name with model-supplied input; raises SdgaError (InvalidInputError for bad input).
+
+        The input is read and repaired first (:mod:`sdga.agent.repair`: JSON syntax, a schema sent as a
+        string, "10k" for a number, ...), then validated by the request models; nothing runs on input
+        that is still invalid.
+        """
+        from sdga.agent.repair import parse_arguments, repair
+
+        parsed, notes = parse_arguments(payload)
+        if parsed is None:
             raise InvalidInputError(f"tool {name} expects a JSON object as input")
+        payload, more = repair(name, parsed)
+        for note in [*notes, *more]:
+            self.record.steps.append(f"{name}: repaired input ({note})")
         try:
             if name == TOOL_GENERATE:
                 return _dump(self.generate(GenerateDataRequest.model_validate(payload)))

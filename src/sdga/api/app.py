@@ -100,6 +100,14 @@ class AskRequest(BaseModel):
     plan_only: bool = Field(default=False, description="Only plan and validate; do not generate.")
 
 
+class AgentQuestion(BaseModel):
+    """Asked instead of a guess; answer in the same session (an option's number, a template, the fields)."""
+
+    text: str
+    options: list[str] = Field(default_factory=list)
+    reason: str = "unclear"
+
+
 class AskResponse(BaseModel):
     session_id: str
     backend: str
@@ -110,6 +118,7 @@ class AskResponse(BaseModel):
     status: str | None = None
     output_location: str | None = None
     request: dict[str, Any] | None = None
+    question: AgentQuestion | None = None
     steps: list[str] = Field(default_factory=list)
     error: dict[str, Any] | None = None
 
@@ -375,6 +384,7 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
             request=result.request.model_dump(mode="json", by_alias=True, exclude_none=True)
             if result.request
             else None,
+            question=AgentQuestion.model_validate(result.question.to_dict()) if result.question else None,
             steps=list(result.steps),
             error=result.error,
         )

@@ -132,6 +132,7 @@ def http_ask() -> Response[str]:
         "status": result.response.status.value if result.response else None,
         "output_location": result.response.output_location if result.response else None,
         "request": result.request.model_dump(mode="json", by_alias=True, exclude_none=True) if result.request else None,
+        "question": result.question.to_dict() if result.question else None,
         "steps": result.steps,
         "error": result.error,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sdga.agent.planning import counts
-from sdga.agent.planning.model import EXAMPLES, Plan, PlanningError
+from sdga.agent.planning.model import EXAMPLES, NothingToChange, Plan, PlanningError
 from sdga.agent.planning.schema_choice import CORE_TYPES
 from sdga.agent.planning.state import PlanState
 from sdga.models import GenerateDataRequest
@@ -50,8 +50,8 @@ def build(state: PlanState) -> Plan:
     if state.changed:
         data["data_type"] = state.template if state.template in CORE_TYPES else "custom"
     if not fresh and not (state.understood or state.changed or state.counts):
-        text = state.text.text
-        raise PlanningError(
+        text = state.text.text if len(state.text.text) <= 80 else state.text.text[:77] + "..."
+        raise NothingToChange(
             f"I found nothing to change in '{text}'. Try e.g. 'make it 10k', 'as parquet', 'add a loyalty tier', "
             "'for the UK', 'also GDPR', 'remove the phone field'.",
             details={"examples": EXAMPLES},

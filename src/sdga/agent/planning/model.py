@@ -40,6 +40,10 @@ class RefusalError(PlanningError):
         self.instead = instead
 
 
+class NothingToChange(PlanningError):
+    """A follow-up that changes nothing in the plan it follows."""
+
+
 class ConflictError(PlanningError):
     """The request contradicts itself ("a price above 100 and below 10"); the message names the conflict."""
 

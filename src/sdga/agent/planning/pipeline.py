@@ -14,7 +14,7 @@ from datetime import date
 
 from sdga.agent.planning import consistency, constraints, counts, entities, explain, gate, normalise, schema_choice
 from sdga.agent.planning import settings as request_settings
-from sdga.agent.planning.model import Plan
+from sdga.agent.planning.model import ClarificationNeeded, NothingToChange, Plan, PlanningError
 from sdga.agent.planning.state import PlannerContext, PlanState
 from sdga.knowledge.retriever import Retriever
 
@@ -54,6 +54,21 @@ class OfflinePlanner:
         Raises :class:`~sdga.agent.planning.model.RefusalError`, :class:`ConflictError` or
         :class:`ClarificationNeeded` (all :class:`PlanningError`) when it must not or cannot plan.
         """
+        try:
+            return self._plan(prompt, previous)
+        except NothingToChange:
+            # Nothing in it edits the current plan: it may be a new request of its own ("wine cellar
+            # inventory" after a plan of orders). Plan it afresh when that finds a subject.
+            try:
+                return self._plan(prompt, None)
+            except ClarificationNeeded as exc:
+                if exc.question.reason == "no_template":
+                    raise
+            except PlanningError:
+                pass
+            raise
+
+    def _plan(self, prompt: str, previous: Plan | None) -> Plan:
         state = PlanState(prompt=prompt or "", previous=previous, ctx=self.ctx)
         for _name, stage in STAGES:
             stage(state)

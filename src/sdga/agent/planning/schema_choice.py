@@ -400,11 +400,13 @@ def _ask(state: PlanState, ranked: list[Candidate]) -> None:
     options = [_examples(state, c) for c in close]
     count = next((int(p.count) for p in state.phrases if p.count is not None and not p.unit_count), 100)
     options.append(f"your own fields, e.g. '{count} {what} with fields name, ... and ...'")
-    known = ", ".join(sorted(ctx.templates))
+    said = " ".join(state.prompt.split())
+    said = said if len(said) <= 60 else said[:57].rstrip() + "..."
+    examples = ", ".join(n for n in ("ecommerce", "healthcare", "logistics", "retail_pos") if n in ctx.templates)
     question = Question(
-        f"I have no template for '{what}' and you named no fields, so I would have to guess. Do you mean "
-        f"one of these? (Or list the fields, e.g. '{count} {what} with fields name, price and date'; known "
-        f"domains: {known}.)",
+        f"I have no template for '{said}' and you named no fields, so I would have to guess. Which do you "
+        f"mean? Or list the fields, e.g. '{count} {what} with fields name, price and date'. (`sdga templates` "
+        f"lists all {len(ctx.templates)} domains, e.g. {examples}.)",
         options=options,
         choices=[*(c.name for c in close), None],
         reason="no_template",
