@@ -1,18 +1,90 @@
 """The ``sdga`` command.
 
 Each area registers its commands from its own module (``generate``, ``quality``, ``service``, ``agent``,
-``mcp``) so the modules stay small. Every command turns :class:`~sdga.errors.SdgaError` into one readable line on
-stderr and a non-zero exit code, never a traceback.
+``mcp``) so the modules stay small. The modules are imported only when one of their commands runs:
+``sdga --help`` reads the command list below and imports none of them (the engine, the writers and the
+service are heavy to import, and a help screen or a plan should not wait for them). Every command turns
+:class:`~sdga.errors.SdgaError` into one readable line on stderr and a non-zero exit code, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from sdga import __version__
+
+#: command -> (module under sdga.cli, the one-line help shown by ``sdga --help``). A test checks that
+#: each line is the command's own first docstring line, so the list cannot drift from the modules.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "generate": ("generate", "Generate synthetic data from a template or a schema into files, a bucket or a database."),
+    "templates": ("generate", "List the built-in templates (use one with `sdga generate --template NAME`)."),
+    "types": ("generate", "List the field types a schema can use (plus `faker:<method>` for any other Faker provider)."),
+    "validate": ("quality", "Validate a schema (and compliance); JSON out; exit 0 valid, 1 invalid, 2 unreadable."),
+    "metrics": ("quality", "Quality metrics of generated data (QualityMetricsResponse JSON, or --markdown)."),
+    "infer": ("quality", "Learn a schema from a sample: safe generators for PII, distributions, categories, correlations."),
+    "serve": ("service", "Run the HTTP API and the web UI (http://HOST:PORT/)."),
+    "history": ("service", "Recent generations, newest first."),
+    "status": ("service", "Status and result of one generation, as JSON. Exit 1 when it failed."),
+    "report": ("service", "Print a generation's markdown report."),
+    "download": ("service", "Save a generation's files (a zip when there are several)."),
+    "ask": ("agent", "Ask for test data in plain English; get validated data and a report."),
+    "chat": ("agent", 'A conversation: follow-ups ("make it 10k and add a loyalty tier") change the previous plan.'),
+    "mcp": ("mcp", "Serve generate/validate/metrics/plan as MCP tools to Claude, VS Code, Cursor or any MCP client."),
+    "kb": ("agent", "The knowledge base: search it, measure retrieval, export it for Bedrock."),
+}  # fmt: skip
+_loaded: dict[str, Any] = {}
+
+
+def load_module_commands(module_name: str) -> dict[str, Any]:
+    """The click commands one module registers, by name (the module imported on first use)."""
+    if module_name not in _loaded:
+        module = importlib.import_module(f"sdga.cli.{module_name}")
+        sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        sub.callback()(lambda: None)  # a group even when the module has a single command
+        module.register(sub)
+        group = typer.main.get_command(sub)
+        _loaded[module_name] = dict(getattr(group, "commands", {}))
+    return _loaded[module_name]
+
+
+class LazyGroup(TyperGroup):
+    """The command list comes from :data:`COMMANDS`; a command's module is imported when it is run or
+    its own help is asked for, never to print the list."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        if getattr(ctx, "_sdga_listing", False):
+            import click
+
+            return click.Command(cmd_name, help=COMMANDS[cmd_name][1], short_help=COMMANDS[cmd_name][1])
+        return self._real(cmd_name)
+
+    def _real(self, cmd_name: str) -> Any:
+        try:
+            return load_module_commands(COMMANDS[cmd_name][0]).get(cmd_name)
+        except ModuleNotFoundError as exc:  # an optional area that is not installed
+            if exc.name == f"sdga.cli.{COMMANDS[cmd_name][0]}":
+                return None
+            raise
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        ctx._sdga_listing = True  # the list needs names and help lines only
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            ctx._sdga_listing = False
+
 
 app = typer.Typer(
     name="sdga",
@@ -20,10 +92,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
-
-# Modules that add commands to ``app``; a module that is missing (an optional area) is skipped.
-_COMMAND_MODULES = ("generate", "quality", "service", "agent", "mcp")
 
 
 def _version_callback(value: bool) -> None:
@@ -39,20 +109,6 @@ def _root(
     ),
 ) -> None:
     """Realistic, compliant synthetic test data."""
-
-
-def _register() -> None:
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"sdga.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"sdga.cli.{name}":
-                continue
-            raise
-        module.register(app)
-
-
-_register()
 
 
 def main() -> None:

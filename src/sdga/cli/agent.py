@@ -138,7 +138,7 @@ class _RequestCommand(TyperCommand):
     command's own options are read as options, wherever they are; everything else is the request."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        takes_value: dict[str, bool] = {}
+        takes_value: dict[str, bool] = dict.fromkeys(ctx.help_option_names, False)
         for param in self.params:
             for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]:
                 if opt.startswith("-"):

@@ -96,9 +96,13 @@ class LocalKnowledgeBase:
     ) -> None:
         self.memory = memory
         if semantic is None:
-            from sdga.knowledge.semantic import semantic_enabled
+            # The switch is read first: the semantic module imports NumPy, which plain BM25+ never needs.
+            asked = os.environ.get("SDGA_KB_SEMANTIC", "").strip().lower() in {"1", "true", "yes", "on"}
+            if asked:
+                from sdga.knowledge.semantic import semantic_enabled
 
-            semantic = semantic_enabled()
+                asked = semantic_enabled()
+            semantic = asked
         self.semantic = semantic
         path = getattr(memory, "path", None)  # embeddings are cached beside a file-backed memory
         self.cache_dir = cache_dir or (path.parent if isinstance(path, Path) else None)
@@ -124,8 +128,11 @@ class LocalKnowledgeBase:
             if self._index is None or version != self._built_for:
                 remembered = [r.to_document() for r in self.memory.records()] if self.memory else []
                 self._docs = self._static + remembered
-                tokens = self._static_tokens() + [tokenize(d.title + "\n" + d.text) for d in remembered]
-                self._index = BM25Index(tokens, statistics_from=len(self._static))
+                if not remembered and self._shipped:
+                    self._index = self._static_index()
+                else:
+                    tokens = self._static_tokens() + [tokenize(d.title + "\n" + d.text) for d in remembered]
+                    self._index = BM25Index(tokens, statistics_from=len(self._static))
                 if self.semantic:
                     from sdga.knowledge.semantic import embed_documents
 
@@ -145,6 +152,13 @@ class LocalKnowledgeBase:
 
             return list(cached("corpus-tokens", corpus_stamp(), build))
         return build()
+
+    def _static_index(self) -> BM25Index:
+        """The index of the shipped documents alone (from the disk cache; it depends on them only)."""
+        from sdga.knowledge.cache import cached
+        from sdga.knowledge.corpus import corpus_stamp
+
+        return cached("corpus-index", corpus_stamp(), lambda: BM25Index(self._static_tokens()))
 
     def search(self, query: str, k: int = 5, *, kinds: Collection[str] | None = None) -> list[SearchHit]:
         index = self._ensure()

@@ -36,16 +36,8 @@ def _phrase_tokens(phrase: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_SYN: dict[str, str] | None = None
-
-
 def _word_synonyms() -> dict[str, str]:
-    global _SYN
-    if _SYN is None:
-        from sdga.agent.planning.lexicon import _load
-
-        _SYN = {str(k): str(v) for k, v in (_load("fields.yaml").get("word_synonyms") or {}).items()}
-    return _SYN
+    return lexicon().word_synonyms
 
 
 @lru_cache(maxsize=65536)

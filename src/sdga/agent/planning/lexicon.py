@@ -91,6 +91,7 @@ class Lexicon:
     field_rules: list[FieldRule]
     verb_fields: dict[str, list[str]]
     typed_heads: frozenset[str]
+    word_synonyms: dict[str, str]
     categories: list[Category]
     value_synonyms: dict[str, list[str]]
     status_fields: list[str]
@@ -98,6 +99,7 @@ class Lexicon:
     edge_defaults: dict[str, list[str]]
     edge_security: re.Pattern[str]
     edge_rate: float
+    edge_any: re.Pattern[str]
     refusal_neutral: re.Pattern[str]
     refusals: list[RefusalCategory]
     formats: list[tuple[re.Pattern[str], str]]
@@ -169,16 +171,31 @@ class Lexicon:
         return out
 
 
+_FILES = ("words", "entities", "fields", "categories", "values", "edge_cases", "refusals", "settings")
+
+
+def _raw() -> dict[str, dict[str, Any]]:
+    """The data files as parsed YAML (kept in the disk cache beside the corpus: parsing is the slow part)."""
+    from pathlib import Path
+
+    from sdga.knowledge.cache import cached, stamp
+
+    folder = resources.files("sdga.agent.planning") / "data"
+    paths = [Path(str(folder / f"{name}.yaml")) for name in _FILES]
+    return cached("lexicon", stamp(paths), lambda: {name: _load(f"{name}.yaml") for name in _FILES})
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    w = _load("words.yaml")
-    ents = _load("entities.yaml").get("synonyms") or {}
-    f = _load("fields.yaml")
-    cats = _load("categories.yaml").get("categories") or []
-    v = _load("values.yaml")
-    e = _load("edge_cases.yaml")
-    r = _load("refusals.yaml")
-    s = _load("settings.yaml")
+    raw = _raw()
+    w = raw["words"]
+    ents = raw["entities"].get("synonyms") or {}
+    f = raw["fields"]
+    cats = raw["categories"].get("categories") or []
+    v = raw["values"]
+    e = raw["edge_cases"]
+    r = raw["refusals"]
+    s = raw["settings"]
     return Lexicon(
         request_words=_strs(w.get("request_words")),
         generic_nouns=_strs(w.get("generic_nouns")),
@@ -195,6 +212,7 @@ def lexicon() -> Lexicon:
         ],
         verb_fields={str(k): [str(x) for x in vs] for k, vs in (f.get("verb_fields") or {}).items()},
         typed_heads=frozenset(str(x) for x in f.get("typed_heads") or []),
+        word_synonyms={str(k): str(v) for k, v in (f.get("word_synonyms") or {}).items()},
         categories=[
             Category(
                 re.compile(rf"\b(?:{c['match']})\b"),
@@ -216,6 +234,7 @@ def lexicon() -> Lexicon:
         edge_defaults={str(k): [str(x) for x in vs] for k, vs in (e.get("defaults") or {}).items()},
         edge_security=_rx(str(e.get("security") or "security")),
         edge_rate=float(e.get("default_rate") or 0.02),
+        edge_any=_rx("|".join(f"(?:{x['match']})" for x in e.get("phrases") or []) or "(?!)"),
         refusal_neutral=re.compile(str(r.get("neutral") or "(?!)"), re.IGNORECASE),
         refusals=[
             RefusalCategory(

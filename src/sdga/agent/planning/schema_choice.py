@@ -136,11 +136,19 @@ def _domain_query(state: PlanState) -> str:
     return " ".join(kept)
 
 
+def _kb_matches(state: PlanState, query: str) -> list[TemplateMatch]:
+    """The knowledge base's ranking for the query (asked once per request)."""
+    cache: dict[str, list[TemplateMatch]] = state.__dict__.setdefault("_kb", {})
+    if query not in cache:
+        cache[query] = state.ctx.retriever.rank_templates(query, k=12) if query.strip() else []
+    return cache[query]
+
+
 def rank(state: PlanState) -> list[Candidate]:
     """Templates scored by the knowledge base, the tables the request names and the domain phrases it uses."""
     ctx = state.ctx
     query = _domain_query(state)
-    matches = ctx.retriever.rank_templates(query, k=12) if query.strip() else []
+    matches = _kb_matches(state, query)
     kb = {m.template: m for m in matches}
     top = max((m.score for m in matches if not m.template.startswith(MEMORY_GROUP)), default=0.0)
     text_stems = [stem(w) for w in words(state.text.remaining())]
@@ -165,10 +173,7 @@ def rank(state: PlanState) -> list[Candidate]:
                 c.entity += 0.3
             elif subject and any(v >= BOUND for v in bound.values()):
                 c.entity -= 2.0  # other templates have a table for what the request is about; this one not
-        # Fields the request names ("price and stock") that this template has: a little more evidence.
-        ed = template_editor(state, name)
-        fields_named = sum(1 for p in content if p is not state.subject and ed.score(p.text)[0] >= 1.9)
-        c.entity += 0.5 * min(fields_named, 4)
+
         entry = ctx.templates[name]
         name_words = {stem(w) for w in [*words(name), *words(entry.domain)]}
         if name_words & phrase_stems:
@@ -187,6 +192,13 @@ def rank(state: PlanState) -> list[Candidate]:
         if c.total > 0:
             out.append(c)
     out.sort(key=lambda c: (-c.total, c.name))
+    # Fields the request names ("price and stock") that a leading template has: a little more evidence.
+    others = [p for p in content if p is not state.subject]
+    if others:
+        for c in out[:6]:
+            ed = template_editor(state, c.name)
+            c.entity += 0.5 * min(sum(1 for p in others if ed.score(p.text)[0] >= 1.9), 4)
+        out.sort(key=lambda c: (-c.total, c.name))
     return out
 
 
@@ -243,7 +255,7 @@ def _memory_choice(state: PlanState, ranked: list[Candidate]) -> TemplateMatch |
     query = _domain_query(state)
     if not query.strip():
         return None
-    matches = state.ctx.retriever.rank_templates(query, k=12)
+    matches = _kb_matches(state, query)
     mem = [m for m in matches if m.memory_hit is not None]
     if not mem:
         return None

@@ -27,6 +27,32 @@ class PlannerContext:
         self.today = today
         self.lexicon: Lexicon = lexicon()
         self.templates: dict[str, TemplateEntry] = {t.name: t for t in load_templates()}
+        self._load_sets()
+
+    def _load_sets(self) -> None:
+        """The word sets below depend only on the templates and the lexicon's files: keep them in the disk
+        cache with the corpus, so a fresh process does not recompute them for its first request."""
+        from pathlib import Path
+
+        from sdga.agent.planning.lexicon import _FILES
+        from sdga.knowledge.cache import cached
+        from sdga.knowledge.corpus import corpus_stamp
+
+        folder = Path(__file__).with_name("data")
+        stamp_ = corpus_stamp()
+        if stamp_ is None:
+            return
+        from sdga.knowledge.cache import stamp as file_stamp
+
+        key = file_stamp([folder / f"{n}.yaml" for n in _FILES], stamp_)
+        names = ("vocab", "tag_phrases", "known_words", "domain_words")
+
+        def build() -> dict[str, Any]:
+            return {n: getattr(self, n) for n in names}
+
+        sets = cached("planner-words", key, build)
+        for n in names:
+            self.__dict__[n] = sets[n]
 
     @cached_property
     def vocab(self) -> dict[str, frozenset[str]]:

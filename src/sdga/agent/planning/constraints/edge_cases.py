@@ -50,6 +50,8 @@ def _targets(state: PlanState, phrase: str | None, family: str = "any") -> list[
 def run(state: PlanState) -> bool:
     lx = state.ctx.lexicon
     t = state.text
+    if not lx.edge_any.search(t.masked()):
+        return False
     security = bool(lx.edge_security.search(t.remaining()))
     rate = lx.edge_rate
     m_rate = re.search(

@@ -219,8 +219,8 @@ def _mentions(state: PlanState, originals: dict[int, list[Any]]) -> list[tuple[i
     for tb, f in _categories(state):
         for value in originals.get(id(f)) or (f.get("constraints") or {}).get("enum") or []:
             vw = [w for w in words(str(value).replace("_", " "))]
-            if not vw:
-                continue
+            if not vw or vw[0][: max(3, len(vw[0]) - 3)] not in low:
+                continue  # cheap test first: most values are not in the text at all
             body = r"\s+(?:the\s+|a\s+)?".join(re.escape(w) + r"\w{0,3}" for w in vw)
             for m in re.finditer(rf"(?<![\w-])(?:{body})(?![\w-])", low):
                 if value_match(state, words(m.group(0)), value):
