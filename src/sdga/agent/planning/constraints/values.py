@@ -99,8 +99,15 @@ def _resolve_values(state: PlanState, f: dict[str, Any], said: list[list[str]], 
     return list(dict.fromkeys(out))
 
 
+def drop_machine(state: PlanState, f: dict[str, Any]) -> None:
+    """Values or shares set by the user replace a template's state machine (its paths need all the values)."""
+    if f.pop("state_machine", None) is not None:
+        state.assumptions.append(f"{f['name']}: the template's sequence of states replaced by the values asked for")
+
+
 def _narrow(state: PlanState, pairs: list[Pair], values: list[list[str]], originals: dict[int, list[Any]]) -> str:
     for _, f in pairs:
+        drop_machine(state, f)
         c = state.ed.constraints(f)
         enum, weights = list(c.get("enum") or []), c.get("weights")
         pool = list(dict.fromkeys([*enum, *originals.get(id(f), [])]))
@@ -183,6 +190,7 @@ def _explicit(state: PlanState) -> bool:
         if not found:
             continue
         for _, f in found:
+            drop_machine(state, f)
             c = ed.constraints(f)
             enum = list(c.get("enum") or [])
             c["enum"] = _resolve_values(state, f, said, enum)
@@ -353,6 +361,7 @@ def _shares(state: PlanState, originals: dict[int, list[Any]]) -> bool:
                 f"the shares given for {f['name']} add up to more than 100% "
                 f"({', '.join(f'{v} {s:.0%}' for v, s in fixed.items())})"
             )
+        drop_machine(state, f)
         c = ed.constraints(f)
         enum = list(c.get("enum") or [])
         pool = list(dict.fromkeys([*enum, *originals.get(id(f), [])]))
