@@ -217,3 +217,22 @@ def test_a_guardrail_stop_is_explained(service: Any) -> None:
     with stub:
         result = ConverseBackend(client=client, service=service).ask("something blocked")
     assert "blocked" in result.answer and any("guardrail intervened" in s for s in result.steps)
+
+
+def test_twice_invalid_tool_calls_become_a_question(service: Any) -> None:
+    """Bedrock too: an invalid call goes back to the model; twice invalid, the user is asked; nothing runs."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    stub = Stubber(client)
+    bad = {"toolUse": {"toolUseId": "t1", "name": "generate_synthetic_data", "input": {"volume": -1}}}
+    for _ in range(2):
+        stub.add_response("converse", {"output": {"message": {"role": "assistant", "content": [bad]}},
+                                       "stopReason": "tool_use", "usage": {"inputTokens": 1, "outputTokens": 1,
+                                       "totalTokens": 2}, "metrics": {"latencyMs": 1}})  # fmt: skip
+    with stub:
+        result = ConverseBackend(client=client, service=service).ask("some data")
+    assert result.question is not None and result.question.reason == "invalid_tool_call"
+    assert result.response is None and not result.ok
+    stub.assert_no_pending_responses()

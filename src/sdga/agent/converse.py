@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from sdga.agent.base import AgentBackendError, AgentResult, ChatSession
+from sdga.agent.planning import Question
 from sdga.agent.toolbox import (
     TOOL_GENERATE,
     TOOL_METRICS,
@@ -36,6 +37,7 @@ from sdga.errors import SdgaError
 from sdga.models import GenerateDataRequest, QualityMetricsRequest, ValidateSchemaRequest
 
 MAX_TURNS = 12
+MAX_INVALID = 2  # consecutive turns whose every tool call was invalid input: then ask the user
 MAX_SESSION_MESSAGES = 40
 
 
@@ -174,6 +176,7 @@ class ConverseBackend:
         result = AgentResult(prompt=prompt, backend=self.name, session_id=session.session_id)
         messages = trim_messages([*session.messages, {"role": "user", "content": [{"text": prompt}]}])
         notes: list[str] = []
+        invalid = 0
         for _turn in range(self.max_turns):
             response = self._converse(messages)
             message = response.get("output", {}).get("message")
@@ -197,7 +200,11 @@ class ConverseBackend:
             if planned is not None:
                 # Plan only: capture the request the model would run and stop before anything is generated.
                 try:
-                    result.request = GenerateDataRequest.model_validate(planned.get("input") or {})
+                    from sdga.agent.repair import parse_arguments, repair
+
+                    parsed, _notes = parse_arguments(planned.get("input") or {})
+                    fixed, _more = repair(TOOL_GENERATE, parsed or {})
+                    result.request = GenerateDataRequest.model_validate(fixed)
                 except ValueError as exc:  # the model's request is not valid: tell it, as a real run would
                     body = {"error": "invalid_input", "message": " ".join(str(exc).split())[:800]}
                     toolbox.record.steps.append(f"{TOOL_GENERATE}: error {body['message']}")
@@ -210,12 +217,29 @@ class ConverseBackend:
                 notes.append("planned (not run: plan only)")
                 break
             messages.append(message)
-            messages.append({"role": "user", "content": [self._run_tool(toolbox, u) for u in uses]})
+            outcomes = [self._run_tool(toolbox, u) for u in uses]
+            messages.append({"role": "user", "content": outcomes})
+            rejected = [r for r in outcomes if _invalid_input(r)]
+            invalid = invalid + len(rejected) if rejected and len(rejected) == len(outcomes) else 0
+            if invalid >= MAX_INVALID:
+                # The model cannot produce a valid call: ask the user rather than guess; nothing was run.
+                result.question = Question(
+                    "The model could not turn the request into a valid one (its tool calls failed validation), "
+                    "so nothing was run. Could you say it more precisely: what rows, how many, which fields?",
+                    options=[
+                        "name the domain and a count, e.g. '5k orders for an online shop'",
+                        "list the fields, e.g. '500 records with fields name, email and signup date'",
+                    ],
+                    reason="invalid_tool_call",
+                )
+                result.answer = result.question.render()
+                notes.append(f"stopped after {invalid} invalid tool calls; asked instead")
+                break
         else:
             notes.append(f"stopped after {self.max_turns} model turns without a final answer")
             result.error = {"error": "agent_turn_limit", "message": "the agent did not finish within the turn limit"}
         # Only complete exchanges are kept as short-term memory (a dangling toolUse would be rejected later).
-        clean = messages[-1].get("role") == "assistant" and result.error is None
+        clean = messages[-1].get("role") == "assistant" and result.error is None and result.question is None
         session.messages = messages if clean else list(session.messages)
         session.turns += 1
         result.steps = [*toolbox.record.steps, *notes]
@@ -240,3 +264,13 @@ class ConverseBackend:
             toolbox.record.steps.append(f"{use.get('name')}: error {exc}")
             body = {"error": "invalid_input", "message": str(exc)}
             return {"toolResult": {"toolUseId": tool_id, "content": [{"json": body}], "status": "error"}}
+
+
+def _invalid_input(tool_result: dict[str, Any]) -> bool:
+    """A toolResult that reports invalid input (the model's call did not validate)."""
+    body = tool_result.get("toolResult") or {}
+    if body.get("status") != "error":
+        return False
+    content = body.get("content") or [{}]
+    error = (content[0].get("json") or {}).get("error") if isinstance(content[0], dict) else None
+    return error in {"invalid_input", "schema_invalid"}
