@@ -105,7 +105,7 @@ _ANAPHORA = frozenset({"them", "these", "those", "it", "ones"})
 def _subject(state: PlanState) -> Phrase | None:
     """What the data is about: the first counted noun phrase ("1000 product reviews"), else the first one
     naming a table of some template, else the first noun phrase."""
-    from sdga.agent.planning.schema_choice import binds_anywhere
+    from sdga.agent.planning.bindings import binds_anywhere
 
     content = [p for p in state.phrases if p.words and not p.generic and not p.unit_count and p.words != ["them"]]
     counted = [p for p in content if p.count is not None and p.low is None and not p.each]

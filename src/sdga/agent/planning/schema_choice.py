@@ -14,6 +14,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
+from sdga.agent.planning.bindings import BOUND, bindings, template_editor
 from sdga.agent.planning.editor import SchemaEditor, is_generic
 from sdga.agent.planning.entities import Phrase
 from sdga.agent.planning.model import ClarificationNeeded, Question, RefusalError
@@ -24,7 +25,6 @@ from sdga.knowledge.retriever import MEMORY_GROUP, TemplateMatch
 
 CORE_TYPES = {"user_profile", "transaction", "log_event"}
 KB_STRONG = 7.5
-BOUND = 2.5
 
 
 @dataclass
@@ -40,43 +40,6 @@ class Candidate:
     @property
     def total(self) -> float:
         return self.kb + self.entity + self.tags
-
-
-_EDITORS: dict[int, dict[str, SchemaEditor]] = {}
-
-
-def template_editor(state: PlanState, name: str) -> SchemaEditor:
-    """A read-only editor over a template's schema (cached per context)."""
-    cache = _EDITORS.setdefault(id(state.ctx), {})
-    if name not in cache:
-        schema = state.ctx.templates[name].schema
-        tables = schema.get("tables") or [{"name": schema.get("name") or name, "fields": schema.get("fields") or []}]
-        # Read only: the tables are shared with the template, not copied.
-        cache[name] = SchemaEditor({"tables": [dict(t) for t in tables]})
-    return cache[name]
-
-
-def bindings(state: PlanState, p: Phrase) -> dict[str, float]:
-    """How surely the phrase names a table of each template (templates with no table for it left out).
-    The table a template is named after ("user_profile") is that template's very subject: a synonym of
-    it counts like its name."""
-    cache: dict[int, dict[str, float]] = state.__dict__.setdefault("_bindings", {})
-    if id(p) not in cache:
-        out: dict[str, float] = {}
-        for name in state.ctx.templates:
-            table, strength = template_editor(state, name).match_table(p.words)
-            if strength > 0:
-                out[name] = (
-                    max(strength, 4.0)
-                    if table is not None and table["name"] == name and strength >= BOUND
-                    else strength
-                )
-        cache[id(p)] = out
-    return cache[id(p)]
-
-
-def binds_anywhere(state: PlanState, p: Phrase) -> bool:
-    return any(s >= BOUND for s in bindings(state, p).values())
 
 
 def run(state: PlanState) -> None:
