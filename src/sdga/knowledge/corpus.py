@@ -104,9 +104,13 @@ def source_files() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def corpus_stamp() -> str | None:
+    """The disk-cache key of the corpus: its files, and the code that reads and tokenises them (a change
+    to either must not be served from an old cache)."""
     from sdga.knowledge.cache import stamp
 
-    return stamp(source_files())
+    here = Path(__file__).parent
+    code = [here / name for name in ("corpus.py", "bm25.py", "retriever.py", "cache.py")]
+    return stamp([*source_files(), *code])
 
 
 def load_templates() -> list[TemplateEntry]:

@@ -181,7 +181,7 @@ def _raw() -> dict[str, dict[str, Any]]:
     from sdga.knowledge.cache import cached, stamp
 
     folder = resources.files("sdga.agent.planning") / "data"
-    paths = [Path(str(folder / f"{name}.yaml")) for name in _FILES]
+    paths = [Path(str(folder / f"{name}.yaml")) for name in _FILES] + [Path(__file__)]
     return cached("lexicon", stamp(paths), lambda: {name: _load(f"{name}.yaml") for name in _FILES})
 
 

@@ -44,7 +44,8 @@ class PlannerContext:
             return
         from sdga.knowledge.cache import stamp as file_stamp
 
-        key = file_stamp([folder / f"{n}.yaml" for n in _FILES], stamp_)
+        code = [Path(__file__), Path(__file__).with_name("text.py"), Path(__file__).with_name("lexicon.py")]
+        key = file_stamp([*(folder / f"{n}.yaml" for n in _FILES), *code], stamp_)
         names = ("vocab", "tag_phrases", "known_words", "domain_words")
 
         def build() -> dict[str, Any]:
