@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from stdnum import iban as stdnum_iban
 from tests.engine.conftest import field, generate
 
 from sdga.engine import plan_generation, safety
@@ -20,7 +21,6 @@ from sdga.models import GenerateDataRequest
 from sdga.models.generation import SUPPORTED_LOCALES
 
 ROWS = 20_000
-stdnum_iban = pytest.importorskip("stdnum.iban")
 
 
 def _fr_rib_ok(bban: str) -> bool:
