@@ -172,3 +172,86 @@ def test_requests_the_job_cannot_write_are_refused_before_submitting(deployed: d
     )
     assert code == 422 and "writes to S3" in json.dumps(body)
     assert _runs(client("emr-serverless", deployed["settings"]), deployed["app"]) == []
+
+
+def _job_run(app: str, run: str, state: str, details: str = "") -> dict[str, Any]:
+    """GetJobRun's response as EMR Serverless sends it (the fields botocore's model requires, and the state)."""
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    run_info: dict[str, Any] = {
+        "jobRun": {
+            "applicationId": app,
+            "jobRunId": run,
+            "arn": f"arn:aws:emr-serverless:us-east-1:123456789012:/applications/{app}/jobruns/{run}",
+            "createdBy": "arn:aws:sts::123456789012:assumed-role/sdga-generate/sdga-generate",
+            "createdAt": now,
+            "updatedAt": now,
+            "executionRole": "arn:aws:iam::123456789012:role/sdga-emr-generate-job",
+            "state": state,
+            "releaseLabel": "emr-7.12.0",
+            "jobDriver": {"sparkSubmit": {"entryPoint": f"s3://{BUCKET}/artifacts/emr/sdga_emr_job.py"}},
+            "totalExecutionDurationSeconds": 42,
+        }
+    }
+    run_info["jobRun"]["stateDetails"] = details or f"Job run is {state.lower()}"  # required, never empty
+    return run_info
+
+
+def test_status_follows_a_running_job_then_its_failure(deployed: dict[str, Any]) -> None:
+    """moto reports SUCCESS at once, so the active and failed states come from recorded GetJobRun shapes
+    (botocore's Stubber on the function's own client); the job's progress and failure files are in moto's S3."""
+    from botocore.stub import Stubber
+
+    from sdga.adapters.aws import client
+    from sdga.spark.emr import FAILURE_NAME, PROGRESS_NAME
+
+    settings, app, history = deployed["settings"], deployed["app"], deployed["service"].history_store
+    code, body = _call(_http("POST", GEN, {"schema": SCHEMA, "output_format": "parquet"}))
+    assert code == 202
+    gid = body["generation_id"]
+    emr = client("emr-serverless", settings)
+    run = _runs(emr, app)[0]["id"]
+    s3 = client("s3", settings)
+    prefix = f"generations/{gid}/"
+    before = history.get(gid).updated_at
+
+    s3.put_object(
+        Bucket=BUCKET, Key=prefix + PROGRESS_NAME, Body=json.dumps({"records_generated": 2048, "total": 5500})
+    )
+    with Stubber(emr) as stub:
+        stub.add_response("get_job_run", _job_run(app, run, "RUNNING"), {"applicationId": app, "jobRunId": run})
+        code, status = _call(_http("GET", f"/api/v1/synthetic-data/status/{gid}"))
+        stub.assert_no_pending_responses()
+    assert code == 200 and status["status"] == "running", status
+    assert status["records_generated"] == 2048
+    record = history.get(gid)
+    assert record.status.value == "running" and record.updated_at >= before  # the live job keeps it fresh
+
+    failure = {"error": "java.lang.OutOfMemoryError: Java heap space"}
+    s3.put_object(Bucket=BUCKET, Key=prefix + FAILURE_NAME, Body=json.dumps(failure))
+    with Stubber(emr) as stub:
+        stub.add_response(
+            "get_job_run", _job_run(app, run, "FAILED", "Job failed"), {"applicationId": app, "jobRunId": run}
+        )
+        code, status = _call(_http("GET", f"/api/v1/synthetic-data/status/{gid}"))
+    assert code == 200 and status["status"] == "failed"
+    assert run in status["errors"][0] and "OutOfMemoryError" in status["errors"][0]
+    assert history.get(gid).status.value == "failed"
+
+
+def test_a_job_run_that_disappeared_fails_the_record(deployed: dict[str, Any]) -> None:
+    from botocore.stub import Stubber
+
+    from sdga.adapters.aws import client
+
+    settings, app = deployed["settings"], deployed["app"]
+    code, body = _call(_http("POST", GEN, {"schema": SCHEMA, "output_format": "jsonl"}))
+    assert code == 202
+    emr = client("emr-serverless", settings)
+    run = _runs(emr, app)[0]["id"]
+    with Stubber(emr) as stub:
+        stub.add_client_error("get_job_run", "ResourceNotFoundException", "Job run not found", 404)
+        code, status = _call(_http("GET", f"/api/v1/synthetic-data/status/{body['generation_id']}"))
+    assert code == 200 and status["status"] == "failed"
+    assert f"job run {run} does not exist" in status["errors"][0]
