@@ -103,6 +103,43 @@ class AgentResult:
         }
 
 
+#: Consecutive model turns whose every tool call was invalid input, after which the user is asked instead.
+MAX_INVALID_TURNS = 2
+
+
+def ask_after_invalid_calls(result: AgentResult, notes: list[str], invalid: int) -> None:
+    """The model could not produce a valid call: ask the user rather than guess (nothing was run)."""
+    result.question = Question(
+        "The model could not turn the request into a valid one (its tool calls failed validation), "
+        "so nothing was run. Could you say it more precisely: what rows, how many, which fields?",
+        options=[
+            "name the domain and a count, e.g. '5k orders for an online shop'",
+            "list the fields, e.g. '500 records with fields name, email and signup date'",
+        ],
+        reason="invalid_tool_call",
+    )
+    result.answer = result.question.render()
+    notes.append(f"stopped after {invalid} invalid tool calls; asked instead")
+
+
+def finish_model_turn(
+    result: AgentResult, session: ChatSession, messages: list[dict[str, Any]], record: Any, notes: list[str]
+) -> AgentResult:
+    """Close a model-driven turn: keep only complete exchanges as short-term memory (a dangling tool call
+    would be rejected by the model later) and copy what the tools recorded into the result."""
+    clean = bool(messages) and messages[-1].get("role") == "assistant" and result.error is None
+    clean = clean and result.question is None
+    session.messages = messages if clean else list(session.messages)
+    session.turns += 1
+    result.steps = [*record.steps, *notes]
+    result.request = result.request or record.request
+    result.validation = record.validation
+    result.response = record.response
+    if result.response is not None:
+        session.last_generation_id = result.response.generation_id
+    return result
+
+
 class AgentBackend(Protocol):
     """One way of turning a request into validated, generated data and a report."""
 

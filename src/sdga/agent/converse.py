@@ -22,8 +22,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sdga.agent.base import AgentBackendError, AgentResult, ChatSession
-from sdga.agent.planning import Question
+from sdga.agent.base import (
+    MAX_INVALID_TURNS,
+    AgentBackendError,
+    AgentResult,
+    ChatSession,
+    ask_after_invalid_calls,
+    finish_model_turn,
+)
 from sdga.agent.toolbox import (
     TOOL_GENERATE,
     TOOL_METRICS,
@@ -37,7 +43,7 @@ from sdga.errors import SdgaError
 from sdga.models import GenerateDataRequest, QualityMetricsRequest, ValidateSchemaRequest
 
 MAX_TURNS = 12
-MAX_INVALID = 2  # consecutive turns whose every tool call was invalid input: then ask the user
+MAX_INVALID = MAX_INVALID_TURNS
 MAX_SESSION_MESSAGES = 40
 
 
@@ -223,32 +229,12 @@ class ConverseBackend:
             invalid = invalid + len(rejected) if rejected and len(rejected) == len(outcomes) else 0
             if invalid >= MAX_INVALID:
                 # The model cannot produce a valid call: ask the user rather than guess; nothing was run.
-                result.question = Question(
-                    "The model could not turn the request into a valid one (its tool calls failed validation), "
-                    "so nothing was run. Could you say it more precisely: what rows, how many, which fields?",
-                    options=[
-                        "name the domain and a count, e.g. '5k orders for an online shop'",
-                        "list the fields, e.g. '500 records with fields name, email and signup date'",
-                    ],
-                    reason="invalid_tool_call",
-                )
-                result.answer = result.question.render()
-                notes.append(f"stopped after {invalid} invalid tool calls; asked instead")
+                ask_after_invalid_calls(result, notes, invalid)
                 break
         else:
             notes.append(f"stopped after {self.max_turns} model turns without a final answer")
             result.error = {"error": "agent_turn_limit", "message": "the agent did not finish within the turn limit"}
-        # Only complete exchanges are kept as short-term memory (a dangling toolUse would be rejected later).
-        clean = messages[-1].get("role") == "assistant" and result.error is None and result.question is None
-        session.messages = messages if clean else list(session.messages)
-        session.turns += 1
-        result.steps = [*toolbox.record.steps, *notes]
-        result.request = result.request or toolbox.record.request
-        result.validation = toolbox.record.validation
-        result.response = toolbox.record.response
-        if result.response is not None:
-            session.last_generation_id = result.response.generation_id
-        return result
+        return finish_model_turn(result, session, messages, toolbox.record, notes)
 
     def _run_tool(self, toolbox: Toolbox, use: dict[str, Any]) -> dict[str, Any]:
         """One toolUse -> one toolResult (errors reported back to the model, never raised)."""

@@ -16,8 +16,14 @@ import json
 import os
 from typing import Any
 
-from sdga.agent.base import AgentBackendError, AgentResult, ChatSession
-from sdga.agent.planning import Question
+from sdga.agent.base import (
+    MAX_INVALID_TURNS,
+    AgentBackendError,
+    AgentResult,
+    ChatSession,
+    ask_after_invalid_calls,
+    finish_model_turn,
+)
 from sdga.agent.toolbox import TOOL_GENERATE, Toolbox
 from sdga.errors import ConfigurationError, SdgaError
 from sdga.models import GenerateDataRequest
@@ -25,7 +31,7 @@ from sdga.models import GenerateDataRequest
 DEFAULT_BASE_URL = "http://localhost:11434/v1"
 DEFAULT_MODEL = "llama3.1"
 MAX_TURNS = 12
-MAX_INVALID = 2
+MAX_INVALID = MAX_INVALID_TURNS
 MAX_SESSION_MESSAGES = 40
 
 
@@ -157,31 +163,12 @@ class OpenAIBackend:
             if stop:
                 break
             if invalid >= MAX_INVALID:
-                result.question = Question(
-                    "The model could not turn the request into a valid one (its tool calls failed validation), "
-                    "so nothing was run. Could you say it more precisely: what rows, how many, which fields?",
-                    options=[
-                        "name the domain and a count, e.g. '5k orders for an online shop'",
-                        "list the fields, e.g. '500 records with fields name, email and signup date'",
-                    ],
-                    reason="invalid_tool_call",
-                )
-                result.answer = result.question.render()
-                notes.append(f"stopped after {invalid} invalid tool calls; asked instead")
+                ask_after_invalid_calls(result, notes, invalid)
                 break
         else:
             notes.append(f"stopped after {self.max_turns} model turns without a final answer")
             result.error = {"error": "agent_turn_limit", "message": "the agent did not finish within the turn limit"}
-        clean = messages[-1].get("role") == "assistant" and result.error is None and result.question is None
-        session.messages = messages if clean else list(session.messages)
-        session.turns += 1
-        result.steps = [*toolbox.record.steps, *notes]
-        result.request = result.request or toolbox.record.request
-        result.validation = toolbox.record.validation
-        result.response = toolbox.record.response
-        if result.response is not None:
-            session.last_generation_id = result.response.generation_id
-        return result
+        return finish_model_turn(result, session, messages, toolbox.record, notes)
 
     def _run_call(
         self, toolbox: Toolbox, call: dict[str, Any], plan_only: bool
