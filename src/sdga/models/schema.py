@@ -248,7 +248,10 @@ class FieldConstraints(StrictModel):
         default=None, min_length=7, max_length=7, description="Relative weight of Monday .. Sunday."
     )
     hour_weights: list[float] | None = PydField(
-        default=None, min_length=24, max_length=24, description="Relative weight of each hour 0 .. 23 (UTC)."
+        default=None,
+        min_length=24,
+        max_length=24,
+        description="Relative weight of each hour 0 .. 23 of the row's local (standard) time.",
     )
     month_weights: list[float] | None = PydField(
         default=None, min_length=12, max_length=12, description="Relative weight of January .. December."

