@@ -82,6 +82,14 @@ class DestinationError(SdgaError):
     http_status = 502
 
 
+class DestinationExistsError(DestinationError):
+    """The destination already holds what the request would create (``if_exists: fail``): a conflict the
+    caller resolves (another name, ``replace`` or ``append``), not a failure of the destination."""
+
+    code = "destination_exists"
+    http_status = 409
+
+
 class ConfigurationError(SdgaError):
     code = "configuration_error"
     http_status = 500

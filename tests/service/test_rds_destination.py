@@ -1,4 +1,5 @@
-"""The rds destination against the local PostgreSQL and MariaDB: keys, row counts, all-or-nothing."""
+"""The rds destination against the local PostgreSQL and MariaDB and a SQLite file: keys, row counts,
+all-or-nothing, conflicts (exit code 2) and appends that continue the stored sequence keys."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from sdga.adapters.rds import dialect_of, redact_url
 from sdga.config import Settings
-from sdga.errors import DestinationError, InvalidInputError
+from sdga.errors import CapacityError, DestinationError, DestinationExistsError, InvalidInputError
 from sdga.models import GenerateDataRequest, GenerationStatus, SqlDialect
 from sdga.service import SyntheticDataService
 
@@ -78,9 +79,13 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def _q(url: str) -> str:
+    return "`" if url.startswith(("mysql", "mariadb")) else '"'
+
+
 def _count(url: str, table: str) -> int:
     engine = sa.create_engine(url)
-    q = '"' if url.startswith("postgresql") else "`"
+    q = _q(url)
     try:
         with engine.connect() as conn:
             return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {q}{table}{q}")).scalar_one())
@@ -90,15 +95,19 @@ def _count(url: str, table: str) -> int:
 
 def _drop(url: str, *tables: str) -> None:
     engine = sa.create_engine(url)
-    q = '"' if url.startswith("postgresql") else "`"
+    q = _q(url)
     with engine.begin() as conn:
         for t in tables:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {q}{t}{q}"))
     engine.dispose()
 
 
-@pytest.fixture(params=["postgresql", "mariadb"])
+@pytest.fixture(params=["postgresql", "mariadb", "sqlite"])
 def db_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "sqlite":  # a file under the service's data directory (request paths are confined)
+        tmp_path = request.getfixturevalue("tmp_path")
+        (tmp_path / "data" / "db").mkdir(parents=True)
+        return f"sqlite:///{tmp_path}/data/db/test.sqlite"
     return str(request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mysql_url"))
 
 
@@ -116,7 +125,7 @@ def test_load_creates_keys_and_rows(db_url: str, unique_suffix: str, tmp_path: P
             assert inspector.get_pk_constraint(users)["constrained_columns"] == ["user_id"]
             fks = inspector.get_foreign_keys(orders)
             assert fks and fks[0]["referred_table"] == users and fks[0]["constrained_columns"] == ["user_id"]
-            q = '"' if db_url.startswith("postgresql") else "`"
+            q = _q(db_url)
             orphans = conn.execute(
                 sa.text(
                     f"SELECT COUNT(*) FROM {q}{orders}{q} o LEFT JOIN {q}{users}{q} u ON o.user_id = u.user_id "
@@ -129,8 +138,9 @@ def test_load_creates_keys_and_rows(db_url: str, unique_suffix: str, tmp_path: P
         assert result.report_location and Path(result.report_location).exists()
         assert result.output_files == []  # nothing to download: the data is in the database
         # fail: the tables exist now, so a second load is refused before generating
-        with pytest.raises(DestinationError, match="already exist"):
+        with pytest.raises(DestinationExistsError, match="already exist") as exists:
             svc.generate(_request(db_url, unique_suffix))
+        assert exists.value.http_status == 409 and exists.value.code == "destination_exists"
         # append with the same seed would repeat the primary keys: the database refuses, nothing changes
         with pytest.raises(DestinationError, match="rolled back"):
             svc.generate(_request(db_url, unique_suffix, volume=50, if_exists="append"))
@@ -144,14 +154,15 @@ def test_load_creates_keys_and_rows(db_url: str, unique_suffix: str, tmp_path: P
 
 
 def test_failure_midway_leaves_nothing_visible(db_url: str, unique_suffix: str, tmp_path: Path) -> None:
-    """The second table cannot be loaded (an existing, incompatible table in append mode): all rolled back."""
+    """The second table cannot be loaded (an existing table with a required column the load lacks): all rolled back."""
     users, orders = f"users_{unique_suffix}", f"orders_{unique_suffix}"
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:  # 'orders' exists with a column type the generated amounts cannot fit
-        q = '"' if db_url.startswith("postgresql") else "`"
+        q = _q(db_url)
         conn.execute(
             sa.text(
-                f"CREATE TABLE {q}{orders}{q} (order_id INTEGER PRIMARY KEY, user_id INTEGER, amount INTEGER, placed DATE)"
+                f"CREATE TABLE {q}{orders}{q} (order_id INTEGER PRIMARY KEY, user_id INTEGER, amount INTEGER, "
+                "placed DATE, required_note VARCHAR(9) NOT NULL)"
             )
         )
     engine.dispose()
@@ -175,7 +186,8 @@ def test_url_checks() -> None:
     assert dialect_of("postgresql+psycopg://u:p@h/db") == SqlDialect.POSTGRESQL
     assert dialect_of("mysql+pymysql://u@h/db") == SqlDialect.MYSQL
     assert dialect_of("mariadb://u@h/db") == SqlDialect.MYSQL
-    for bad in ("sqlite:///x.db", "not a url", "oracle://u@h/db"):
+    assert dialect_of("sqlite:///x.db") == dialect_of("sqlite+pysqlite:////tmp/x.db") == SqlDialect.SQLITE
+    for bad in ("not a url", "oracle://u@h/db", "mssql+pyodbc://u@h/db"):
         with pytest.raises(InvalidInputError):
             dialect_of(bad)
     assert "secret" not in redact_url("postgresql://user:secret@host/db")
@@ -264,3 +276,114 @@ def test_report_that_cannot_be_stored_after_the_commit_does_not_fail_a_loaded_ge
         assert "Synthetic data generation report" in svc.report(result.generation_id)
     finally:
         _drop(postgres_url, orders, users)
+
+
+def _sequence_schema(suffix: str, top: int | None = None) -> dict[str, object]:
+    key: dict[str, object] = {"name": "id", "type": "sequence", "primary_key": True}
+    if top is not None:
+        key["constraints"] = {"max": top}
+    return {
+        "tables": [
+            {"name": f"acct_{suffix}", "volume": 30, "fields": [key, {"name": "owner", "type": "full_name"}]},
+            {
+                "name": f"entry_{suffix}",
+                "volume": 45,
+                "fields": [
+                    {"name": "entry_id", "type": "sequence", "primary_key": True, "constraints": {"min": 1000}},
+                    {"name": "acct_id", "type": "reference", "references": f"acct_{suffix}.id"},
+                    {"name": "amount", "type": "amount"},
+                ],
+            },
+        ]
+    }
+
+
+def _ids(url: str, table: str, column: str) -> list[int]:
+    engine = sa.create_engine(url)
+    q = _q(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(f"SELECT {q}{column}{q} FROM {q}{table}{q} ORDER BY 1")).fetchall()
+    finally:
+        engine.dispose()
+    return [int(r[0]) for r in rows]
+
+
+def test_append_continues_sequence_keys_after_the_stored_maximum(
+    db_url: str, unique_suffix: str, tmp_path: Path
+) -> None:
+    """The same request appended twice (same seed): the keys go on from the stored maximum, references follow."""
+    accounts, entries = f"acct_{unique_suffix}", f"entry_{unique_suffix}"
+    svc = SyntheticDataService(Settings(home=tmp_path))
+
+    def request(if_exists: str, top: int | None = None) -> GenerateDataRequest:
+        return GenerateDataRequest.model_validate(
+            {
+                "schema": _sequence_schema(unique_suffix, top),
+                "destination": {"type": "rds", "location": db_url, "if_exists": if_exists},
+                "seed": 5,
+            }
+        )
+
+    try:
+        assert svc.generate(request("fail")).status == GenerationStatus.SUCCESS
+        for _ in range(2):
+            assert svc.generate(request("append")).status == GenerationStatus.SUCCESS
+        assert _ids(db_url, accounts, "id") == list(range(1, 91))
+        assert _ids(db_url, entries, "entry_id") == list(range(1000, 1135))
+        engine = sa.create_engine(db_url)
+        q = _q(db_url)
+        with engine.connect() as conn:
+            # each appended entry points at an account of its own load: ids 31..60 for the second load
+            second = conn.execute(
+                sa.text(
+                    f"SELECT MIN({q}acct_id{q}), MAX({q}acct_id{q}) FROM {q}{entries}{q} "
+                    f"WHERE {q}entry_id{q} BETWEEN 1045 AND 1089"
+                )
+            ).one()
+            orphans = conn.execute(
+                sa.text(
+                    f"SELECT COUNT(*) FROM {q}{entries}{q} e LEFT JOIN {q}{accounts}{q} a ON e.acct_id = a.id "
+                    "WHERE a.id IS NULL"
+                )
+            ).scalar_one()
+        engine.dispose()
+        assert 31 <= second[0] <= second[1] <= 60 and orphans == 0
+        # a sequence whose max the appended rows would pass is refused up front, naming the field
+        with pytest.raises(CapacityError, match=rf"acct_{unique_suffix}\.id.*above its max 100"):
+            svc.generate(request("append", top=100))
+        assert _ids(db_url, accounts, "id") == list(range(1, 91))
+    finally:
+        _drop(db_url, entries, accounts)
+
+
+def test_sqlite_urls_are_confined_and_need_a_file(tmp_path: Path) -> None:
+    svc = SyntheticDataService(Settings(home=tmp_path / "home"))
+    outside = tmp_path / "elsewhere.sqlite"
+    for url, message in ((f"sqlite:///{outside}", "outside the allowed"), ("sqlite://", "database file")):
+        request = GenerateDataRequest.model_validate(
+            {"data_type": "user_profile", "volume": 5, "destination": {"type": "rds", "location": url}}
+        )
+        with pytest.raises(InvalidInputError, match=message):
+            svc.generate(request)
+    assert not outside.exists() and svc.history() == []
+
+
+def test_cli_exit_codes_for_an_existing_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table that exists is the caller's conflict (exit 2, as documented), not an internal error (3)."""
+    from typer.testing import CliRunner
+
+    from sdga.cli import app
+
+    monkeypatch.setenv("SDGA_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    args = ["generate", "-t", "user_profile", "-n", "20", "-d", "rds", "--location", url, "--json"]
+    runner = CliRunner()
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2 and "already exist" in again.stderr and "Traceback" not in again.stderr
+    appended = runner.invoke(app, [*args, "--if-exists", "append", "--seed", "8"])
+    assert appended.exit_code == 0, appended.stderr
+    assert _count(url, "user_profile") == 40

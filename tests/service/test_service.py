@@ -220,7 +220,7 @@ def test_destination_switches(tmp_path: Path) -> None:
         SyntheticDataService(Settings(home=tmp_path)).generate(request(destination={"type": "rds"}))
     with pytest.raises(InvalidInputError):
         SyntheticDataService(Settings(home=tmp_path)).generate(
-            request(destination={"type": "rds", "location": "sqlite:///x.db"})
+            request(destination={"type": "rds", "location": "oracle://scott@db/orcl"})  # not a supported database
         )
     with pytest.raises(InvalidInputError, match="not enabled"):  # no reads through a disabled door either
         svc.quality_metrics(QualityMetricsRequest(data_location="s3://some-bucket/data/"))

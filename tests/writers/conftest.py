@@ -76,7 +76,7 @@ USERS_SCHEMA = pa.schema(
 )
 USERS_FIELDS = [
     FieldSpec(name="id", type="uuid", primary_key=True),
-    FieldSpec(name="name", type="string"),
+    FieldSpec(name="name", type="text"),  # the tricky strings: any length
     FieldSpec(name="age", type="integer"),
 ]
 

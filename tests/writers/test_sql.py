@@ -292,3 +292,55 @@ def test_mysql_key_columns_fit_the_longest_pattern_value() -> None:
     assert "`code` VARCHAR(7) NOT NULL" in create_table_sql(keyed(r"[A-Z]{2}-\d{2,4}"), SqlDialect.MYSQL)
     with pytest.raises(SchemaError, match="768"):
         create_table_sql(keyed("[a-z]{800}"), SqlDialect.MYSQL)
+
+
+def test_ddl_sizes_short_text_and_types_json_and_money_from_the_fields() -> None:
+    """Enums and states become right-sized VARCHARs in MySQL, ``json`` fields JSON/JSONB, money exact decimals."""
+    from sdga.engine import plan_generation
+    from sdga.models import GenerateDataRequest
+
+    schema = {
+        "fields": [
+            {"name": "id", "type": "sequence", "primary_key": True},
+            {"name": "status", "type": "category", "constraints": {"enum": ["new", "paid", "refunded"]}},
+            {
+                "name": "tier",
+                "type": "string",
+                "constraints": {"enum": ["a", "b"], "edge_cases": ["special_chars"], "edge_case_rate": 0.5},
+            },
+            {"name": "code", "type": "pattern", "constraints": {"pattern": "[A-Z]{3}-[0-9]{4}"}},
+            {"name": "free", "type": "string", "expression": "status + '-' + code"},
+            {"name": "doc", "type": "json"},
+            {"name": "price", "type": "amount", "constraints": {"min": 0, "max": 99999}},
+            {"name": "huge", "type": "decimal", "constraints": {"min": 0, "max": 9e15, "precision": 1}},
+        ]
+    }
+    plan = plan_generation(GenerateDataRequest.model_validate({"schema": schema, "volume": 300}))
+    table = plan.tables[0]
+    my = create_table_sql(table, SqlDialect.MYSQL)
+    longest_special = max(len(s) for s in __import__("sdga.engine.columns").engine.columns.SPECIAL_SAMPLES)
+    for expected in (
+        "`status` VARCHAR(8) NOT NULL",
+        f"`tier` VARCHAR({longest_special})",
+        "`code` VARCHAR(8) NOT NULL",
+        "`free` MEDIUMTEXT",  # derived: no known bound
+        "`doc` JSON NOT NULL",
+        "`price` DECIMAL(18,2) NOT NULL",
+    ):
+        assert expected in my, (expected, my)
+    pg = create_table_sql(table, SqlDialect.POSTGRESQL)
+    assert '"doc" JSONB NOT NULL' in pg and '"price" NUMERIC(18,2) NOT NULL' in pg
+    lite = create_table_sql(table, SqlDialect.SQLITE)
+    assert '"price" NUMERIC NOT NULL' in lite  # 7 digits: exact in SQLite's REAL
+    assert '"huge" TEXT NOT NULL' in lite  # 19 digits would be rounded: exact text instead
+    # The sizes hold what the engine generates: every value fits its VARCHAR.
+    from sdga.engine import generate_rows
+
+    batch = generate_rows(plan, table.name, 0, 300)
+    for name in ("status", "tier", "code"):
+        width = int(my.split(f"`{name}` VARCHAR(")[1].split(")")[0])
+        assert max(len(v) for v in batch.column(name).to_pylist() if v is not None) <= width
+    con = sqlite3.connect(":memory:")
+    con.execute(lite.replace(" NOT NULL", ""))
+    con.execute('INSERT INTO "data" (id, huge, price) VALUES (1, ?, ?)', ("12345678901234567.8", "12.30"))
+    assert con.execute('SELECT huge, price FROM "data"').fetchone() == ("12345678901234567.8", 12.3)

@@ -1,4 +1,4 @@
-"""The ``rds`` destination: load generated tables into PostgreSQL or MySQL/MariaDB, all or nothing.
+"""The ``rds`` destination: load generated tables into PostgreSQL, MySQL/MariaDB or SQLite, all or nothing.
 
 * DDL comes from :func:`sdga.writers.sql.create_table_sql` (the one place SQL DDL is produced), so the
   database gets the same primary and foreign keys as the ``sql`` output format.
@@ -9,23 +9,29 @@
   back and the tables this load created are dropped, so nothing stays visible. ``if_exists=replace``
   loads into new side tables and swaps them in with one atomic ``RENAME TABLE``; the old tables stay
   untouched until the load has committed.
+* SQLite: one transaction for everything (DDL is transactional there too); rows go in with batched
+  ``executemany``, values in the same text forms as the ``sql`` format's SQLite scripts (ISO dates,
+  exact decimals as text).
+* Text loses only NUL characters (PostgreSQL cannot store them; every dialect does the same, also inside
+  JSON). ``if_exists=append`` continues ``sequence`` keys after the largest value already stored
+  (:func:`sequence_maxima`, applied by the destination before generating).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from sdga.errors import DestinationError, InvalidInputError
+from sdga.errors import DestinationError, DestinationExistsError, InvalidInputError
 from sdga.models import SqlDialect
 
 MYSQL_BATCH_ROWS = 5_000
@@ -54,7 +60,7 @@ def redact_url(url: str) -> str:
 
 
 def dialect_of(url: str) -> SqlDialect:
-    """PostgreSQL or MySQL from a SQLAlchemy URL; anything else is a clear InvalidInputError."""
+    """PostgreSQL, MySQL/MariaDB or SQLite from a SQLAlchemy URL (any driver); anything else is an InvalidInputError."""
     try:
         from sqlalchemy.engine import make_url
 
@@ -67,8 +73,10 @@ def dialect_of(url: str) -> SqlDialect:
         return SqlDialect.POSTGRESQL
     if backend in ("mysql", "mariadb"):
         return SqlDialect.MYSQL
+    if backend == "sqlite":
+        return SqlDialect.SQLITE
     raise InvalidInputError(
-        f"rds destination supports PostgreSQL and MySQL/MariaDB URLs, not {backend!r}",
+        f"rds destination supports PostgreSQL, MySQL/MariaDB and SQLite URLs, not {backend!r}",
         details={"example": "postgresql+psycopg://user:pass@host:5432/db"},
     )
 
@@ -84,14 +92,38 @@ def _engine(url: str) -> Any:
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif parsed.drivername in ("mysql", "mariadb"):
         parsed = parsed.set(drivername="mysql+pymysql")
-    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    elif parsed.get_backend_name() == "sqlite":
+        parsed = parsed.set(drivername="sqlite")
+    connect_args: dict[str, Any] = {} if parsed.get_backend_name() == "sqlite" else {"connect_timeout": 10}
     return create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+
+
+def sqlite_path(url: str) -> str:
+    """The database file of a SQLite URL; an in-memory database (which a load could not leave behind) is refused."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        raise InvalidInputError(
+            "an rds SQLite URL needs a database file (sqlite:///path/to/file.db), not an in-memory database",
+            details={"field": "destination.location"},
+        )
+    return database
+
+
+def with_sqlite_path(url: str, path: str) -> str:
+    """``url`` pointing at ``path`` (the destination confines request paths first)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=path).render_as_string(hide_password=False)
 
 
 def existing_tables(url: str, names: Sequence[str]) -> list[str]:
     """Which of ``names`` already exist (checked before generating, so ``fail`` fails fast)."""
     from sqlalchemy import inspect
 
+    if dialect_of(url) == SqlDialect.SQLITE and not Path(sqlite_path(url)).exists():
+        return []  # do not create an empty database file just to look into it
     engine = _engine(url)
     try:
         with engine.connect() as conn:
@@ -114,21 +146,28 @@ def _quote(name: str, dialect: SqlDialect) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _flatten_for_sql(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Nested columns (struct/list/map) become JSON text; everything else is left to the database."""
+def _flatten_for_sql(batch: pa.RecordBatch, dialect: SqlDialect = SqlDialect.POSTGRESQL) -> pa.RecordBatch:
+    """Nested columns (struct/list/map) become JSON text, NUL leaves text (and JSON); SQLite gets its text forms."""
+    from sdga.writers._encode import decode_dictionary, is_nested, is_temporal, json_or_null, temporal_text
+    from sdga.writers.sql import drop_json_nul, sdga_type
+
     arrays: list[pa.Array] = []
-    for column in batch.columns:
-        if pa.types.is_struct(column.type) or pa.types.is_list(column.type) or pa.types.is_map(column.type):
-            values = column.to_pylist()  # nested values only: a rare, column-sized conversion
-            arrays.append(pa.array([None if v is None else json.dumps(v, default=str) for v in values], pa.string()))
-        else:
-            if pa.types.is_dictionary(column.type):
-                column = column.cast(column.type.value_type)
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                column = pc.replace_substring(column, "\x00", "")  # no server stores NUL in text
-            elif pa.types.is_floating(column.type):
-                column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
-            arrays.append(column)
+    for arrow_field, column in zip(batch.schema, batch.columns, strict=True):
+        column = decode_dictionary(column)
+        t = column.type
+        if is_nested(t):
+            column = drop_json_nul(json_or_null(column))
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            if sdga_type(arrow_field) == "json":
+                column = drop_json_nul(column)
+            column = pc.replace_substring(column, "\x00", "")  # no PostgreSQL text stores NUL
+        elif pa.types.is_floating(t):
+            column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, t))
+        elif dialect == SqlDialect.SQLITE and pa.types.is_decimal(t):
+            column = pc.cast(column, pa.string())  # exact: the column's affinity decides (see create_table_sql)
+        elif dialect == SqlDialect.SQLITE and is_temporal(t):
+            column = temporal_text(column, sep=" ", utc_marker="+00:00")
+        arrays.append(column)
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
@@ -145,15 +184,44 @@ def load_tables(
     names = [t.name for t in tables]
     present = existing_tables(url, names)
     if present and if_exists == "fail":
-        raise DestinationError(
-            f"table(s) already exist in {redact_url(url)}: {', '.join(present)}; use if_exists 'replace' or 'append'",
-            details={"existing": present},
-        )
+        raise tables_exist(url, present)
     if dialect == SqlDialect.POSTGRESQL:
         counts = _load_postgres(url, tables, batches, ddl, present, if_exists)
+    elif dialect == SqlDialect.SQLITE:
+        counts = _load_sqlite(url, tables, batches, ddl, present, if_exists)
     else:
         counts = _load_mysql(url, tables, batches, ddl, present, if_exists)
     return LoadResult(dialect=dialect, tables=counts, location=redact_url(url))
+
+
+def tables_exist(url: str, present: Sequence[str]) -> DestinationExistsError:
+    """The error for ``if_exists=fail`` when tables are already there (a conflict: exit code 2, HTTP 409)."""
+    return DestinationExistsError(
+        f"table(s) already exist in {redact_url(url)}: {', '.join(present)}; use if_exists 'replace' or 'append'",
+        details={"existing": list(present)},
+    )
+
+
+def sequence_maxima(url: str, columns: dict[str, list[str]]) -> dict[str, dict[str, int | None]]:
+    """The largest value stored in each of ``columns`` (table -> column names); None for an empty table."""
+    from sqlalchemy import text
+
+    dialect = dialect_of(url)
+    out: dict[str, dict[str, int | None]] = {}
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            for table, names in columns.items():
+                if not names:
+                    continue
+                select = ", ".join(f"MAX({_quote(n, dialect)})" for n in names)
+                row = conn.execute(text(f"SELECT {select} FROM {_quote(table, dialect)}")).one()
+                out[table] = {n: None if v is None else int(v) for n, v in zip(names, row, strict=True)}
+    except Exception as exc:
+        raise DestinationError(f"cannot read the existing keys in {redact_url(url)}: {_short(exc)}") from exc
+    finally:
+        engine.dispose()
+    return out
 
 
 def _ddl_statements(sql: str) -> list[str]:
@@ -181,6 +249,8 @@ def _load_postgres(
         "dbname": u.database,
         "connect_timeout": 10,
     }
+    # libpq options given in the URL's query (sslmode, options, a socket directory as host, ...)
+    params.update({k: v if isinstance(v, str) else v[-1] for k, v in u.query.items()})
     conninfo = make_conninfo(**{k: v for k, v in params.items() if v is not None})
     counts: dict[str, int] = {}
     try:
@@ -220,7 +290,7 @@ def _load_postgres(
 
 
 def _mysql_values(batch: pa.RecordBatch) -> list[tuple[Any, ...]]:
-    flat = _flatten_for_sql(batch)
+    flat = _flatten_for_sql(batch, SqlDialect.MYSQL)
     columns: list[list[Any]] = []
     for column in flat.columns:
         if pa.types.is_timestamp(column.type) and column.type.tz is not None:
@@ -330,6 +400,62 @@ def _load_mysql(
                 for name in reversed(created):
                     cur.execute(f"DROP TABLE IF EXISTS {q(name)}")
                 cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+        raise DestinationError(
+            f"loading into {redact_url(url)} failed and was rolled back: {_short(exc)}",
+            details={"loaded_before_failure": counts},
+        ) from exc
+    finally:
+        conn.close()
+    return counts
+
+
+def _load_sqlite(
+    url: str,
+    tables: Sequence[TableLike],
+    batches: Callable[[str], Iterator[pa.RecordBatch]],
+    ddl: Callable[[Any, SqlDialect, Sequence[Any]], str],
+    present: list[str],
+    if_exists: str,
+) -> dict[str, int]:
+    """SQLite: one transaction for the drops (``replace``), the DDL and every row; a failure leaves the file as it was."""
+    import sqlite3
+
+    q = lambda name: _quote(name, SqlDialect.SQLITE)  # noqa: E731
+    path = sqlite_path(url)
+    counts: dict[str, int] = {}
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # as a local destination makes its directory
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+    except Exception as exc:
+        raise DestinationError(f"cannot open {redact_url(url)}: {_short(exc)}") from exc
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")  # a no-op inside a transaction: set first
+        conn.execute("BEGIN IMMEDIATE")
+        if if_exists == "replace":
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            for name in reversed([t.name for t in tables if t.name in present]):
+                conn.execute(f"DROP TABLE IF EXISTS {q(name)}")
+        for table in tables:
+            if if_exists == "append" and table.name in present:
+                continue
+            for stmt in _ddl_statements(ddl(table, SqlDialect.SQLITE, tables)):
+                conn.execute(stmt)
+        for table in tables:
+            cols = table.arrow_schema.names
+            sql = (
+                f"INSERT INTO {q(table.name)} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['?'] * len(cols))})"
+            )
+            rows = 0
+            for batch in batches(table.name):
+                for start in range(0, batch.num_rows, MYSQL_BATCH_ROWS):
+                    part = _flatten_for_sql(batch.slice(start, MYSQL_BATCH_ROWS), SqlDialect.SQLITE)
+                    conn.executemany(sql, zip(*(c.to_pylist() for c in part.columns), strict=True))
+                    rows += part.num_rows
+            counts[table.name] = rows
+        conn.execute("COMMIT")
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            conn.execute("ROLLBACK")
         raise DestinationError(
             f"loading into {redact_url(url)} failed and was rolled back: {_short(exc)}",
             details={"loaded_before_failure": counts},

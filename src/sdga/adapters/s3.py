@@ -17,7 +17,7 @@ from typing import Any
 from sdga.adapters.aws import client, error_code
 from sdga.adapters.storage import CHUNK, MANIFEST_NAME, Published, write_manifest
 from sdga.config import Settings
-from sdga.errors import ConfigurationError, DestinationError, InvalidInputError, NotFoundError
+from sdga.errors import ConfigurationError, DestinationError, DestinationExistsError, InvalidInputError, NotFoundError
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 
@@ -95,7 +95,7 @@ class S3ObjectStore:
         )
 
     def refuse_occupied(self, key_prefix: str) -> None:
-        """DestinationError when anything is stored under ``key_prefix`` (one cheap LIST of one key)."""
+        """DestinationExistsError when anything is stored under ``key_prefix`` (one cheap LIST of one key)."""
         if key_prefix and not key_prefix.endswith("/"):
             key_prefix += "/"
         try:
@@ -107,8 +107,8 @@ class S3ObjectStore:
                 details={"bucket": self.bucket, "prefix": key_prefix, "aws_error": code},
             ) from exc
         found = page.get("Contents") or []
-        if found:
-            raise DestinationError(
+        if found:  # a conflict the caller resolves (HTTP 409, exit code 2), not a failing destination
+            raise DestinationExistsError(
                 f"s3://{self.bucket}/{key_prefix} already holds data (e.g. {found[0]['Key']}); choose another "
                 "prefix, or set destination.if_exists to 'replace' to overwrite it",
                 details={"bucket": self.bucket, "prefix": key_prefix, "existing": found[0]["Key"]},

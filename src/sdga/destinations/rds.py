@@ -1,8 +1,11 @@
-"""The ``rds`` destination: the tables loaded into PostgreSQL or MySQL/MariaDB, all or nothing.
+"""The ``rds`` destination: the tables loaded into PostgreSQL, MySQL/MariaDB or SQLite, all or nothing.
 
 The data is staged as Parquet whatever format was asked for, then loaded in one transaction by
 :mod:`sdga.adapters.rds` with the same DDL as the ``sql`` output format. The database URL's password
-never reaches history, reports or messages. The report is kept in the deployment's store beside the
+never reaches history, reports or messages. A SQLite file is a local path like any other: confined to
+the allowed directories unless the command line lifted that. ``if_exists=fail`` with tables present is a
+conflict (:class:`~sdga.errors.DestinationExistsError`); ``append`` continues ``sequence`` keys after the
+largest value each table already holds, so appended rows never collide with the stored ones. The report is kept in the deployment's store beside the
 generation id; once the rows are committed a report that cannot be stored is only a warning.
 """
 
@@ -18,8 +21,8 @@ import pyarrow as pa
 
 from sdga.adapters.storage import Published
 from sdga.destinations.base import Destination, DestinationContext, Staged
-from sdga.errors import DestinationError, InvalidInputError
-from sdga.models import GenerateDataRequest, OutputFormat
+from sdga.errors import CapacityError, InvalidInputError
+from sdga.models import GenerateDataRequest, OutputFormat, SqlDialect
 
 log = logging.getLogger("sdga.destinations")
 
@@ -29,7 +32,7 @@ class RdsDestination(Destination):
 
     def __init__(self, context: DestinationContext, request: GenerateDataRequest) -> None:
         super().__init__(context, request)
-        from sdga.adapters.rds import dialect_of
+        from sdga.adapters.rds import dialect_of, sqlite_path, with_sqlite_path
 
         if not self.location:
             raise InvalidInputError(
@@ -37,7 +40,9 @@ class RdsDestination(Destination):
                 details={"field": "destination.location"},
             )
         self.url: str = self.location
-        dialect_of(self.url)
+        if dialect_of(self.url) == SqlDialect.SQLITE:
+            path = self.context.paths.resolve_output(sqlite_path(self.url))
+            self.url = with_sqlite_path(self.url, str(path))
 
     def public_location(self) -> str | None:
         from sdga.adapters.rds import redact_url
@@ -48,16 +53,48 @@ class RdsDestination(Destination):
         return OutputFormat.PARQUET
 
     def check(self, plan: Any) -> None:
-        from sdga.adapters.rds import existing_tables
+        from sdga.adapters.rds import existing_tables, tables_exist
 
-        if self.if_exists == "fail":
-            present = existing_tables(self.url, [t.name for t in plan.tables])
-            if present:
-                raise DestinationError(
-                    f"table(s) already exist in {self.public_location()}: {', '.join(present)}; "
-                    "use if_exists 'replace' or 'append'",
-                    details={"existing": present},
-                )
+        if self.if_exists not in ("fail", "append"):
+            return
+        present = existing_tables(self.url, [t.name for t in plan.tables])
+        if present and self.if_exists == "fail":
+            raise tables_exist(self.url, present)
+        if present:
+            self._continue_sequences(plan, present)
+
+    def _continue_sequences(self, plan: Any, present: list[str]) -> None:
+        """Start each ``sequence`` column of an appended table after the largest value already stored.
+
+        The plan's field is changed before anything is generated, so references to the key follow it.
+        A sequence with a ``max`` that the appended rows would pass is a capacity error naming the field.
+        """
+        from sdga.adapters.rds import sequence_maxima
+
+        columns = {
+            t.name: [f.name for f in t.fields if f.type == "sequence" and f.name in t.arrow_schema.names]
+            for t in plan.tables
+            if t.name in present
+        }
+        maxima = sequence_maxima(self.url, columns)
+        for table in plan.tables:
+            for i, f in enumerate(table.fields):
+                stored = maxima.get(table.name, {}).get(f.name)
+                if stored is None:
+                    continue
+                start = int(f.constraints.min) if f.constraints.min is not None else 1
+                if stored < start:
+                    continue
+                start = stored + 1
+                top = f.constraints.max
+                if top is not None and start + table.volume - 1 > int(top):
+                    raise CapacityError(
+                        f"field '{table.name}.{f.name}': appending {table.volume} rows after the stored maximum "
+                        f"{stored} needs values up to {start + table.volume - 1}, above its max {top}",
+                        details={"field": f"{table.name}.{f.name}", "stored_max": stored, "max": top},
+                    )
+                table.fields[i] = f.model_copy(update={"constraints": f.constraints.model_copy(update={"min": start})})
+        plan.runtime.clear()  # nothing generated with the old start may be reused
 
     def publish(self, staged: Staged) -> Published:
         from sdga.adapters.rds import load_tables

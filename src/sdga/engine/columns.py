@@ -31,7 +31,7 @@ from sdga.engine.fields.bounds import (
 )
 from sdga.engine.fields.choice import enum_arrow, enum_cdf, enum_values, pick_weighted
 from sdga.errors import SchemaError
-from sdga.models.schema import EdgeCase, FieldSpec
+from sdga.models.schema import END_STATE, EdgeCase, FieldSpec
 
 DEFAULT_NULL_RATE = 0.1
 VERY_LONG_DEFAULT = 1024
@@ -172,3 +172,31 @@ def finish_column(d: Draw, arr: pa.Array) -> pa.Array:
 
 def rows_array(start: int, n: int) -> np.ndarray:
     return np.arange(start, start + n, dtype=np.uint64)
+
+
+def max_value_length(f: FieldSpec) -> int | None:
+    """The longest text (in characters) a string column of ``f`` can hold, edge cases included; None if unbounded.
+
+    Known for an enum, a state machine's states and ``string``/``pattern`` fields; unknown (None) for
+    derived values (``expression``, ``otherwise``) and ``very_long`` edge cases without ``max_length``.
+    A SQL writer sizes ``VARCHAR`` columns with it.
+    """
+    from sdga.engine.fields.text import max_text_length
+
+    if f.expression is not None or f.otherwise is not None:
+        return None
+    longest: int | None
+    if f.state_machine is not None:
+        states = set(f.state_machine.initial) | set(f.state_machine.transitions)
+        states |= {s for nxt in f.state_machine.transitions.values() for s in nxt}
+        longest = max(len(s) for s in states - {END_STATE})
+    elif f.constraints.enum:
+        longest = max(len(str(v)) for v in f.constraints.enum)
+    else:
+        longest = max_text_length(f)
+    if longest is None:
+        return None
+    pool = edge_pool(f, pa.string()) if f.constraints.edge_cases else []
+    if EdgeCase.VERY_LONG in f.constraints.edge_cases and f.constraints.max_length is None:
+        return None
+    return max([longest, *(len(v) for v in pool if isinstance(v, str))])

@@ -9,12 +9,18 @@ all in one transaction.
 Literals are rendered a whole column at a time with Arrow kernels:
 
 * strings: single quotes doubled; for MySQL, backslashes doubled too (its default ``sql_mode`` treats
-  ``\\`` as an escape; the preamble also clears ``NO_BACKSLASH_ESCAPES``). NUL characters, which no
-  text column of these servers can store, are dropped.
-* booleans: ``TRUE``/``FALSE`` (SQLite: ``1``/``0``); decimals and integers verbatim; non-finite floats NULL.
+  ``\\`` as an escape; the preamble also clears ``NO_BACKSLASH_ESCAPES``). Scripts survive the command-line
+  clients: a carriage return is ``\\r`` (MySQL) or ``char(13)`` (SQLite), which the ``mariadb`` and
+  ``sqlite3`` clients would otherwise drop before a line feed. NUL characters, which PostgreSQL cannot
+  store in text or JSONB, are dropped in every dialect (``\\u0000`` escapes too, from JSON).
+* booleans: ``TRUE``/``FALSE`` (SQLite: ``1``/``0``); integers verbatim; decimals verbatim (SQLite: quoted,
+  so a column of more than 15 digits keeps them as exact text); non-finite floats NULL.
 * dates/times/timestamps: ISO strings; timezone-aware timestamps are UTC (``+00:00`` for PostgreSQL
   ``TIMESTAMPTZ`` and SQLite, plain UTC wall time for MySQL ``DATETIME``).
-* structs and lists: JSON text into ``JSONB`` (PostgreSQL), ``JSON`` (MySQL) or ``TEXT`` (SQLite).
+* structs, lists and ``json`` fields: JSON text into ``JSONB`` (PostgreSQL), ``JSON`` (MySQL) or ``TEXT`` (SQLite).
+
+MySQL text columns are ``VARCHAR(n)`` when the field's longest value is known and short (enums, states,
+patterns), so they can be indexed and compared cheaply; otherwise ``TEXT``/``MEDIUMTEXT``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sdga.errors import SchemaError
-from sdga.models import EdgeCase, FieldSpec, SqlDialect
+from sdga.models import FieldSpec, SqlDialect
 from sdga.writers._encode import (
     STRING,
     Part,
@@ -51,6 +57,7 @@ MAX_ROWS_PER_INSERT = 1000
 MAX_BYTES_PER_INSERT = 1 << 20
 _MYSQL_KEY_VARCHAR = 255
 _MYSQL_MAX_KEY_VARCHAR = 768  # InnoDB indexes at most 3,072 bytes: 768 utf8mb4 characters
+_MYSQL_SHORT_VARCHAR = 255  # longest non-key VARCHAR: many of them still fit InnoDB's 65,535-byte row
 
 
 def quote_ident(name: str, dialect: SqlDialect) -> str:
@@ -99,8 +106,8 @@ def column_type(
     """The SQL type for an Arrow column (``spec`` refines strings: uuid, lengths)."""
     t = decode_dictionary(pa.nulls(0, field.type)).type
     pg, my = dialect == SqlDialect.POSTGRESQL, dialect == SqlDialect.MYSQL
-    kind = spec.type if spec is not None else None
-    if is_nested(t):
+    kind = spec.type if spec is not None else sdga_type(field)
+    if is_nested(t) or (kind == "json" and (pa.types.is_string(t) or pa.types.is_large_string(t))):
         return "JSONB" if pg else "JSON" if my else "TEXT"
     if pa.types.is_boolean(t):
         return "BOOLEAN" if (pg or my) else "INTEGER"
@@ -122,7 +129,9 @@ def column_type(
         return "DOUBLE PRECISION" if pg else "DOUBLE"
     if pa.types.is_decimal(t):
         if dialect == SqlDialect.SQLITE:
-            return "NUMERIC"
+            # SQLite has no decimal type: NUMERIC keeps 15 significant digits, so longer decimals are
+            # stored exactly as text (quoted literals) instead of being rounded.
+            return "NUMERIC" if _decimal_digits(t, spec) <= SQLITE_EXACT_DIGITS else "TEXT"
         precision = min(t.precision, 65) if my else t.precision
         return f"{'NUMERIC' if pg else 'DECIMAL'}({precision},{t.scale})"
     if pa.types.is_date(t):
@@ -143,13 +152,9 @@ def column_type(
     if kind == "uuid":
         return "UUID" if pg else "CHAR(36)" if my else "TEXT"
     if my:
-        max_length = spec.constraints.max_length if spec is not None else None
+        max_length = _longest_text(spec)
         if key:
-            if max_length is None and spec is not None:
-                # A key cannot be TEXT in MySQL: size the VARCHAR for the longest value a pattern makes.
-                from sdga.engine.fields import max_text_length
-
-                max_length = max_text_length(spec)
+            # A key cannot be TEXT in MySQL: size the VARCHAR for the longest value the field makes.
             length = max(max_length or _MYSQL_KEY_VARCHAR, 1)
             if length > _MYSQL_MAX_KEY_VARCHAR:
                 raise SchemaError(
@@ -157,11 +162,36 @@ def column_type(
                     f"at most {_MYSQL_MAX_KEY_VARCHAR} (utf8mb4): shorten it or drop unique/primary_key"
                 )
             return f"VARCHAR({length})"
-        very_long = spec is not None and EdgeCase.VERY_LONG in spec.constraints.edge_cases
-        if max_length is not None and max_length <= 255 and not very_long:
+        if max_length is not None and max_length <= _MYSQL_SHORT_VARCHAR:
             return f"VARCHAR({max(max_length, 1)})"
-        return "MEDIUMTEXT" if very_long or max_length is None or max_length > 16_000 else "TEXT"
+        return "MEDIUMTEXT" if max_length is None or max_length > 16_000 else "TEXT"
     return "TEXT"
+
+
+SQLITE_EXACT_DIGITS = 15  # significant digits a REAL (IEEE double) keeps exactly
+
+
+def _decimal_digits(t: pa.DataType, spec: FieldSpec | None) -> int:
+    """Significant digits a decimal column needs: from the field's bounds when known, else its Arrow precision."""
+    if spec is not None and spec.type in ("decimal", "amount"):
+        from sdga.engine.fields.bounds import AMOUNT_DEFAULT, decimal_scaled_bounds
+
+        try:
+            lo, hi = decimal_scaled_bounds(spec, AMOUNT_DEFAULT)
+        except SchemaError:
+            return int(t.precision)
+        return min(int(t.precision), len(str(max(abs(lo), abs(hi)))))
+    return int(t.precision)
+
+
+def _longest_text(spec: FieldSpec | None) -> int | None:
+    """The longest value of a text column: what the field can produce (enum, states, pattern), else max_length."""
+    if spec is None:
+        return None
+    from sdga.engine.columns import max_value_length
+
+    known = max_value_length(spec)
+    return known if known is not None else spec.constraints.max_length
 
 
 MAX_CONSTRAINT_NAME = 63  # PostgreSQL's identifier limit; MySQL allows 64
@@ -275,15 +305,39 @@ def drop_tables_sql(tables: Sequence[TableLike], dialect: SqlDialect) -> str:
 
 
 def _string_escape(text: pa.Array, dialect: SqlDialect) -> pa.Array:
-    """The inside of a string literal (quotes not added)."""
+    """The inside of a string literal (quotes not added), safe to load through the command-line clients.
+
+    NUL is dropped (no PostgreSQL text column stores it; every dialect does the same). The ``mariadb``/
+    ``mysql`` and ``sqlite3`` clients read scripts line by line and drop a carriage return before a line
+    feed, so a CR never appears raw in those scripts: MySQL writes the escape ``\\r`` (backslash escapes
+    are on, see :func:`script_header`), SQLite closes the literal around ``char(13)``.
+    """
     text = text.cast(STRING)
     present = present_bytes(text)
     if 0x00 in present:
         text = pc.replace_substring(text, "\x00", "")
-    if dialect == SqlDialect.MYSQL and 0x5C in present:
-        text = pc.replace_substring(text, "\\", "\\\\")
+    if dialect == SqlDialect.MYSQL:
+        if 0x5C in present:
+            text = pc.replace_substring(text, "\\", "\\\\")
+        if 0x0D in present:
+            text = pc.replace_substring(text, "\r", "\\r")
+        if 0x1A in present:  # Ctrl-Z: end of file for the Windows client
+            text = pc.replace_substring(text, "\x1a", "\\Z")
     if 0x27 in present:
         text = pc.replace_substring(text, "'", "''")
+    if dialect == SqlDialect.SQLITE and 0x0D in present:
+        text = pc.replace_substring(text, "\r", "' || char(13) || '")
+    return text
+
+
+# A JSON escape of NUL not preceded by an escaped backslash (``\\u0000`` is the text "\u0000").
+_JSON_NUL = r"((?:^|[^\\])(?:\\\\)*)\\u0000"
+
+
+def drop_json_nul(text: pa.Array) -> pa.Array:
+    """JSON text without ``\\u0000`` escapes: PostgreSQL's JSONB refuses them, and text drops NUL anyway."""
+    while pc.any(pc.match_substring_regex(text, _JSON_NUL)).as_py():
+        text = pc.replace_substring_regex(text, _JSON_NUL, r"\1")
     return text
 
 
@@ -295,19 +349,24 @@ def _utc_marker(dialect: SqlDialect) -> str:
     return "" if dialect == SqlDialect.MYSQL else "+00:00"
 
 
-def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
-    """Every value of ``arr`` as a SQL literal for ``dialect``; nulls become ``NULL``. No nulls in the result."""
+def sql_literals(arr: pa.Array, dialect: SqlDialect, *, json_text: bool = False) -> pa.Array:
+    """Every value of ``arr`` as a SQL literal for ``dialect``; nulls become ``NULL``. No nulls in the result.
+
+    ``json_text``: the strings are JSON documents (a ``json`` field), whose NUL escapes are dropped.
+    """
     arr = decode_dictionary(arr)
     t = arr.type
     if len(arr) == 0:
         return pa.array([], type=STRING)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        out = _string_literal(arr, dialect)
+        out = _string_literal(drop_json_nul(arr) if json_text else arr, dialect)
     elif pa.types.is_boolean(t):
         if dialect == SqlDialect.SQLITE:
             out = pc.if_else(arr, pa.scalar("1", type=STRING), pa.scalar("0", type=STRING))
         else:
             out = pc.if_else(arr, pa.scalar("TRUE", type=STRING), pa.scalar("FALSE", type=STRING))
+    elif pa.types.is_decimal(t) and dialect == SqlDialect.SQLITE:
+        out = _string_literal(pc.cast(arr, STRING), dialect)  # quoted: a numeric literal would be a REAL
     elif pa.types.is_integer(t) or pa.types.is_decimal(t):
         out = pc.cast(arr, STRING)
     elif pa.types.is_floating(t):
@@ -317,7 +376,7 @@ def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
     elif pa.types.is_null(t):
         out = pa.nulls(len(arr), type=STRING)
     elif is_nested(t):
-        out = _string_literal(json_or_null(arr), dialect)
+        out = _string_literal(drop_json_nul(json_or_null(arr)), dialect)
     elif pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
         hexed = pa.array([None if v is None else v.hex() for v in arr.to_pylist()], type=STRING)
         pg = dialect == SqlDialect.POSTGRESQL
@@ -327,16 +386,22 @@ def sql_literals(arr: pa.Array, dialect: SqlDialect) -> pa.Array:
     return pc.fill_null(out, pa.scalar("NULL", type=STRING))
 
 
-def sql_parts(arr: pa.Array, dialect: SqlDialect) -> list[Part]:
+def sql_parts(arr: pa.Array, dialect: SqlDialect, *, json_text: bool = False) -> list[Part]:
     """:func:`sql_literals` as parts: for text without nulls the quotes stay constants of the row join."""
     arr = decode_dictionary(arr)
     t = arr.type
     if len(arr) and arr.null_count == 0:
         if pa.types.is_string(t) or pa.types.is_large_string(t):
-            return ["'", _string_escape(arr, dialect), "'"]
+            return ["'", _string_escape(drop_json_nul(arr) if json_text else arr, dialect), "'"]
         if is_temporal(t):  # ISO text: no quote, backslash or NUL to escape
             return ["'", *temporal_parts(arr, sep=" ", utc_marker=_utc_marker(dialect)), "'"]
-    return [sql_literals(arr, dialect)]
+    return [sql_literals(arr, dialect, json_text=json_text)]
+
+
+def sdga_type(field: pa.Field) -> str | None:
+    """The field type the engine recorded in the Arrow field's metadata (``sdga_type``), if any."""
+    value = (field.metadata or {}).get(b"sdga_type")
+    return value.decode() if value else None
 
 
 def row_literals(batch: pa.RecordBatch, dialect: SqlDialect) -> pa.Array:
@@ -345,7 +410,7 @@ def row_literals(batch: pa.RecordBatch, dialect: SqlDialect) -> pa.Array:
     for i, column in enumerate(batch.columns):
         if i:
             parts.append(", ")
-        parts += sql_parts(column, dialect)
+        parts += sql_parts(column, dialect, json_text=sdga_type(batch.schema.field(i)) == "json")
     parts.append(")")
     return concat(parts, batch.num_rows)
 
