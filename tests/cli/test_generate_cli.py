@@ -251,9 +251,9 @@ def test_real_process_bad_input_has_no_traceback(tmp_path: Path) -> None:
 
 
 def test_large_runs_log_progress_when_not_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sdga.cli import generate as generate_cli
+    from sdga.cli import output
 
-    monkeypatch.setattr(generate_cli, "PROGRESS_MIN_ROWS", 1000)
+    monkeypatch.setattr(output, "PROGRESS_MIN_ROWS", 1000)
     code, _, stderr = _run(
         "generate", "-t", "user_profile", "-n", "5000", "--batch-size", "500", "-o", str(tmp_path / "u.csv"),
         "--no-metrics",

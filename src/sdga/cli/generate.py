@@ -17,11 +17,10 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sdga.cli.common import handle_errors, parse_compliance, print_json
+from sdga.cli.output import emit_result, run_with_progress
 from sdga.errors import InvalidInputError, NotFoundError, SchemaError
 from sdga.models import (
     MAX_VOLUME,
@@ -29,17 +28,12 @@ from sdga.models import (
     ComplianceRequirement,
     DataType,
     GenerateDataRequest,
-    GenerateDataResponse,
     OutputFormat,
     Schema,
     Severity,
     SqlDialect,
 )
 from sdga.writers import EXTENSIONS, default_output_path
-from sdga.writers._atomic import publish_file, temp_path_for
-
-# Log progress lines on stderr for runs at least this large when stderr is not a terminal (no live bar).
-PROGRESS_MIN_ROWS = 1_000_000
 
 _FORMAT_BY_SUFFIX = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".ndjson": OutputFormat.JSONL}
 
@@ -181,37 +175,6 @@ def preflight(request: GenerateDataRequest) -> list[str]:
     return warnings + enforce_compliance(request)
 
 
-class _ProgressLog:
-    """Progress for large runs when stderr is not a terminal (CI logs): one plain line per 10%."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done, self.next_step = max(total, 1), 0, 10
-
-    def __call__(self, table: str, rows: int) -> None:
-        self.done += rows
-        percent = self.done * 100 // self.total
-        if percent >= self.next_step:
-            typer.echo(f"progress: {self.done:,}/{self.total:,} rows ({percent}%), {table}", err=True)
-            self.next_step = (percent // 10 + 1) * 10
-
-
-def _write_json_report(path: Path, response: GenerateDataResponse) -> None:
-    temp = temp_path_for(path)
-    try:
-        temp.write_text(response.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
-        publish_file(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def _print_markdown(text: str) -> None:
-    if sys.stdout.isatty():
-        Console().print(Markdown(text))
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
 @handle_errors
 def generate(
     template: str | None = typer.Option(
@@ -340,8 +303,8 @@ def generate(
     chosen = ENGINES.create(engine_name(request.engine), EngineOptions(workers=workers, master=spark_master))
     warnings = preflight(request)
     plan = plan_generation(request)
-    if chosen.name == "spark":  # part files per table and a manifest, to a directory or s3:// (sdga.spark.cli)
-        from sdga.spark.cli import generate_spark
+    if chosen.name == "spark":  # part files per table and a manifest, to a directory or s3:// (sdga.cli.spark)
+        from sdga.cli.spark import generate_spark
 
         generate_spark(
             request, name, out, chosen, plan, warnings, quiet=quiet, metrics=metrics, report=report, as_json=as_json
@@ -358,65 +321,23 @@ def generate(
         check_output_location(report.parent, OutputFormat.JSON, 2)
 
     total = sum(int(getattr(t, "volume", 0) or 0) for t in plan.tables)
-    show_progress = not quiet and sys.stderr.isatty()
-    log_progress = not quiet and not show_progress and total >= PROGRESS_MIN_ROWS
-    progress_bar = (
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} rows"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        if show_progress
-        else None
-    )
-    if progress_bar is not None:
-        with progress_bar:
-            task = progress_bar.add_task("generating", total=total or None)
-
-            def tick(table: str, rows: int) -> None:
-                progress_bar.update(task, advance=rows, description=f"generating {table}")
-
-            response = generate_to_path(
-                request,
-                target,
-                workers=workers,
-                batch_size=batch_size,
-                progress=tick,
-                metrics=metrics,
-                warnings=warnings,
-                plan=plan,
-                sql_drop_existing=sql_drop_existing,
-                engine=chosen,
-            )
-    else:
-        response = generate_to_path(
+    response = run_with_progress(
+        total,
+        lambda progress: generate_to_path(
             request,
             target,
             workers=workers,
             batch_size=batch_size,
-            progress=_ProgressLog(total) if log_progress else None,
+            progress=progress,
             metrics=metrics,
             warnings=warnings,
             plan=plan,
             sql_drop_existing=sql_drop_existing,
             engine=chosen,
-        )
-    if report is not None:
-        response.report_location = str(report)
-        _write_json_report(report, response)
-    if as_json:
-        print_json(response)
-    elif not quiet:
-        from sdga.report import render_report
-
-        _print_markdown(render_report(response, request))
-    elif response.warnings:
-        for warning in response.warnings:
-            typer.echo(f"warning: {warning}", err=True)
+        ),
+        quiet=quiet,
+    )
+    emit_result(response, request, report=report, as_json=as_json, quiet=quiet)
 
 
 @handle_errors
