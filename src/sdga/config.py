@@ -113,7 +113,35 @@ class Settings(BaseSettings):
     background_mode: Literal["thread", "lambda", "off"] = Field(
         default="thread", description="How background jobs run: a worker thread, or an async self-invocation."
     )
-    max_volume: int = Field(default=1_000_000_000, ge=1, description="Largest total record count accepted.")
+    # --- limits (sdga.limits: every door refuses the same requests, each error naming its limit) --------
+    max_volume: int = Field(
+        default=1_000_000_000, ge=1, description="Most rows one request may produce, all tables together."
+    )
+    max_active_records: int = Field(
+        default=2_000_000_000,
+        ge=1,
+        description="Most rows of all pending and running generations of the deployment together (else 429).",
+    )
+    max_fields: int = Field(
+        default=1_000, ge=1, description="Most fields in one schema (every table and nested field counted)."
+    )
+    max_nesting_depth: int = Field(default=10, ge=1, le=100, description="Most levels of object/array nesting.")
+    max_children_per_parent: int = Field(
+        default=1_000_000,
+        ge=1,
+        le=2_000_000,
+        description="Most rows one parent row may get through a reference's cardinality.",
+    )
+    max_prompt_chars: int = Field(default=4_000, ge=1, description="Longest plain-English request to the agent.")
+    max_body_bytes: int = Field(
+        default=10_000_000, ge=1024, description="Largest HTTP request body (bigger: 413 before it is read)."
+    )
+    max_run_seconds: int = Field(
+        default=21_600, ge=1, description="A generation running longer than this is stopped (failed)."
+    )
+    shutdown_grace_s: float = Field(
+        default=5.0, ge=0, le=600, description="sdga serve: seconds a SIGTERM waits for requests before stopping them."
+    )
     inline_max_rows: int = Field(default=1000, ge=1, description="Rows per table returned by 'inline'.")
     inline_max_bytes: int = Field(default=1_000_000, ge=1024, description="Size cap of inline rows (JSON bytes).")
     workers: int = Field(default=1, ge=1, le=64, description="Generation worker processes.")

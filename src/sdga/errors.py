@@ -95,6 +95,47 @@ class ConfigurationError(SdgaError):
     http_status = 500
 
 
+class LimitExceededError(SdgaError):
+    """A request exceeds a configured limit of this deployment; ``details`` name the limit and the value."""
+
+    code = "limit_exceeded"
+    http_status = 422
+
+    def __init__(self, message: str, *, limit: str, maximum: int, actual: int | None, **extra: Any) -> None:
+        details: dict[str, Any] = {"limit": limit, "maximum": maximum, "setting": f"SDGA_{limit.upper()}"}
+        if actual is not None:
+            details["actual"] = actual
+        details.update(extra)
+        super().__init__(message, details=details)
+
+
+class ChildrenPerParentError(LimitExceededError):
+    """A reference's cardinality asks for more children per parent row than the deployment allows."""
+
+    code = "children_per_parent_exceeded"
+
+
+class RequestTooLargeError(LimitExceededError):
+    """The request body is larger than ``SDGA_MAX_BODY_BYTES`` (HTTP 413)."""
+
+    code = "request_too_large"
+    http_status = 413
+
+
+class DeploymentBusyError(LimitExceededError):
+    """Pending and running generations already hold the deployment's row budget (HTTP 429, retry later)."""
+
+    code = "deployment_busy"
+    http_status = 429
+
+
+class GenerationStoppedError(SdgaError):
+    """A running generation was stopped: its time limit passed, or the process is shutting down."""
+
+    code = "generation_stopped"
+    http_status = 503
+
+
 def pydantic_details(exc: ValidationError) -> list[dict[str, Any]]:
     """Compact, JSON-safe list of pydantic errors: location, message, type."""
     return [

@@ -51,6 +51,7 @@ from sdga.destinations import (
 from sdga.destinations.base import basename
 from sdga.errors import GenerationFailedError, InvalidInputError, NotFoundError, NotReadyError, SdgaError
 from sdga.execution import ENGINES, EngineRegistry
+from sdga.limits import DeploymentBusyError, Limits, StopCheck
 from sdga.models import (
     DataType,
     GenerateDataRequest,
@@ -133,11 +134,17 @@ class SyntheticDataService:
         self.tracker = JobTracker(self.history_store, job_timeout_s=self.settings.job_timeout_s)
         self._runner = runner
         self._runner_lock = threading.Lock()
+        self._admit_lock = threading.Lock()
 
     @classmethod
     def from_env(cls, **overrides: Any) -> SyntheticDataService:
         """A service configured from the environment / ``SDGA_CONFIG`` (keyword overrides win)."""
         return cls(load_settings(**overrides))
+
+    @property
+    def limits(self) -> Limits:
+        """This deployment's limits (from its settings)."""
+        return Limits.from_settings(self.settings)
 
     @property
     def restrict_paths(self) -> bool:
@@ -164,6 +171,13 @@ class SyntheticDataService:
                 self._runner = make_runner(self.settings)
             return self._runner
 
+    def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for this process's background generations to end (a server stopping)."""
+        with self._runner_lock:
+            runner = self._runner
+        drain = getattr(runner, "drain", None)
+        return bool(drain(timeout)) if drain is not None else True
+
     def resolve_local(self, location: str | Path, *, must_exist: bool) -> Path:
         """A local path from a request, confined to the allowed roots unless restrictions are lifted."""
         return self.paths.resolve_local(location, must_exist=must_exist)
@@ -176,7 +190,9 @@ class SyntheticDataService:
     def validate_schema(self, request: ValidateSchemaRequest) -> ValidateSchemaResponse:
         from sdga.validation import validate_schema
 
-        return validate_schema(request.schema_, request.compliance_requirements, volume=request.volume)
+        return validate_schema(
+            request.schema_, request.compliance_requirements, volume=request.volume, limits=self.limits
+        )
 
     # ------------------------------------------------------------------------------------ templates
     def templates(self) -> list[dict[str, Any]]:
@@ -222,7 +238,9 @@ class SyntheticDataService:
         record.response = GenerateDataResponse(
             generation_id=gid, status=GenerationStatus.PENDING, warnings=list(job.warnings), seed=job.plan.seed
         )
-        self.history_store.create(record)
+        with self._admit_lock:
+            self._check_active_records(job.total)
+            self.history_store.create(record)
         handoff = job.engine.handoff()  # an engine that runs elsewhere takes the job away from here
         if background is None:
             threshold = self.settings.background_threshold
@@ -264,6 +282,24 @@ class SyntheticDataService:
             request, settings=self.settings, destinations=self.destinations, engines=self.engines, engine=engine
         )
 
+    def _check_active_records(self, total: int) -> None:
+        """Refuse (429) a generation that would take the deployment past ``max_active_records`` in flight."""
+        limit = self.limits.max_active_records
+        active = 0
+        for st in (GenerationStatus.PENDING, GenerationStatus.RUNNING):
+            for r in self.history_store.list(limit=1000, status=st):
+                if self._reap(r).status == st:
+                    active += int(r.volume or 0)
+        if active + total > limit:
+            raise DeploymentBusyError(
+                f"{active:,} rows are being generated already; with these {total:,} the deployment would pass its "
+                f"limit of {limit:,} rows in flight (SDGA_MAX_ACTIVE_RECORDS): retry when they have finished",
+                limit="max_active_records",
+                maximum=limit,
+                actual=active + total,
+                active=active,
+            )
+
     def _expiry(self) -> int | None:
         days = self.settings.history_ttl_days
         return int((datetime.now(UTC) + timedelta(days=days)).timestamp()) if days else None
@@ -292,6 +328,7 @@ class SyntheticDataService:
         response.warnings = list(job.warnings)
         record.worker = current_worker()
         self.tracker.claim(record)
+        stop = StopCheck(self.settings.max_run_seconds)
         try:
             with staging_area(self.settings.staging_dir, gid) as staging:
                 data_dir = staging / "data"
@@ -305,7 +342,9 @@ class SyntheticDataService:
                     sql_dialect=request.sql_dialect,
                     progress=ProgressRecorder(self.tracker, record, progress),
                     sampler=sampler,
+                    check=stop,
                 )
+                stop()
                 response.warnings += [w for w in getattr(plan, "warnings", []) if w not in response.warnings]
                 response.records_per_table = dict(written.records)
                 response.records_generated = sum(written.records.values())

@@ -106,7 +106,7 @@ def test_ask_runs_the_converse_loop_and_keeps_the_session(stubbed: tuple[Stubber
     ("body", "raw", "message"),
     [
         ({"session_id": "x1"}, False, "'prompt' is required"),
-        ({"prompt": "x" * 5000}, False, "longer than"),
+        ({"prompt": "x" * 5000}, False, "the limit is 4,000"),
         ({"prompt": "ok", "session_id": 5}, False, "session_id"),
         ("not json {", True, "not valid JSON"),
         ("", True, "empty"),
@@ -118,7 +118,7 @@ def test_bad_requests_get_422_with_the_error_body(
     out = agent_lambda.handler(_event(body, raw=raw), _Context())
     assert out["statusCode"] in (400, 422)
     err = json.loads(out["body"])
-    assert err["error"] == "invalid_input" and message in err["message"]
+    assert err["error"] == ("limit_exceeded" if "limit" in message else "invalid_input") and message in err["message"]
 
 
 def test_backend_failure_is_a_502(stubbed: tuple[Stubber, Any]) -> None:

@@ -116,7 +116,7 @@ def test_inline_rows_are_trimmed_to_the_cap_and_big_files_are_not_read(mcp_home:
         ({"volume": 5, "schema": {"fields": [{"name": "x", "type": "no_such_type"}]}}, "schema_invalid", "unknown type"),
         ({"data_type": "user_profile", "volume": 10, "destination": {"type": "local", "location": "/etc/x.csv"}},
          "invalid_input", "outside the allowed directories"),
-        ({"data_type": "user_profile", "volume": 5000}, "unique_capacity_exceeded", "at most 1000"),
+        ({"data_type": "user_profile", "volume": 5000}, "limit_exceeded", "at most 1,000 per request"),
     ],
 )  # fmt: skip
 def test_bad_generate_arguments_are_tool_errors(

@@ -18,6 +18,7 @@ from sdga.errors import (
     ConfigurationError,
     DestinationError,
     InvalidInputError,
+    LimitExceededError,
     NotFoundError,
     NotReadyError,
     SchemaError,
@@ -225,8 +226,9 @@ def test_destination_switches(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="not enabled"):  # no reads through a disabled door either
         svc.quality_metrics(QualityMetricsRequest(data_location="s3://some-bucket/data/"))
     capped = SyntheticDataService(Settings(home=tmp_path, max_volume=100))
-    with pytest.raises(SchemaError, match="at most 100"):
+    with pytest.raises(LimitExceededError, match="at most 100 per request") as refused:
         capped.generate(request(volume=101))
+    assert refused.value.code == "limit_exceeded" and refused.value.details["limit"] == "max_volume"  # type: ignore[index]
 
 
 # ------------------------------------------------------------------------------------ S3 (moto)

@@ -13,11 +13,12 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Any, Protocol
 
 from sdga.adapters.aws import client
 from sdga.config import Settings
-from sdga.errors import ConfigurationError
+from sdga.errors import ConfigurationError, SdgaError
 
 log = logging.getLogger("sdga.background")
 
@@ -50,6 +51,9 @@ class ThreadRunner:
     def _guard(generation_id: str, job: Callable[[], Any]) -> Any:
         try:
             return job()
+        except SdgaError as exc:  # refused or stopped: recorded as 'failed' with this reason, no trace needed
+            log.warning("background generation %s failed: %s", generation_id, exc.message)
+            return None
         except Exception:  # the job has already recorded 'failed'; keep the worker alive
             log.exception("background generation %s failed", generation_id)
             return None
@@ -60,6 +64,13 @@ class ThreadRunner:
             future = self._futures.get(generation_id)
         if future is not None:
             future.result(timeout=timeout)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for every running job to end; True when none is left."""
+        with self._lock:
+            futures = list(self._futures.values())
+        _done, pending = futures_wait(futures, timeout=timeout)
+        return not pending
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

@@ -17,19 +17,13 @@ from sdga.models import (
 )
 
 BACKENDS = ("offline", "bedrock", "bedrock-agent", "agentcore", "openai")
-DEFAULT_MAX_PROMPT_CHARS = 4000
 
 
 def max_prompt_chars() -> int:
-    """The longest request accepted (``SDGA_MAX_PROMPT_CHARS``, default 4,000 characters, as the HTTP API)."""
-    import os
+    """The longest request accepted (``SDGA_MAX_PROMPT_CHARS``, default 4,000 characters, as every door)."""
+    from sdga.limits import current_limits
 
-    raw = os.environ.get("SDGA_MAX_PROMPT_CHARS", "").strip()
-    try:
-        value = int(raw) if raw else DEFAULT_MAX_PROMPT_CHARS
-    except ValueError:
-        value = DEFAULT_MAX_PROMPT_CHARS
-    return max(1, value)
+    return current_limits().max_prompt_chars
 
 
 class AgentBackendError(SdgaError):

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sdga import __version__
 from sdga.errors import InvalidInputError, SdgaError
+from sdga.limits import RequestTooLargeError, check_prompt
 from sdga.models import (
     ComplianceRequirement,
     ErrorResponse,
@@ -50,9 +51,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (401, "Missing or wrong X-API-Key"),
         (404, "Not found"),
         (409, "Not finished yet"),
-        (422, "Invalid request"),
+        (413, "Request body larger than SDGA_MAX_BODY_BYTES"),
+        (422, "Invalid request, or beyond a limit of the deployment (details name the limit)"),
+        (429, "The deployment's rows in flight are at SDGA_MAX_ACTIVE_RECORDS: retry later"),
         (500, "Internal error"),
         (502, "Destination failed"),
+        (503, "Stopped: the time limit passed or the server is shutting down"),
     )
 }
 
@@ -88,7 +92,10 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    prompt: str = Field(min_length=1, max_length=4000, description="What data you need, in plain English.")
+    prompt: str = Field(
+        min_length=1,
+        description="What data you need, in plain English (at most SDGA_MAX_PROMPT_CHARS characters, default 4,000).",
+    )
     session_id: str | None = Field(
         default=None,
         min_length=2,
@@ -138,6 +145,68 @@ def _error(status: int, body: ErrorResponse) -> JSONResponse:
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
 
 
+class BodySizeLimit:
+    """ASGI middleware: a body larger than ``max_bytes`` gets 413 before it is read (by its Content-Length),
+    or as soon as the bytes received pass the limit (a chunked body); the route never sees it."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self, size: int | None) -> JSONResponse:
+        exc = RequestTooLargeError(
+            f"the request body is {'more than the limit' if size is None else f'{size:,} bytes'}; "
+            f"this deployment accepts at most {self.max_bytes:,} bytes (SDGA_MAX_BODY_BYTES)",
+            limit="max_body_bytes",
+            maximum=self.max_bytes,
+            actual=size,
+        )
+        response = _error(exc.http_status, exc.to_response())
+        response.headers["Connection"] = "close"
+        return response
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(int(declared))(scope, receive, send)
+            return
+        received = 0
+        exceeded = False
+        replied = False
+
+        async def limited_receive() -> Any:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            # Whatever the app answers to a body cut short (a parse error) becomes the 413 it really is.
+            nonlocal replied
+            if not exceeded:
+                await send(message)
+            elif not replied:
+                replied = True
+                await self._too_large(None)(scope, receive, send)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except _BodyTooLarge:
+            if not replied:
+                await self._too_large(None)(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
 def create_app(service: SyntheticDataService | None = None) -> FastAPI:
     """The FastAPI application (``service`` defaults to one configured from the environment)."""
     svc = service or SyntheticDataService.from_env()
@@ -151,6 +220,7 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         responses=_ERRORS,
     )
     app.state.service = svc
+    app.add_middleware(BodySizeLimit, max_bytes=svc.settings.max_body_bytes)
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next: Any) -> Any:
@@ -358,6 +428,7 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
     def ask_agent(body: AskRequest) -> AskResponse:
         from sdga.agent import ChatSession, get_backend
 
+        check_prompt(body.prompt, svc.limits)
         with agent_lock:
             if "backend" not in agent:
                 agent["backend"] = get_backend(None, service=svc)

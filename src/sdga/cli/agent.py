@@ -63,7 +63,8 @@ def _with_output(result_plan: Any, out: Path | None) -> None:
 
 def read_prompt(words: list[str] | None) -> str:
     """The request from the arguments, or from stdin for ``-`` or none; capped in length."""
-    from sdga.agent.base import max_prompt_chars
+    from sdga.errors import SdgaError
+    from sdga.limits import check_prompt
 
     if not words or words == ["-"]:
         if sys.stdin is None or sys.stdin.isatty():
@@ -71,13 +72,10 @@ def read_prompt(words: list[str] | None) -> str:
         prompt = sys.stdin.read().strip()
     else:
         prompt = " ".join(words) if len(words) > 1 else words[0]
-    limit = max_prompt_chars()
-    if len(prompt) > limit:
-        # Never echo the request back: it may be long, or not meant to be printed at all.
-        raise fail(
-            f"the request is {len(prompt):,} characters long; the limit is {limit:,} "
-            "(describe the data in fewer words, or raise SDGA_MAX_PROMPT_CHARS)"
-        )
+    try:
+        check_prompt(prompt)  # the error never echoes the request: it may be long, or not meant to be printed
+    except SdgaError as exc:
+        raise fail(exc.message) from None
     if not prompt.strip():
         raise fail("the request is empty: describe the data you need")
     return prompt

@@ -158,9 +158,11 @@ def build_request(
 
 def preflight(request: GenerateDataRequest) -> list[str]:
     """Validate the schema and the compliance regimes before generating: warnings, or an error raised."""
+    from sdga.limits import check_schema
     from sdga.validation import enforce_compliance, validate_schema
 
     assert request.schema_ is not None
+    check_schema(request.schema_, volume=request.volume)  # the limits every door applies (sdga.limits)
     checked = validate_schema(request.schema_, (), volume=request.volume, locale=request.locale)
     errors = [m for m in checked.errors if m.severity == Severity.ERROR]
     if errors:
@@ -253,6 +255,7 @@ def generate(
     from sdga.engine import plan_generation
     from sdga.execution import ENGINES, EngineOptions, engine_name
     from sdga.generation import generate_to_path
+    from sdga.limits import check_rows
     from sdga.writers import check_output_location, output_files
 
     if workers < 1 or workers > (os.cpu_count() or 1) * 4:
@@ -303,6 +306,7 @@ def generate(
     chosen = ENGINES.create(engine_name(request.engine), EngineOptions(workers=workers, master=spark_master))
     warnings = preflight(request)
     plan = plan_generation(request)
+    check_rows(sum(int(getattr(t, "volume", 0) or 0) for t in plan.tables))
     if chosen.name == "spark":  # part files per table and a manifest, to a directory or s3:// (sdga.cli.spark)
         from sdga.cli.spark import generate_spark
 

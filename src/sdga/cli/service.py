@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -23,6 +23,42 @@ def _service() -> SyntheticDataService:
     svc = SyntheticDataService.from_env()
     svc.restrict_paths = False
     return svc
+
+
+def serve_until_stopped(uvicorn: Any, app: Any, service: Any, **options: Any) -> None:
+    """Run uvicorn until SIGTERM/SIGINT, then stop within seconds even while a long generation runs.
+
+    The signal stops every running generation at its next batch (:func:`sdga.limits.request_shutdown`:
+    each is recorded as failed, its staging removed); requests get ``SDGA_SHUTDOWN_GRACE_S`` to finish;
+    work that still has not returned after that (a step that cannot be interrupted) is abandoned.
+    """
+    import asyncio
+    import threading
+    import time
+
+    from sdga.limits import request_shutdown
+
+    grace = float(service.settings.shutdown_grace_s)
+
+    class Server(uvicorn.Server):  # type: ignore[misc,name-defined]
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            request_shutdown()
+            super().handle_exit(sig, frame)
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            await super().shutdown(sockets=sockets)
+            # Background generations stop at their next batch and record why before the process ends.
+            await asyncio.to_thread(service.drain, grace)
+
+    Server(uvicorn.Config(app, timeout_graceful_shutdown=grace, **options)).run()
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]:
+            return
+        time.sleep(0.05)
+    typer.echo("sdga: work still running after the shutdown grace period was abandoned", err=True)
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +81,7 @@ def register(app: typer.Typer) -> None:
         if host not in ("127.0.0.1", "localhost", "::1") and not service.settings.api_key:
             typer.echo("warning: serving on a public interface without SDGA_API_KEY", err=True)
         typer.echo(f"sdga: serving on http://{host}:{port}/  (data in {service.settings.home_dir})", err=True)
-        uvicorn.run(create_app(service), host=host, port=port, log_level=log_level)
+        serve_until_stopped(uvicorn, create_app(service), service, host=host, port=port, log_level=log_level)
 
     @app.command("history")
     @handle_errors

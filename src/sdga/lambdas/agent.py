@@ -28,12 +28,12 @@ from sdga.lambdas.responses import ok
 from sdga.lambdas.runtime import add_metric, get_service, logger, publish_metrics, tracer
 from sdga.lambdas.sources import EventRouter
 from sdga.lambdas.sources.bedrock import BedrockAgentSource, make_bedrock_app
-from sdga.lambdas.sources.http import HttpApiSource, make_http_app
+from sdga.lambdas.sources.http import HttpApiSource, check_body_size, make_http_app
 from sdga.lambdas.sources.jobs import JobSource
+from sdga.limits import check_prompt
 
 ASK_PATH = "/api/v1/agent/ask"
 MAX_SESSIONS = 256
-MAX_PROMPT_CHARS = 4000
 _SESSION_ID = re.compile(r"[0-9a-zA-Z._:-]{2,100}")
 
 _lock = threading.Lock()
@@ -78,6 +78,7 @@ def _body() -> Any:
     raw = event.body
     if not raw:
         raise InvalidInputError('request body is empty; send {"prompt": "...", "session_id": "..."}')
+    check_body_size(raw, event.is_base64_encoded)
     if event.is_base64_encoded:
         try:
             raw = base64.b64decode(raw, validate=True).decode("utf-8")
@@ -97,8 +98,7 @@ def _parse(body: Any) -> tuple[str, str | None, bool]:
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise InvalidInputError("'prompt' is required: describe the data you need in plain English")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise InvalidInputError(f"'prompt' is longer than {MAX_PROMPT_CHARS} characters")
+    check_prompt(prompt, get_service().limits)
     session_id = body.get("session_id")
     if session_id is not None and (not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id)):
         # Bedrock's InvokeAgent sessionId rule: the id is passed on as it is.

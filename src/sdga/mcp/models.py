@@ -28,8 +28,8 @@ class PlanRequest(StrictModel):
 
     prompt: str = Field(
         min_length=1,
-        max_length=4000,
-        description='What data is needed, in plain English, e.g. "5,000 German customers as CSV, GDPR".',
+        description='What data is needed, in plain English, e.g. "5,000 German customers as CSV, GDPR" '
+        "(at most SDGA_MAX_PROMPT_CHARS characters, default 4,000).",
     )
     previous_request: GenerateDataRequest | None = Field(
         default=None,

@@ -242,7 +242,9 @@ class ToolRunner:
 
     def _plan_request(self, request: PlanRequest) -> ToolOutcome:
         from sdga.agent import Plan, plan_request
+        from sdga.limits import check_prompt
 
+        check_prompt(request.prompt, self.service.limits)
         previous = None
         if request.previous_request is not None:
             previous = Plan(request=request.previous_request, prompt="")

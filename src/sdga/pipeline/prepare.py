@@ -1,7 +1,7 @@
 """Everything that can refuse a generation before any work starts, in one pass.
 
-validate the destination's location → choose the engine → validate the schema and the compliance regimes
-→ plan → check the volume → check the destination's target → let the engine check the plan. A refusal is
+validate the destination's location → choose the engine → check the limits (:mod:`sdga.limits`) → validate
+the schema and the compliance regimes → plan → check the rows → check the destination's target → let the engine check the plan. A refusal is
 a 4xx :class:`~sdga.errors.SdgaError` and nothing has been recorded or written yet.
 """
 
@@ -12,8 +12,9 @@ from typing import Any
 
 from sdga.config import Settings
 from sdga.destinations import Destination, Destinations
-from sdga.errors import CapacityError, NotFoundError, SchemaError, SdgaError
+from sdga.errors import NotFoundError, SchemaError, SdgaError
 from sdga.execution import Engine, EngineOptions, EngineRegistry, engine_name
+from sdga.limits import Limits, check_rows, check_schema
 from sdga.models import GenerateDataRequest, Schema
 
 
@@ -56,10 +57,14 @@ def prepare(
     from sdga.engine import plan_generation
     from sdga.validation import enforce_compliance, validate_schema
 
+    limits = Limits.from_settings(settings)
     destination = destinations.open(request)
     chosen = engines.create(engine_name(engine or request.engine, settings), EngineOptions(settings, settings.workers))
     schema = request.schema_ if request.schema_ is not None else template_schema(request.data_type.value)
-    checked = validate_schema(schema, request.compliance_requirements, volume=request.volume, locale=request.locale)
+    check_schema(schema, volume=request.volume, limits=limits)  # before any work: microseconds per field
+    checked = validate_schema(
+        schema, request.compliance_requirements, volume=request.volume, locale=request.locale, limits=limits
+    )
     errors = [e for e in checked.errors if str(e.severity) == "error"]
     if not checked.valid or errors:
         first = errors[0] if errors else None
@@ -71,12 +76,7 @@ def prepare(
     warnings = [f"{e.field}: {e.message}" if e.field else e.message for e in checked.errors if e not in errors]
     warnings += list(enforce_compliance(request))
     plan = plan_generation(request)
-    total = sum(int(t.volume) for t in plan.tables)
-    if total > settings.max_volume:
-        raise CapacityError(
-            f"{total} records requested; this deployment accepts at most {settings.max_volume}",
-            details={"requested": total, "max_volume": settings.max_volume},
-        )
+    check_rows(sum(int(t.volume) for t in plan.tables), limits)
     destination.check(plan)
     chosen.check(plan, request)
     return Prepared(request=request, plan=plan, destination=destination, engine=chosen, warnings=warnings)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sdga.errors import GenerationFailedError
 from sdga.execution import Engine, EngineJob, ProgressCallback
+from sdga.execution.base import Tap
 from sdga.models import OutputFormat, SqlDialect
 from sdga.pipeline.sampler import Sampler
 
@@ -34,8 +35,22 @@ def write_tables(
     progress: ProgressCallback | None = None,
     sampler: Sampler | None = None,
     sql_drop_existing: bool = False,
+    check: Callable[[], None] | None = None,
 ) -> WriteResult:
-    """Write every table of ``plan`` to ``out`` with ``engine``; ``sampler`` keeps the first rows."""
+    """Write every table of ``plan`` to ``out`` with ``engine``; ``sampler`` keeps the first rows.
+
+    ``check`` is called before each batch is produced and stops the run by raising (a time limit, a
+    server shutting down: :class:`sdga.limits.StopCheck`); the writers then remove what they had begun.
+    """
+    tap: Tap | None = sampler.tee if sampler is not None else None
+    if check is not None:
+        inner = tap
+
+        def guarded(table: str, stream: Iterator[Any]) -> Iterator[Any]:
+            checked = _checked(stream, check)
+            return inner(table, checked) if inner is not None else checked
+
+        tap = guarded
     return engine.write(
         EngineJob(
             plan=plan,
@@ -44,10 +59,27 @@ def write_tables(
             sql_dialect=sql_dialect,
             batch_size=batch_size,
             progress=progress,
-            tap=sampler.tee if sampler is not None else None,
+            tap=tap,
             sql_drop_existing=sql_drop_existing,
         )
     )
+
+
+def _checked(stream: Iterable[Any], check: Callable[[], None]) -> Iterator[Any]:
+    """``stream`` with ``check()`` before each item is produced (so a stop never waits for a batch)."""
+    it = iter(stream)
+    try:
+        while True:
+            check()
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+            yield item
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()  # stops worker processes feeding the stream
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sdga.limits import Limits, check_schema
 from sdga.models import (
     MAX_VOLUME,
     ComplianceRequirement,
@@ -573,12 +574,15 @@ def validate_schema(
     *,
     volume: int | None = None,
     locale: str = "en_US",
+    limits: Limits | None = None,
 ) -> ValidateSchemaResponse:
     """Check ``schema`` (and optionally compliance regimes) without generating anything.
 
     ``valid`` is False when any error-severity message or compliance issue is found; warnings and
-    suggestions never make a schema invalid.
+    suggestions never make a schema invalid. A schema beyond a limit of the deployment (``limits``,
+    default: the configured ones) is refused first with :class:`~sdga.errors.LimitExceededError`.
     """
+    check_schema(schema, volume=volume, limits=limits, estimate_rows=False)
     checker = _Checker(schema, volume, locale)
     checker.run()
     if not any(m.severity == Severity.ERROR for m in checker.messages):

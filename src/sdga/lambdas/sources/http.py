@@ -16,6 +16,7 @@ from sdga.lambdas.responses import error_body, install_error_handlers
 from sdga.lambdas.runtime import JSON, get_service, logger
 from sdga.lambdas.sources import Answer, Middleware, Next, with_middlewares
 from sdga.lambdas.values import parse_structured
+from sdga.limits import RequestTooLargeError
 
 
 def make_http_app() -> APIGatewayHttpResolver:
@@ -31,12 +32,27 @@ def json_body(app: APIGatewayHttpResolver) -> Any:
     raw = event.body
     if raw is None or raw == "":
         raise InvalidInputError("request body is empty; send a JSON object")
+    check_body_size(raw, event.is_base64_encoded)
     if event.is_base64_encoded:
         try:
             raw = base64.b64decode(raw).decode("utf-8")
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidInputError("request body is not valid base64 UTF-8 text") from exc
     return parse_structured(raw, "request body")
+
+
+def check_body_size(raw: str, base64_encoded: bool | None) -> None:
+    """413 (RequestTooLargeError) for a body over SDGA_MAX_BODY_BYTES, before it is decoded or parsed."""
+    limit = get_service().settings.max_body_bytes
+    size = len(raw) * 3 // 4 if base64_encoded else len(raw.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise RequestTooLargeError(
+            f"the request body is {size:,} bytes; this deployment accepts at most {limit:,} bytes "
+            "(SDGA_MAX_BODY_BYTES)",
+            limit="max_body_bytes",
+            maximum=limit,
+            actual=size,
+        )
 
 
 def require_api_key(event: dict[str, Any], context: Any, next_: Next) -> Answer:
