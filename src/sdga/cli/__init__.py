@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from sdga import __version__
+from sdga.cli.signals import terminate_like_interrupt
 
 #: command -> (module under sdga.cli, the one-line help shown by ``sdga --help``). A test checks that
 #: each line is the command's own first docstring line, so the list cannot drift from the modules.
@@ -36,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("agent", "Ask for test data in plain English; get validated data and a report."),
     "chat": ("agent", 'A conversation: follow-ups ("make it 10k and add a loyalty tier") change the previous plan.'),
     "mcp": ("mcp", "Serve generate/validate/metrics/plan as MCP tools to Claude, VS Code, Cursor or any MCP client."),
+    "clean": ("clean", "Remove what killed runs left behind: hidden temporary outputs and staging areas of dead processes."),
     "kb": ("agent", "The knowledge base: search it, measure retrieval, export it for Bedrock."),
 }  # fmt: skip
 _loaded: dict[str, Any] = {}
@@ -123,6 +125,7 @@ def main() -> None:
         from click import exceptions as cx  # type: ignore[no-redef]
 
     no_args = getattr(cx, "NoArgsIsHelpError", ())
+    terminate_like_interrupt()
     try:
         result = app(standalone_mode=False)
     except no_args as exc:  # a bare group prints its help, as before

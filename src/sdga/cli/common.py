@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 
+from sdga.cli.signals import Terminated
 from sdga.errors import InvalidInputError, SdgaError, from_validation_error
 from sdga.models import ComplianceRequirement
 
@@ -48,6 +49,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(exc.message, code) from None
         except ValidationError as exc:
             raise fail(from_validation_error(exc).message) from None
+        except Terminated:
+            raise fail("terminated (SIGTERM); nothing partial was left behind", 143) from None
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
         except OSError as exc:

@@ -216,10 +216,15 @@ def infer_command(
     if out is None:
         sys.stdout.write(text)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temp = out.with_name(f".{out.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    temp.replace(out)
+    from sdga.writers._atomic import discard, publish_file, temp_path_for
+
+    temp = temp_path_for(out)  # a name of its own: two runs never share it, a killed one is swept later
+    try:
+        temp.write_text(text, encoding="utf-8")
+        publish_file(temp, out)
+    except BaseException:
+        discard(temp)
+        raise
     tables = schema.table_list()
     fields = sum(len(t.fields) for t in tables)
     typer.echo(f"wrote {out}: {len(tables)} table(s), {fields} field(s)", err=True)

@@ -8,6 +8,8 @@ through :func:`write_tables`.
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,9 @@ from sdga.execution import Engine, EngineJob, ProgressCallback
 from sdga.execution.base import Tap
 from sdga.models import OutputFormat, SqlDialect
 from sdga.pipeline.sampler import Sampler
+from sdga.process import OWNER_TAG, owner_is_gone, owner_tag
+
+_STAGING = re.compile(r"^[0-9a-f-]{36}-(?P<owner>" + OWNER_TAG.pattern + r")-")
 
 if TYPE_CHECKING:
     from sdga.writers import WriteResult
@@ -86,14 +91,31 @@ def _checked(stream: Iterable[Any], check: Callable[[], None]) -> Iterator[Any]:
 def staging_area(root: Path, generation_id: str) -> Iterator[Path]:
     """A private directory for one generation under ``root``, removed afterwards whatever happens.
 
-    Its name starts with the generation id, so the leftovers of a process that died can be found.
+    Its name starts with the generation id and names its process (``<id>-p<pid>-<start>-<host>-<random>``),
+    so the leftovers of a process that died are found by the id, and removed by the next run here.
     """
     try:
         root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{generation_id}-", dir=root))
+        sweep_staging(root)
+        staging = Path(tempfile.mkdtemp(prefix=f"{generation_id}-{owner_tag()}-", dir=root))
     except OSError as exc:
         raise GenerationFailedError(f"cannot create a staging directory in {root}: {exc.strerror or exc}") from exc
     try:
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def sweep_staging(root: Path) -> list[Path]:
+    """Remove the staging directories under ``root`` whose process is gone; returns them."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _STAGING.match(entry.name)
+        if m is not None and owner_is_gone(m["owner"]):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
