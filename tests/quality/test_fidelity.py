@@ -13,12 +13,11 @@ from scipy import stats
 from sdga.quality import calculate_quality_metrics, compare_to_reference
 from sdga.quality.fidelity import (
     canonical_name,
-    contingency_similarity,
-    correlation_similarity,
     exact_copy_rate,
     ks_complement,
     tv_complement,
 )
+from sdga.quality.pairs import contingency_similarity, correlation_similarity
 
 RNG = np.random.default_rng(7)
 
@@ -189,9 +188,9 @@ def test_dcr_null_is_its_own_category_not_a_rare_one() -> None:
 
     frame = pl.DataFrame({"b": ["x", None] * 20})
     columns = _pair_columns(frame, frame, {})
-    rng = np.random.default_rng(0)
-    ref_rows = {tuple(r) for r in _features(columns, "ref", rng)}
-    random_rows = {tuple(r) for r in _features(columns, "random", rng, 200)}
+    ref_feat, _, random_feat = _features(columns, None, None, np.random.default_rng(0), 200)
+    ref_rows = {tuple(r) for r in ref_feat}
+    random_rows = {tuple(r) for r in random_feat}
     assert random_rows == ref_rows and len(ref_rows) == 2
 
 

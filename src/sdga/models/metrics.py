@@ -59,6 +59,15 @@ class FidelityReport(StrictModel):
     )
     dcr_median: float | None = PydField(default=None, description="Median distance to closest record.")
     dcr_baseline_protection: float | None = None
+    pairs_scored: int = PydField(
+        default=0, description="Column pairs scored (within tables and across references) for the pair trends."
+    )
+    pairs_total: int = PydField(default=0, description="Column pairs there are; more than pairs_scored when sampled.")
+    pairs_sampled: bool = PydField(
+        default=False,
+        description="True when the pairs were a seeded sample (at most SDGA_METRICS_MAX_PAIRS per table or "
+        "reference), not all of them.",
+    )
 
 
 class CoherenceRule(StrictModel):

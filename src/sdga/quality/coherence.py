@@ -47,10 +47,10 @@ def check_coherence(
     ``complete`` says the tables are whole: with a sample, aggregates and reference integrity are skipped.
     """
     specs = schema.table_list(default_name=next(iter(tables), "data"))
+    if not _declares_rules(specs):  # before reading any table: ``tables`` may read them on access
+        return None
     if len(tables) == 1 and len(specs) == 1:
         tables = {specs[0].name: next(iter(tables.values()))}
-    if not _declares_rules(specs):
-        return None
     groups = {t.name: _group(t) for t in specs}
     try:
         rels = build_relations(specs, groups)

@@ -8,12 +8,10 @@ never all pairs in memory) with SDMetrics' random baseline. Formulas are in ``do
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -22,12 +20,18 @@ import pyarrow as pa
 from sdga.errors import ConfigurationError, InvalidInputError
 from sdga.models import FidelityReport, FieldSpec, Schema, TableSpec
 from sdga.quality.io import analysis_errors, flatten_nested, read_data
+from sdga.quality.pairs import (
+    Column,
+    Kind,
+    max_pairs_setting,
+    numeric,
+    pair_scores,
+    subsample,
+)
 
-Kind = Literal["continuous", "discrete"]
-
-CONTINGENCY_SUBSAMPLE = 50_000
 DCR_SYNTHETIC_ROWS = 2_000
 DCR_REFERENCE_ROWS = 20_000
+DCR_MAX_COLUMNS = 100
 DISCRETE_MAX_CATEGORIES = 50
 ONE_HOT_MAX = 30
 DISCRETE_TYPES = frozenset({"category", "boolean", "country", "country_code", "currency_code", "state", "log_level"})
@@ -43,12 +47,15 @@ def canonical_name(name: str) -> str:
     return snake if not snake[0].isdigit() else f"f_{snake}"
 
 
-@dataclass
-class _Column:
-    name: str
-    kind: Kind
-    syn: pl.Series
-    ref: pl.Series
+class _PairCount:
+    """Column pairs scored and pairs there are, over tables and references (at most ``cap`` each)."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.scored, self.total = cap, 0, 0
+
+    def add(self, scored: int, total: int) -> None:
+        self.scored += scored
+        self.total += total
 
 
 def _to_frames(data: str | Path | pa.Table | Mapping[str, pa.Table]) -> dict[str, pl.DataFrame]:
@@ -64,18 +71,6 @@ def _to_frames(data: str | Path | pa.Table | Mapping[str, pa.Table]) -> dict[str
         assert isinstance(frame, pl.DataFrame)
         out[str(name)] = frame
     return out
-
-
-def _numeric(series: pl.Series) -> pl.Series:
-    """Numbers as float64; dates and datetimes as epoch microseconds (durations as their count)."""
-    dtype = series.dtype
-    if dtype == pl.Date:
-        return series.cast(pl.Datetime("us")).dt.epoch("us").cast(pl.Float64)
-    if isinstance(dtype, pl.Datetime):
-        return series.dt.epoch("us").cast(pl.Float64)
-    if isinstance(dtype, pl.Duration):
-        return series.dt.total_microseconds().cast(pl.Float64)
-    return series.cast(pl.Float64, strict=False)
 
 
 def _kind(ref: pl.Series, type_hint: str | None) -> Kind | None:
@@ -99,16 +94,17 @@ def _kind(ref: pl.Series, type_hint: str | None) -> Kind | None:
     return None
 
 
-def _pair_columns(syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str]) -> list[_Column]:
-    syn_by_canon = {canonical_name(c): c for c in syn.columns}
-    columns: list[_Column] = []
+def _pair_columns(syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str]) -> list[Column]:
+    syn_names = set(syn.columns)
+    syn_by_canon = {canonical_name(c): c for c in syn_names}
+    columns: list[Column] = []
     for rc in ref.columns:
-        sc = rc if rc in syn.columns else syn_by_canon.get(canonical_name(rc))
+        sc = rc if rc in syn_names else syn_by_canon.get(canonical_name(rc))
         if sc is None:
             continue
         kind = _kind(ref.get_column(rc), types.get(sc) or types.get(canonical_name(rc)))
         if kind is not None:
-            columns.append(_Column(sc, kind, syn.get_column(sc), ref.get_column(rc)))
+            columns.append(Column(sc, kind, syn.get_column(sc), ref.get_column(rc)))
     return columns
 
 
@@ -142,59 +138,6 @@ def tv_complement(real: pl.Series, synthetic: pl.Series) -> float:
     return float(1.0 - 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys))
 
 
-# --- column-pair metrics ---------------------------------------------------------------------------------
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    mask = np.isfinite(x) & np.isfinite(y)
-    if mask.sum() < 3:
-        return float("nan")
-    x, y = x[mask], y[mask]
-    if x.std() == 0 or y.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(x, y)[0, 1])
-
-
-def correlation_similarity(real: tuple[np.ndarray, np.ndarray], syn: tuple[np.ndarray, np.ndarray]) -> float:
-    """1 - |r_real - r_syn| / 2 with Pearson's r on pairwise-complete rows."""
-    r_real, r_syn = _pearson(*real), _pearson(*syn)
-    if np.isnan(r_real) or np.isnan(r_syn):
-        return float("nan")
-    return float(1.0 - abs(r_real - r_syn) / 2.0)
-
-
-def _discretise(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    codes = np.digitize(values, edges[1:-1]).astype(np.int64)
-    return np.where(np.isfinite(values), codes, -1)
-
-
-def contingency_similarity(real: tuple[np.ndarray, np.ndarray], syn: tuple[np.ndarray, np.ndarray]) -> float:
-    """1 - 0.5 * sum_(a,b) |P_real(a,b) - P_syn(a,b)| over the union of cells (missing is a category)."""
-
-    def joint(a: np.ndarray, b: np.ndarray) -> dict[tuple[object, object], float]:
-        frame = pl.DataFrame({"a": a, "b": b}).group_by(["a", "b"]).len()
-        total = frame["len"].sum()
-        return {(r[0], r[1]): r[2] / total for r in frame.iter_rows()}
-
-    if real[0].size == 0 or syn[0].size == 0:
-        return float("nan")  # an empty side has no joint distribution (it would score 0.5)
-    p, q = joint(*real), joint(*syn)
-    keys = set(p) | set(q)
-    return float(1.0 - 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys))
-
-
-def _codes(column: _Column, which: Literal["ref", "syn"], edges: np.ndarray | None) -> np.ndarray:
-    series = column.ref if which == "ref" else column.syn
-    if column.kind == "continuous":
-        assert edges is not None
-        return _discretise(_numeric(series).fill_null(np.nan).to_numpy(), edges)
-    return series.cast(pl.String).fill_null("\x00null").to_numpy()
-
-
-def _subsample(frame_len: int, size: int, seed: int) -> np.ndarray | None:
-    if frame_len <= size:
-        return None
-    return np.sort(np.random.default_rng(seed).choice(frame_len, size, replace=False))
-
-
 # --- privacy ---------------------------------------------------------------------------------------------
 def exact_copy_rate(syn: pl.DataFrame, ref: pl.DataFrame, columns: list[tuple[str, str]]) -> float:
     """Share of synthetic rows equal to some reference row on ``columns`` (pairs syn_name, ref_name)."""
@@ -202,8 +145,10 @@ def exact_copy_rate(syn: pl.DataFrame, ref: pl.DataFrame, columns: list[tuple[st
         return 0.0
     keys = [f"c{i}" for i in range(len(columns))]
 
+    syn_types, ref_types = syn.schema, ref.schema
+
     def text(frame: pl.DataFrame, name: str, key: str) -> pl.Expr:
-        dtype = frame.schema[name]
+        dtype = (syn_types if frame is syn else ref_types)[name]
         col = pl.col(name)
         if isinstance(dtype, pl.Duration):
             col = col.dt.total_microseconds()
@@ -211,60 +156,79 @@ def exact_copy_rate(syn: pl.DataFrame, ref: pl.DataFrame, columns: list[tuple[st
             col = col.hash()
         return col.cast(pl.String).alias(key)
 
-    s = syn.select([text(syn, sc, k) for (sc, _), k in zip(columns, keys, strict=True)])
-    r = ref.select([text(ref, rc, k) for (_, rc), k in zip(columns, keys, strict=True)]).unique()
-    copies = s.join(r, on=keys, how="semi", nulls_equal=True).height
+    # Rows compared by a 64-bit hash of their text (a false match needs a hash collision): one key column
+    # however many columns the rows have.
+    s = syn.select([text(syn, sc, k) for (sc, _), k in zip(columns, keys, strict=True)]).hash_rows(seed=0)
+    r = ref.select([text(ref, rc, k) for (_, rc), k in zip(columns, keys, strict=True)]).hash_rows(seed=0)
+    copies = int(s.is_in(r.unique().implode()).sum())
     return copies / syn.height
 
 
 def _features(
-    columns: list[_Column], which: Literal["ref", "syn", "random"], rng: np.random.Generator, n_random: int = 0
-) -> np.ndarray:
-    """Range-normalised numbers (+ a null indicator) and half-weighted one-hot categories.
+    columns: list[Column],
+    ref_idx: np.ndarray | None,
+    syn_idx: np.ndarray | None,
+    rng: np.random.Generator,
+    n_random: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference, synthetic and random rows as range-normalised numbers (+ a null indicator) and
+    half-weighted one-hot categories; ranges and categories come from the whole reference.
 
     With the L1 metric, sum / n_columns approximates SDMetrics' mean per-column distance: numbers
     contribute min(|x - y| / range, 1) (synthetic values are clipped to the reference range), a category
     mismatch contributes 1 (two one-hot cells of 0.5), a null against a value contributes 1.
     """
-    parts: list[np.ndarray] = []
+    parts: dict[str, list[np.ndarray]] = {"ref": [], "syn": [], "random": []}
+
+    def take(series: pl.Series, idx: np.ndarray | None) -> pl.Series:
+        return series if idx is None else series.gather(idx)
+
     for col in columns:
         ref_values = col.ref
         if col.kind == "continuous":
-            r = _numeric(ref_values).fill_null(np.nan).to_numpy()
+            r = numeric(ref_values).fill_null(np.nan).to_numpy()
             finite = r[np.isfinite(r)]
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
             span = hi - lo if hi > lo else 1.0
-            if which == "random":
-                null_rate = 1.0 - finite.size / max(1, r.size)
-                x = rng.uniform(lo, hi, n_random)
-                x[rng.random(n_random) < null_rate] = np.nan
-            else:
-                series = ref_values if which == "ref" else col.syn
-                x = _numeric(series).fill_null(np.nan).to_numpy()
-            is_null = ~np.isfinite(x)
-            scaled = np.clip((np.where(is_null, lo, x) - lo) / span, 0.0, 1.0)
-            parts.append(scaled[:, None])
-            parts.append(is_null.astype(float)[:, None])
+            null_rate = 1.0 - finite.size / max(1, r.size)
+            x_rand = rng.uniform(lo, hi, n_random)
+            x_rand[rng.random(n_random) < null_rate] = np.nan
+            for which, x in (
+                ("ref", r if ref_idx is None else r[ref_idx]),
+                ("syn", numeric(take(col.syn, syn_idx)).fill_null(np.nan).to_numpy()),
+                ("random", x_rand),
+            ):
+                is_null = ~np.isfinite(x)
+                parts[which].append(np.clip((np.where(is_null, lo, x) - lo) / span, 0.0, 1.0)[:, None])
+                parts[which].append(is_null.astype(float)[:, None])
         else:
             top = _frequencies(ref_values)
             cats = sorted(top, key=lambda k: (-top[k], k))[:ONE_HOT_MAX]
             n_cats = len(cats)
-            if which == "random":
-                # Uniform over the observed categories (and null when the reference has nulls).
-                choices = n_cats + (1 if ref_values.null_count() else 0)
-                codes = rng.integers(0, max(1, choices), n_random)
-                codes = np.where(codes == n_cats, n_cats + 1, codes)
-            else:
-                series = ref_values if which == "ref" else col.syn
-                # Null gets its own cell (n_cats + 1), as in the random rows: replace_strict would send it to
-                # the default, the cell of categories beyond the top ONE_HOT_MAX.
-                text = series.cast(pl.String)
-                codes = text.replace_strict(cats, list(range(n_cats)), default=n_cats, return_dtype=pl.Int64).to_numpy()
-                codes = np.where(text.is_null().to_numpy(), n_cats + 1, codes)
-            onehot = np.zeros((codes.shape[0], n_cats + 2))
-            onehot[np.arange(codes.shape[0]), codes] = 0.5
-            parts.append(onehot)
-    return np.hstack(parts) if parts else np.zeros((0, 0))
+            # Uniform over the observed categories (and null when the reference has nulls).
+            choices = n_cats + (1 if ref_values.null_count() else 0)
+            rand_codes = rng.integers(0, max(1, choices), n_random)
+            rand_codes = np.where(rand_codes == n_cats, n_cats + 1, rand_codes)
+            for which, series in (
+                ("ref", take(ref_values, ref_idx)),
+                ("syn", take(col.syn, syn_idx)),
+                ("random", None),
+            ):
+                if series is None:
+                    codes = rand_codes
+                else:
+                    # Null gets its own cell (n_cats + 1), as in the random rows: replace_strict would send it
+                    # to the default, the cell of categories beyond the top ONE_HOT_MAX.
+                    text = series.cast(pl.String)
+                    codes = text.replace_strict(
+                        cats, list(range(n_cats)), default=n_cats, return_dtype=pl.Int64
+                    ).to_numpy()
+                    codes = np.where(text.is_null().to_numpy(), n_cats + 1, codes)
+                onehot = np.zeros((codes.shape[0], n_cats + 2))
+                onehot[np.arange(codes.shape[0]), codes] = 0.5
+                parts[which].append(onehot)
+    ref, syn, rand = (np.hstack(parts[w]) if parts[w] else np.zeros((0, 0)) for w in ("ref", "syn", "random"))
+    return ref, syn, rand
 
 
 def _dcr(query: np.ndarray, reference: np.ndarray, n_columns: int) -> np.ndarray:
@@ -280,61 +244,15 @@ def _dcr(query: np.ndarray, reference: np.ndarray, n_columns: int) -> np.ndarray
 
 
 # --- report ----------------------------------------------------------------------------------------------
-def _pair_scores(
-    columns: list[_Column],
-    pairs: Iterable[tuple[_Column, _Column]],
-    ref_rows: int,
-    syn_rows: int,
-    prefix: str,
-    seed: int,
-) -> dict[str, float]:
-    """SDMetrics' ColumnPairTrends for the given pairs: correlation similarity for two numeric columns,
-    contingency similarity (numbers in 10 reference-range bins) otherwise."""
-    pair_scores: dict[str, float] = {}
-    ref_idx = _subsample(ref_rows, CONTINGENCY_SUBSAMPLE, seed)
-    syn_idx = _subsample(syn_rows, CONTINGENCY_SUBSAMPLE, seed + 1)
-    edges: dict[str, np.ndarray] = {}
-    for col in columns:
-        if col.kind == "continuous":
-            r = _numeric(col.ref).fill_null(np.nan).to_numpy()
-            r = r[np.isfinite(r)]
-            lo, hi = (float(r.min()), float(r.max())) if r.size else (0.0, 1.0)
-            edges[col.name] = np.linspace(lo, hi, 11) if hi > lo else np.array([lo, hi])
-
-    def take(values: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
-        return values if idx is None else values[idx]
-
-    for a, b in pairs:
-        if a.kind == "continuous" and b.kind == "continuous":
-            score = correlation_similarity(
-                (_numeric(a.ref).fill_null(np.nan).to_numpy(), _numeric(b.ref).fill_null(np.nan).to_numpy()),
-                (_numeric(a.syn).fill_null(np.nan).to_numpy(), _numeric(b.syn).fill_null(np.nan).to_numpy()),
-            )
-        else:
-            score = contingency_similarity(
-                (
-                    take(_codes(a, "ref", edges.get(a.name)), ref_idx),
-                    take(_codes(b, "ref", edges.get(b.name)), ref_idx),
-                ),
-                (
-                    take(_codes(a, "syn", edges.get(a.name)), syn_idx),
-                    take(_codes(b, "syn", edges.get(b.name)), syn_idx),
-                ),
-            )
-        if not np.isnan(score):
-            pair_scores[f"{prefix}{a.name}|{b.name}"] = score
-    return pair_scores
-
-
 def _table_report(
-    syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str], prefix: str, seed: int
+    syn: pl.DataFrame, ref: pl.DataFrame, types: Mapping[str, str], prefix: str, seed: int, counter: _PairCount
 ) -> tuple[dict[str, float], dict[str, float], float | None, float | None, float | None]:
     columns = _pair_columns(syn, ref, types)
     column_scores: dict[str, float] = {}
     for col in columns:
         if col.kind == "continuous":
             score = ks_complement(
-                _numeric(col.ref).fill_null(np.nan).to_numpy(), _numeric(col.syn).fill_null(np.nan).to_numpy()
+                numeric(col.ref).fill_null(np.nan).to_numpy(), numeric(col.syn).fill_null(np.nan).to_numpy()
             )
         else:
             score = tv_complement(col.ref, col.syn)
@@ -344,29 +262,29 @@ def _table_report(
         if not np.isnan(score):
             column_scores[prefix + col.name] = score
 
-    pair_scores = _pair_scores(columns, itertools.combinations(columns, 2), ref.height, syn.height, prefix, seed)
+    trends, scored, total = pair_scores(columns, None, ref.height, syn.height, prefix, seed, counter.cap)
+    counter.add(scored, total)
 
-    copy_cols = [(c.name, c.ref.name) for c in columns] or [(c, c) for c in syn.columns if c in ref.columns]
+    copy_cols = [(c.name, c.ref.name) for c in columns] or [(c, c) for c in syn.columns if c in set(ref.columns)]
     copies = exact_copy_rate(syn, ref, copy_cols) if copy_cols else None
 
     dcr_median = protection = None
     if columns and syn.height and ref.height:
         rng = np.random.default_rng(seed)
-        s_idx = _subsample(syn.height, DCR_SYNTHETIC_ROWS, seed + 2)
-        r_idx = _subsample(ref.height, DCR_REFERENCE_ROWS, seed + 3)
-        s_cols = [_Column(c.name, c.kind, c.syn if s_idx is None else c.syn.gather(s_idx), c.ref) for c in columns]
-        ref_feat = _features(columns, "ref", rng)
-        if r_idx is not None:
-            ref_feat = ref_feat[r_idx]
-        syn_feat = _features(s_cols, "syn", rng)
-        n_query = syn_feat.shape[0]
-        rand_feat = _features(columns, "random", rng, n_query)
+        s_idx = subsample(syn.height, DCR_SYNTHETIC_ROWS, seed + 2)
+        r_idx = subsample(ref.height, DCR_REFERENCE_ROWS, seed + 3)
+        # A wide table: the distance over a seeded sample of its columns (memory follows rows x columns).
+        picked = subsample(len(columns), DCR_MAX_COLUMNS, seed + 4)
+        dcr_columns = columns if picked is None else [columns[i] for i in picked]
+        n_query = syn.height if s_idx is None else s_idx.size
+        ref_feat, syn_feat, rand_feat = _features(dcr_columns, r_idx, s_idx, rng, n_query)
+        columns = dcr_columns
         d_syn = _dcr(syn_feat, ref_feat, len(columns))
         d_rand = _dcr(rand_feat, ref_feat, len(columns))
         dcr_median = float(np.median(d_syn))
         rand_median = float(np.median(d_rand))
         protection = None if rand_median == 0 else float(min(dcr_median / rand_median, 1.0))
-    return column_scores, pair_scores, copies, dcr_median, protection
+    return column_scores, trends, copies, dcr_median, protection
 
 
 def _children_per_parent(child: pl.Series, parent_keys: pl.Series) -> np.ndarray:
@@ -432,6 +350,7 @@ def _intertable_scores(
     schema: Schema,
     types_by_table: Mapping[str, Mapping[str, str]],
     seed: int,
+    counter: _PairCount,
 ) -> dict[str, float]:
     """SDMetrics' InterTableTrends: column pair trends between a parent's columns and its children's,
     over the rows joined through each reference (both sides joined the same way)."""
@@ -466,8 +385,9 @@ def _intertable_scores(
         columns = [c for c in _pair_columns(s_join, r_join, types) if c.name not in keys]
         parent_cols = [c for c in columns if c.name.startswith(f"{parent}.")]
         child_cols = [c for c in columns if c.name.startswith(f"{table.name}.")]
-        cross = [(a, b) for a in parent_cols for b in child_cols]
-        scores |= _pair_scores(columns, cross, r_join.height, s_join.height, "", seed)
+        found, scored, total = pair_scores(parent_cols, child_cols, r_join.height, s_join.height, "", seed, counter.cap)
+        scores |= found
+        counter.add(scored, total)
     return scores
 
 
@@ -517,19 +437,29 @@ def compare_to_reference(
     *,
     schema: Schema | None = None,
     seed: int = 0,
+    max_pairs: int | None = None,
 ) -> FidelityReport:
     """SDMetrics-style fidelity and privacy of ``synthetic`` against ``reference`` (files, dirs or tables).
 
     Tables are paired by name (or the only table with the only table); columns by name or by the
     identifier an inferred schema gives them. ID-like and free-text columns are ignored, as SDMetrics
-    ignores id and PII sdtypes.
+    ignores id and PII sdtypes. Column pairs (within a table, and across each reference) beyond
+    ``max_pairs`` (default ``SDGA_METRICS_MAX_PAIRS``, 2,000) are scored on a sample drawn with ``seed``;
+    the report says how many pairs it scored of how many.
     """
     with analysis_errors("compare with the reference"):
-        return _compare(_to_frames(synthetic), _to_frames(reference), schema, seed)
+        cap = max_pairs if max_pairs is not None else max_pairs_setting()
+        if cap < 1:
+            raise InvalidInputError(f"max_pairs must be at least 1, not {cap}")
+        return _compare(_to_frames(synthetic), _to_frames(reference), schema, seed, _PairCount(cap))
 
 
 def _compare(
-    syn_frames: dict[str, pl.DataFrame], ref_frames: dict[str, pl.DataFrame], schema: Schema | None, seed: int
+    syn_frames: dict[str, pl.DataFrame],
+    ref_frames: dict[str, pl.DataFrame],
+    schema: Schema | None,
+    seed: int,
+    counter: _PairCount,
 ) -> FidelityReport:
     if len(syn_frames) == 1 and len(ref_frames) == 1:
         pairs = [(next(iter(syn_frames)), next(iter(ref_frames)))]
@@ -557,7 +487,7 @@ def _compare(
             next(iter(types_by_table.values())) if len(types_by_table) == 1 else {}
         )
         cs, ps, cp, dcr, prot = _table_report(
-            syn_frames[syn_name], ref_frames[ref_name], types, f"{syn_name}." if multi else "", seed
+            syn_frames[syn_name], ref_frames[ref_name], types, f"{syn_name}." if multi else "", seed, counter
         )
         column_scores.update(cs)
         pair_scores.update(ps)
@@ -571,7 +501,9 @@ def _compare(
     relations = schema if schema is not None else (_relations_of(ref_frames) if multi else None)
     cardinality_scores = _cardinality_scores(syn_frames, ref_frames, relations) if relations and multi else {}
     intertable_scores = (
-        _intertable_scores(syn_frames, ref_frames, relations, types_by_table, seed) if relations and multi else {}
+        _intertable_scores(syn_frames, ref_frames, relations, types_by_table, seed, counter)
+        if relations and multi
+        else {}
     )
     shapes = float(np.mean(list(column_scores.values()))) if column_scores else None
     trends = float(np.mean(list(pair_scores.values()))) if pair_scores else None
@@ -592,4 +524,7 @@ def _compare(
         exact_copy_rate=(sum(c * n for c, n in copies) / total_rows) if total_rows else None,
         dcr_median=float(np.mean(dcrs)) if dcrs else None,
         dcr_baseline_protection=float(np.mean(protections)) if protections else None,
+        pairs_scored=counter.scored,
+        pairs_total=counter.total,
+        pairs_sampled=counter.scored < counter.total,
     )
