@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,15 @@ from sdga.models import (
     GenerateDataRequest,
     GenerateDataResponse,
     GenerationStatus,
+    PreviewRequest,
+    PreviewResponse,
+    PreviewTable,
+    QualityMetrics,
     QualityMetricsRequest,
     QualityMetricsResponse,
+    QualityReport,
     Schema,
+    UploadResponse,
     ValidateSchemaRequest,
     ValidateSchemaResponse,
 )
@@ -78,9 +85,22 @@ from sdga.pipeline import measure as _measure
 from sdga.report import render_report_markdown, write_report_file
 
 log = logging.getLogger("sdga.service")
+UPLOAD_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet", ".xml")
+UPLOAD_MAX_BYTES = 64 * 2**20
 ProgressCallback = Callable[[str, int], None]
 
 __all__ = ["DownloadStream", "SyntheticDataService", "check_generation_id", "redact_request", "stream_zip"]
+
+
+@dataclass
+class _Measured:
+    """Metrics and, for charts, the tables they were measured on."""
+
+    metrics: QualityMetrics
+    data: dict[str, Any]
+    reference: dict[str, Any] | None
+    generation_id: str | None
+    title: str
 
 
 def check_generation_id(generation_id: str) -> str:
@@ -205,6 +225,37 @@ class SyntheticDataService:
 
     def template(self, name: str) -> Schema:
         return template_schema(name)
+
+    def field_types(self) -> list[dict[str, Any]]:
+        """Every field type with its category, description and an example value."""
+        from sdga.engine.fields import describe_types
+
+        return describe_types()
+
+    # ------------------------------------------------------------------------------------- preview
+    def preview(self, request: PreviewRequest) -> PreviewResponse:
+        """The first rows of each table of a schema, in memory: nothing is stored or recorded."""
+        from sdga.pipeline.preview import preview_tables
+
+        started = time.perf_counter()
+        volume = min(max(request.volume or request.rows, request.rows), self.settings.max_volume)
+        generate_request = GenerateDataRequest.model_validate(
+            {
+                "data_type": DataType.CUSTOM,
+                "schema": request.schema_,
+                "volume": volume,
+                "seed": request.seed,
+                "locale": request.locale,
+                "compliance_requirements": request.compliance_requirements,
+            }
+        )
+        seed, tables, warnings = preview_tables(generate_request, request.rows)
+        return PreviewResponse(
+            seed=seed,
+            tables=[PreviewTable(name=name, columns=columns, rows=rows) for name, (columns, rows) in tables.items()],
+            warnings=warnings,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
 
     # ------------------------------------------------------------------------------------ generate
     def generate(
@@ -360,6 +411,7 @@ class SyntheticDataService:
                         sample=functools.partial(sampler.tables, plan),
                         write_report=functools.partial(write_report_file, data_dir, response, request),
                     )
+                    self.tracker.check_cancelled(record)  # cancelled while measuring: publish nothing
                     published = self._publish(gid, job.destination, staged)
             response.output_location = published.location
             response.output_files = [f for f in published.files if not f.endswith(("report.md", MANIFEST_NAME))]
@@ -412,6 +464,25 @@ class SyntheticDataService:
         records = [self._reap(r) for r in self.history_store.list(limit=limit, status=st, since=since)]
         return [r.summary() for r in records if st is None or r.status == st]
 
+    def cancel(self, generation_id: str) -> GenerateDataResponse:
+        """Stop a pending or running generation: recorded as ``failed`` (cancelled), nothing published."""
+        record = self._reap(self._record(generation_id))
+        if record.status not in (GenerationStatus.PENDING, GenerationStatus.RUNNING):
+            raise NotReadyError(
+                f"generation {record.generation_id} is already {record.status.value}; there is nothing to cancel",
+                details={"generation_id": record.generation_id, "status": record.status.value},
+            )
+        done = record.records_generated
+        self.tracker.cancel(record, f"cancelled by the user after {done:,} records; nothing was published")
+        return self.status(record.generation_id)
+
+    def request_of(self, generation_id: str) -> GenerateDataRequest:
+        """The request a generation was made from (secrets in its destination hidden)."""
+        record = self._record(generation_id)
+        if not record.request:
+            raise NotFoundError(f"generation {record.generation_id} has no stored request")
+        return GenerateDataRequest.model_validate(record.request)
+
     # ----------------------------------------------------------------------------------- download
     def download(self, generation_id: str) -> DownloadStream:
         """The stored result as a stream: the file itself, or a zip when there are several."""
@@ -457,9 +528,36 @@ class SyntheticDataService:
 
     # ----------------------------------------------------------------------------- quality metrics
     def quality_metrics(self, request: QualityMetricsRequest) -> QualityMetricsResponse:
-        from sdga.quality import calculate_quality_metrics
+        started = time.perf_counter()
+        measured = self._measure(request, keep_data=False)
+        return QualityMetricsResponse(
+            generation_id=measured.generation_id,
+            metrics=measured.metrics,
+            analysis_time_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def quality_report(self, request: QualityMetricsRequest) -> QualityReport:
+        """The metrics with charts (distributions, correlations, real-vs-synthetic overlays, fidelity)."""
+        from sdga.report.charts import build_charts
 
         started = time.perf_counter()
+        measured = self._measure(request, keep_data=True)
+        charts = build_charts(measured.metrics, measured.data, measured.reference)
+        title = f"Quality report — {measured.title}"
+        return QualityReport(
+            title=title,
+            generation_id=measured.generation_id,
+            source=request.data_location,
+            reference=request.reference_location,
+            metrics=measured.metrics,
+            charts=charts,
+            analysis_time_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _measure(self, request: QualityMetricsRequest, *, keep_data: bool) -> _Measured:
+        from sdga.quality import calculate_quality_metrics
+        from sdga.quality.io import read_data
+
         schema = request.schema_
         with tempfile.TemporaryDirectory(prefix="sdga-metrics-", dir=self._tmp_root()) as tmp:
             if request.generation_id:
@@ -475,19 +573,42 @@ class SyntheticDataService:
                 elif schema is None and record.data_type and record.data_type != DataType.CUSTOM.value:
                     schema = self.template(record.data_type)
                 gid: str | None = record.generation_id
+                title = (schema.name if schema is not None and schema.name else None) or record.data_type or gid
             else:
                 assert request.data_location is not None
                 data = self._locate(request.data_location, Path(tmp) / "data")
                 gid = None
+                title = Path(request.data_location).name
             reference = (
                 self._locate(request.reference_location, Path(tmp) / "reference")
                 if request.reference_location
                 else None
             )
-            metrics = calculate_quality_metrics(data, schema=schema, reference=reference)
-        return QualityMetricsResponse(
-            generation_id=gid, metrics=metrics, analysis_time_ms=(time.perf_counter() - started) * 1000
-        )
+            if not keep_data:
+                metrics = calculate_quality_metrics(data, schema=schema, reference=reference)
+                return _Measured(metrics, {}, None, gid, str(title))
+            tables = read_data(data)
+            reference_tables = read_data(reference) if reference is not None else None
+            metrics = calculate_quality_metrics(tables, schema=schema, reference=reference_tables)
+            return _Measured(metrics, tables, reference_tables, gid, str(title))
+
+    def save_upload(self, filename: str, content: bytes) -> UploadResponse:
+        """Keep an uploaded data file (to measure, or as a reference) under ``SDGA_HOME/uploads``."""
+        name = Path(filename.replace("\\", "/")).name.strip()
+        if not name or name.startswith(".") or not any(name.lower().endswith(s) for s in UPLOAD_SUFFIXES):
+            raise InvalidInputError(
+                f"upload a data file ({', '.join(UPLOAD_SUFFIXES)}), got {filename[:80]!r}",
+                details={"field": "filename"},
+            )
+        if len(content) > UPLOAD_MAX_BYTES:
+            raise InvalidInputError(f"the file is larger than {UPLOAD_MAX_BYTES // 2**20} MiB")
+        folder = self.settings.home_dir / "uploads" / uuid.uuid4().hex
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        tmp = folder / f".{name}.part"
+        tmp.write_bytes(content)
+        tmp.replace(path)
+        return UploadResponse(location=str(path), filename=name, size=len(content))
 
     def _tmp_root(self) -> Path:
         self.settings.staging_dir.mkdir(parents=True, exist_ok=True)

@@ -196,8 +196,8 @@ def test_ui_templates_and_meta(client: TestClient) -> None:
     page = client.get("/")
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
-    assert page.status_code == 200 and "Synthetic Data Agent" in page.text and "/static/app.js" in page.text
-    assert client.get("/static/app.js").status_code == 200
+    assert page.status_code == 200 and "Synthetic Data Agent" in page.text and "/static/js/main.js" in page.text
+    assert client.get("/static/js/main.js").status_code == 200
     templates = client.get("/api/v1/templates").json()
     names = {t["name"] for t in templates}
     assert {"user_profile", "transaction", "log_event"} <= names

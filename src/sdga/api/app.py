@@ -12,13 +12,11 @@ import secrets
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -115,6 +113,17 @@ class AgentQuestion(BaseModel):
     reason: str = "unclear"
 
 
+class AgentPlan(BaseModel):
+    """What the agent read from the request and what it assumed, shown before anything runs."""
+
+    understood: list[str] = Field(default_factory=list)
+    assumed: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    template: str | None = None
+    confidence: str = "high"
+    tables: dict[str, str] = Field(default_factory=dict)
+
+
 class AskResponse(BaseModel):
     session_id: str
     backend: str
@@ -126,6 +135,7 @@ class AskResponse(BaseModel):
     output_location: str | None = None
     request: dict[str, Any] | None = None
     question: AgentQuestion | None = None
+    plan: AgentPlan | None = None
     steps: list[str] = Field(default_factory=list)
     error: dict[str, Any] | None = None
 
@@ -456,6 +466,16 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
             if result.request
             else None,
             question=AgentQuestion.model_validate(result.question.to_dict()) if result.question else None,
+            plan=AgentPlan(
+                understood=list(result.plan.understood),
+                assumed=list(result.plan.assumptions),
+                warnings=list(result.plan.warnings),
+                template=result.plan.template,
+                confidence=result.plan.confidence,
+                tables=dict(result.plan.table_rows),
+            )
+            if result.plan
+            else None,
             steps=list(result.steps),
             error=result.error,
         )
@@ -483,15 +503,8 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         )
 
     # ------------------------------------------------------------------------------------- web UI
-    static_dir = resources.files("sdga.api") / "static"
-    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    from sdga.api.ui import register_ui
 
-    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(str(static_dir / "index.html"), media_type="text/html")
-
-    @app.get("/ui", include_in_schema=False)
-    def ui() -> RedirectResponse:
-        return RedirectResponse("/")
+    register_ui(app, svc, secured, options)
 
     return app

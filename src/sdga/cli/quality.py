@@ -163,13 +163,18 @@ def metrics_command(
         None, "--reference", "-r", help="Real data to score fidelity and privacy against."
     ),
     markdown: bool = typer.Option(False, "--markdown", help="Print a Markdown report instead of JSON."),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write a self-contained HTML report with charts (opens offline)."
+    ),
 ) -> None:
-    """Quality metrics of generated data (QualityMetricsResponse JSON, or --markdown)."""
+    """Quality metrics of generated data (QualityMetricsResponse JSON, or --markdown; --html adds charts)."""
     parsed_schema = _read_schema(schema) if schema else None
     if reference is not None and not reference.exists():
         raise InvalidInputError(f"reference not found: {reference}")
     started = time.perf_counter()
-    if not Path(data).exists() and UUID_RE.match(data):
+    if html is not None:
+        response = _html_report(data, parsed_schema, reference, html)
+    elif not Path(data).exists() and UUID_RE.match(data):
         from sdga.models import QualityMetricsRequest
         from sdga.service import SyntheticDataService
 
@@ -190,6 +195,33 @@ def metrics_command(
         sys.stdout.write(metrics_markdown(response, data))
     else:
         print_json(response)
+
+
+def _html_report(data: str, schema: Schema | None, reference: Path | None, out: Path) -> QualityMetricsResponse:
+    """Measure, chart and write the HTML report to ``out``; the metrics are answered as usual."""
+    from sdga.models import QualityMetricsRequest
+    from sdga.report.html import write_html
+    from sdga.service import SyntheticDataService
+
+    if out.is_dir():
+        raise InvalidInputError(f"--html needs a file name, got a directory: {out}")
+    by_id = not Path(data).exists() and UUID_RE.match(data)
+    request = QualityMetricsRequest.model_validate(
+        {
+            "generation_id": data if by_id else None,
+            "data_location": None if by_id else str(Path(data).resolve()),
+            "schema": schema.model_dump(mode="json", by_alias=True) if schema else None,
+            "reference_location": str(reference.resolve()) if reference else None,
+        }
+    )
+    service = SyntheticDataService.from_env()
+    service.restrict_paths = False  # the user's own files on the user's own machine
+    report = service.quality_report(request)
+    write_html(report, out)
+    typer.echo(f"wrote {out}: {len(report.charts)} charts", err=True)
+    return QualityMetricsResponse(
+        generation_id=report.generation_id, metrics=report.metrics, analysis_time_ms=report.analysis_time_ms
+    )
 
 
 @handle_errors

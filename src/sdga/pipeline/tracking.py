@@ -36,6 +36,23 @@ class JobTracker:
         # Seconds between heartbeats; None = a quarter of job_timeout_s, at least 1 s and at most a minute.
         self.heartbeat_s: float | None = None
         self.lock = threading.RLock()
+        # Generations cancelled through this tracker: their workers in this process stop at the next batch.
+        # Workers elsewhere find out when their next progress write finds the record no longer running.
+        self.cancelled: set[str] = set()
+
+    def cancel(self, record: GenerationRecord, reason: str) -> None:
+        """Record a pending or running generation as ``failed`` with ``reason``; its worker stops at the next
+        batch and publishes nothing."""
+        with self.lock:
+            self.cancelled.add(record.generation_id)
+            self.fail(record, reason, None)
+
+    def check_cancelled(self, record: GenerationRecord) -> None:
+        """Raise :class:`GenerationFailedError` when ``record``'s generation was cancelled."""
+        if record.generation_id in self.cancelled:
+            stored = self.history.get(record.generation_id)
+            reason = "; ".join(stored.errors) if stored and stored.errors else "cancelled"
+            raise GenerationFailedError(reason, details={"generation_id": record.generation_id, "cancelled": True})
 
     def set(
         self, record: GenerationRecord, status: GenerationStatus, *, expected: set[GenerationStatus] | None = None
@@ -168,6 +185,7 @@ class ProgressRecorder:
         self.last = time.monotonic()
 
     def __call__(self, table: str, rows: int) -> None:
+        self.tracker.check_cancelled(self.record)
         self.rows += rows
         if self.forward is not None:
             self.forward(table, rows)
@@ -178,6 +196,12 @@ class ProgressRecorder:
             if self.record.response is not None:
                 self.record.response.records_generated = self.rows
             try:
-                self.tracker.set(self.record, GenerationStatus.RUNNING)
+                self.tracker.set(self.record, GenerationStatus.RUNNING, expected={GenerationStatus.RUNNING})
+            except TransitionError:
+                # No longer running: cancelled (or reaped) by another process; stop without publishing.
+                stored = self.tracker.history.get(self.record.generation_id)
+                if stored is not None and stored.status != GenerationStatus.RUNNING:
+                    reason = "; ".join(stored.errors) or f"the generation is already {stored.status.value}"
+                    raise GenerationFailedError(reason, details={"generation_id": stored.generation_id}) from None
             except Exception:  # progress is best effort
                 log.debug("progress update failed", exc_info=True)
