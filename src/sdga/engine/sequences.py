@@ -216,11 +216,14 @@ def _ordered_values(run: Any, st: Any, f: FieldSpec, rules: FieldRules, typ: pa.
             base = np.floor(base)
     if f.constraints.min is not None:
         base = np.fmax(base, s_lo)
-    # A sequence that would run past the field's max is compressed to end there (its order is kept).
-    room = np.maximum(s_hi - base, 0.0)
+    # A sequence that would run past the field's max is compressed to end there (its order is kept). The
+    # first row stays at least lag.min after `after` (the promise of order): only what lies beyond shrinks.
+    lead = lag_lo if rules.after is not None else 0.0
+    room = np.maximum(s_hi - base - lead, 0.0)
+    excess = total - lead
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(base + total > s_hi, np.where(total > 0, room / total, 0.0), 1.0)
-    x = base + offsets * scale
+        scale = np.where(base + total > s_hi, np.where(excess > 0, room / excess, 0.0), 1.0)
+    x = base + lead + (offsets - lead) * scale
     if integral:
         x = np.floor(x)
     return rowbounds.to_arrow(x, f, typ)
