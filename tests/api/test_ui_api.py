@@ -154,7 +154,7 @@ def test_cancel_a_running_generation(client: TestClient, service: SyntheticDataS
     assert not any(service.settings.staging_dir.glob(f"{gid}*")), "the cancelled run kept working"
     status = client.get(f"{API}/synthetic-data/status/{gid}").json()
     assert status["status"] == "failed" and "cancelled by the user" in status["errors"][0]
-    assert status["output_files"] == []
+    assert status["output_files"] == [] and status["execution_time_ms"] > 0
     history = client.get(f"{API}/synthetic-data/history").json()
     assert history[0]["status"] == "failed" and "cancelled" in history[0]["errors"][0]
     # a finished run cannot be cancelled

@@ -262,6 +262,7 @@ def test_build_preview_generate_report_agent_history(server: str, browser: Any, 
     page.click("#generate-btn")
     expect(page.locator("#summary")).to_contain_text("success", timeout=60_000)
     expect(page.locator("#result")).to_contain_text("orders")
+    page.locator("#result").scroll_into_view_if_needed()
     ui.shot("04-generated")
 
     # 6. The quality report: charts, a heatmap, then real-vs-synthetic overlays from a reference file.

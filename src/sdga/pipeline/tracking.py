@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sdga.adapters.history import GenerationRecord, HistoryStore, TransitionError
+from sdga.adapters.history import GenerationRecord, HistoryStore, TransitionError, now_ms
 from sdga.adapters.worker import worker_has_stopped
 from sdga.errors import GenerationFailedError, NotReadyError
 from sdga.models import GenerateDataResponse, GenerationStatus
@@ -45,6 +45,10 @@ class JobTracker:
         batch and publishes nothing."""
         with self.lock:
             self.cancelled.add(record.generation_id)
+            # The run's duration so far (the worker, which knows it exactly, may be in another process).
+            record.execution_time_ms = float(max(0, now_ms() - record.timestamp))
+            if record.response is not None:
+                record.response.execution_time_ms = record.execution_time_ms
             self.fail(record, reason, None)
 
     def check_cancelled(self, record: GenerationRecord) -> None:
