@@ -432,6 +432,7 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
         arrow_fields: list[pa.Field] = []
         fks: list[ForeignKey] = []
         child_counts: ChildCounts | None = None
+        empty_parents: list[tuple[FieldSpec, str]] = []
         for f in fields:
             if f.type == "reference":
                 rt, rc = _parse_ref(spec.name, f)
@@ -454,11 +455,8 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
                     raise SchemaError(f"field '{spec.name}.{f.name}' references '{rt}.{rc}', which may be null")
                 arrow_fields.append(_arrow_field(f, arrow_type(target)))
                 fks.append(ForeignKey(f.name, rt, rc))
-                if rt != spec.name and plans[rt].volume == 0 and spec.volume != 0:
-                    raise SchemaError(
-                        f"field '{spec.name}.{f.name}' references '{rt}', which has no rows",
-                        details={"field": f"{spec.name}.{f.name}", "references": f.references},
-                    )
+                if rt != spec.name and plans[rt].volume == 0:
+                    empty_parents.append((f, rt))  # an error only if this table gets rows (checked below)
                 if f.cardinality is not None and spec.volume is None and rt != spec.name:
                     if child_counts is not None:
                         raise SchemaError(f"table '{spec.name}': only one reference may set the volume by cardinality")
@@ -486,6 +484,12 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
             volume = request.volume
         if volume > 2**40:
             raise SchemaError(f"table '{spec.name}': volume {volume} is too large")
+        if volume and empty_parents:  # (children counted from an empty parent are none: that is fine)
+            f, rt = empty_parents[0]
+            raise SchemaError(
+                f"field '{spec.name}.{f.name}' references '{rt}', which has no rows",
+                details={"field": f"{spec.name}.{f.name}", "references": f.references},
+            )
 
         copulas = []
         for corr in [*spec.correlations]:
