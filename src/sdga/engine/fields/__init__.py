@@ -1,7 +1,7 @@
 """Field types, one module per family, all registered in one table (:mod:`sdga.engine.fields.registry`).
 
 Importing this package imports every family, so the table is complete: ``numeric``, ``categorical``,
-``text``, ``technical``, ``person``, ``contact``, ``finance``, ``network``, ``location``, ``temporal``,
+``text``, ``technical``, ``person``, ``contact``, ``finance``, ``network``, ``location``, ``temporal``, ``phrases``,
 ``structured`` (object, array, json), ``relation`` (reference) and ``faker_escape`` (``faker:<method>``).
 A new type is a decorated generator in the family it belongs to (or a new family imported here).
 """
@@ -15,6 +15,7 @@ from sdga.engine.fields import (  # noqa: F401  (imported for their registration
     network,
     numeric,
     person,
+    phrases,
     relation,
     structured,
     technical,
