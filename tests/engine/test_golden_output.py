@@ -97,6 +97,7 @@ EVERY_TYPE: list[dict[str, Any]] = [
     _f("product_name", "product_name"),
     _f("review", "review"),
     _f("log_message", "log_message"),
+    _f("phrase", "phrase", format="ticket_subject"),
     _f(
         "tags_distinct",
         "array",
