@@ -106,6 +106,9 @@ def test_validate_and_metrics(client: TestClient) -> None:
     ]
     res = client.post(f"{API}/quality-metrics", json={"generation_id": gid})
     assert res.status_code == 200 and res.json()["metrics"]["row_count"] == 50
+    # Measured against an invalid schema: refused, not scored.
+    res = client.post(f"{API}/quality-metrics", json={"generation_id": gid, "schema": bad})
+    assert res.status_code == 422 and "invalid schema: n: min 2 is greater than max 1" in res.text
 
 
 def test_inline_destination(client: TestClient) -> None:

@@ -147,6 +147,12 @@ def test_metrics_bad_schema_and_reference(tmp_path: Path) -> None:
     assert runner.invoke(app, ["metrics", str(sample), "--schema", str(tmp_path / "s.json")]).exit_code == 2
     res = runner.invoke(app, ["metrics", str(sample), "--reference", str(tmp_path / "nope.csv")])
     assert res.exit_code == 2 and "reference not found" in _one_error_line(res)
+    # A schema that reads but is invalid (min > max, an unknown type) is an error, not a validity of 0.5.
+    invalid = {"fields": [{"name": "score", "type": "float", "constraints": {"min": 9, "max": 1}}]}
+    invalid["fields"].append({"name": "grade", "type": "no_such_type"})
+    res = runner.invoke(app, ["metrics", str(sample), "--schema", str(_write(tmp_path / "bad.json", invalid))])
+    line = _one_error_line(res)
+    assert res.exit_code == 2 and "invalid schema: score: min 9 is greater than max 1" in line and "1 more" in line
 
 
 def test_infer_writes_a_schema_the_engine_accepts(tmp_path: Path) -> None:

@@ -155,7 +155,8 @@ def test_round_trip_on_real_public_data(tmp_path: Path, name: str, real: pa.Tabl
     assert fidelity is not None and fidelity.column_shapes is not None
     assert len(fidelity.column_scores) == real.num_columns
     assert fidelity.column_shapes >= 0.85, (name, fidelity.column_scores)
-    assert fidelity.column_pair_trends is not None and fidelity.column_pair_trends >= 0.75
+    # Pair trends count only the pairs with a trend in the real data (|r| > 0.5, Cramér's V > 0.3).
+    assert fidelity.column_pair_trends is not None and fidelity.column_pair_trends >= 0.55
     assert fidelity.exact_copy_rate is not None and fidelity.exact_copy_rate < 0.05
 
 

@@ -44,7 +44,11 @@ class FidelityReport(StrictModel):
     column_pair_trends: float | None = None
     overall_score: float | None = None
     column_scores: dict[str, float] = PydField(default_factory=dict)
-    pair_scores: dict[str, float] = PydField(default_factory=dict)
+    pair_scores: dict[str, float] = PydField(
+        default_factory=dict,
+        description="Pairs with a trend in the reference (|Pearson r| > 0.5, else Cramér's V > 0.3), as SDMetrics "
+        "counts them, and their scores; column_pair_trends is their mean.",
+    )
     cardinality: float | None = PydField(
         default=None, description="Multi-table: mean KS complement of children-per-parent counts per reference."
     )
@@ -60,7 +64,7 @@ class FidelityReport(StrictModel):
     dcr_median: float | None = PydField(default=None, description="Median distance to closest record.")
     dcr_baseline_protection: float | None = None
     pairs_scored: int = PydField(
-        default=0, description="Column pairs scored (within tables and across references) for the pair trends."
+        default=0, description="Column pairs examined (within tables and across references) for the pair trends."
     )
     pairs_total: int = PydField(default=0, description="Column pairs there are; more than pairs_scored when sampled.")
     pairs_sampled: bool = PydField(

@@ -93,6 +93,31 @@ class _Tables(Mapping[str, pa.Table]):
         return len(self._sources)
 
 
+# Errors that only say the engine could not generate such data: the declaration still describes data that
+# can be measured (a back-reference pattern is checked by Python's re; a unique key needs no capacity).
+GENERATION_ONLY = frozenset({"unique_capacity", "unique_unsupported", "volume_too_large", "generation_refused"})
+
+
+def _about_generating(code: str | None, message: str) -> bool:
+    return code in GENERATION_ONLY or (code == "pattern_invalid" and "generable" in message)
+
+
+def require_valid_schema(schema: Schema) -> None:
+    """Refuse a schema that ``validate_schema`` finds errors in: validity measured against a contradictory
+    or unknown declaration would be a number without meaning (an unknown type scored every value invalid)."""
+    from sdga.models import Severity
+    from sdga.validation import validate_schema
+
+    result = validate_schema(schema)
+    errors = [m for m in result.errors if m.severity == Severity.ERROR and not _about_generating(m.code, m.message)]
+    if not errors:
+        return
+    first = errors[0]
+    where = f"{first.field}: " if first.field else ""
+    more = f" (and {len(errors) - 1} more; `sdga validate` lists them)" if len(errors) > 1 else ""
+    raise InvalidInputError(f"invalid schema: {where}{first.message}{more}")
+
+
 def _match_specs(tables: Mapping[str, Any], schema: Schema | None) -> dict[str, TableSpec | None]:
     """Pair each data table with its schema table: by name, or the only table with the only spec."""
     if schema is None:
@@ -332,10 +357,13 @@ def calculate_quality_metrics(
     weighted by cells (validity: by checked cells); statistics are keyed ``table.field``. With a
     ``reference`` the SDMetrics-style fidelity and privacy report is attached as ``fidelity`` (at most
     ``max_pairs`` column pairs scored, a seeded sample beyond). With a schema that declares relations, they
-    are checked on the data (``coherence``); ``complete=False`` says the data is a sample, so that
+    are checked on the data (``coherence``); a schema with errors is refused (InvalidInputError, as
+    ``validate_schema`` reports them); ``complete=False`` says the data is a sample, so that
     aggregates and reference integrity are not judged on it. A Parquet file is read a few columns at a
     time, never whole, unless a reference or the schema's relations need whole tables.
     """
+    if schema is not None:
+        require_valid_schema(schema)
     sources = _as_sources(data)
     with analysis_errors("compute quality metrics"):
         result = _calculate(sources, schema, reference, max_pairs)

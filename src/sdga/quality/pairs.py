@@ -22,6 +22,10 @@ Side = Literal["ref", "syn"]
 CONTINGENCY_SUBSAMPLE = 50_000
 DEFAULT_MAX_PAIRS = 2_000
 BINCOUNT_MAX_CELLS = 1_000_000
+# SDMetrics' QualityReport (0.32) defaults: a pair shows a trend worth reproducing when the reference's
+# |Pearson r| exceeds 0.5 (two numeric columns) or its Cramér's V exceeds 0.3 (any other pair).
+REAL_CORRELATION_THRESHOLD = 0.5
+REAL_ASSOCIATION_THRESHOLD = 0.3
 
 
 def max_pairs_setting() -> int:
@@ -170,19 +174,37 @@ class _Prepared:
 
 
 def _bin_codes(ref: np.ndarray, syn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers in 10 equal-width bins over the reference range (missing: bin 10), for both sides."""
-    finite = ref[np.isfinite(ref)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    edges = np.linspace(lo, hi, 11) if hi > lo else np.array([lo, hi])
+    """Numbers in 10 equal-width bins, each side over its own range, as SDMetrics' ColumnPairTrends cuts
+    them (``np.histogram_bin_edges`` then ``np.digitize`` with every edge: the maximum and missing values
+    share code 11)."""
 
     def codes(values: np.ndarray) -> np.ndarray:
-        binned = np.digitize(values, edges[1:-1]).astype(np.int64)
-        return np.where(np.isfinite(values), binned, 10)
+        finite = values[np.isfinite(values)]
+        edges = np.histogram_bin_edges(finite) if finite.size else np.linspace(0.0, 1.0, 11)
+        return np.digitize(values, edges).astype(np.int64)
 
     return codes(ref), codes(syn)
 
 
-def _correlation(a: _Prepared, b: _Prepared) -> float:
+def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    """Cramér's V of two code columns (Pearson's chi-square, no continuity correction; NaN when either
+    has fewer than two values), as ``scipy.stats.contingency.association(method="cramer")``."""
+    if a.size == 0:
+        return float("nan")
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    ka, kb = int(ia.max()) + 1, int(ib.max()) + 1
+    if min(ka, kb) < 2:
+        return float("nan")
+    table = np.bincount(ia * kb + ib, minlength=ka * kb).reshape(ka, kb).astype(np.float64)
+    n = table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(chi2 / (n * (min(ka, kb) - 1))))
+
+
+def _correlations(a: _Prepared, b: _Prepared) -> tuple[float, float]:
+    """Pearson's r of the pair on the reference and on the synthetic data (NaN when undefined)."""
     rs: list[float] = []
     for side in ("ref", "syn"):
         za, zb = a.standardised(side), b.standardised(side)  # type: ignore[arg-type]
@@ -190,9 +212,7 @@ def _correlation(a: _Prepared, b: _Prepared) -> float:
             rs.append(float(np.clip(np.mean(za * zb), -1.0, 1.0)))
         else:
             rs.append(_pearson(a.values(side), b.values(side)))  # type: ignore[arg-type]
-    if np.isnan(rs[0]) or np.isnan(rs[1]):
-        return float("nan")
-    return float(1.0 - abs(rs[0] - rs[1]) / 2.0)
+    return rs[0], rs[1]
 
 
 # --- pairs -----------------------------------------------------------------------------------------------
@@ -234,8 +254,9 @@ def pair_scores(
     cap: int,
 ) -> tuple[dict[str, float], int, int]:
     """SDMetrics' ColumnPairTrends over the pairs of ``left`` (or ``left`` x ``right``): correlation
-    similarity for two numeric columns, contingency similarity otherwise. Returns the scores, the pairs
-    scored and the pairs there are."""
+    similarity for two numeric columns, contingency similarity otherwise. As in SDMetrics' QualityReport,
+    a pair counts only when the reference shows a trend: |Pearson r| > 0.5, or Cramér's V > 0.3.
+    Returns the scores of the pairs that count, the pairs examined and the pairs there are."""
     pairs, total = choose_pairs(left, right, cap, seed)
     ref_idx = subsample(ref_rows, CONTINGENCY_SUBSAMPLE, seed)
     syn_idx = subsample(syn_rows, CONTINGENCY_SUBSAMPLE, seed + 1)
@@ -245,9 +266,16 @@ def pair_scores(
     for i, j in pairs:
         a, b = lp[i], rp[j]
         if a.column.kind == "continuous" and b.column.kind == "continuous":
-            score = _correlation(a, b)
+            r_real, r_syn = _correlations(a, b)
+            if np.isnan(r_real) or abs(r_real) <= REAL_CORRELATION_THRESHOLD or np.isnan(r_syn):
+                continue
+            score = 1.0 - abs(r_real - r_syn) / 2.0
         else:
-            score = contingency_codes((a.discrete("ref"), b.discrete("ref")), (a.discrete("syn"), b.discrete("syn")))
+            ref_a, ref_b = a.discrete("ref"), b.discrete("ref")
+            association = cramers_v(ref_a, ref_b)
+            if np.isnan(association) or association <= REAL_ASSOCIATION_THRESHOLD:
+                continue
+            score = contingency_codes((ref_a, ref_b), (a.discrete("syn"), b.discrete("syn")))
         if not np.isnan(score):
-            scores[f"{prefix}{a.column.name}|{b.column.name}"] = score
+            scores[f"{prefix}{a.column.name}|{b.column.name}"] = float(score)
     return scores, len(pairs), total
