@@ -166,7 +166,20 @@ def _accounting(f: Frames) -> None:
     _none(f["invoices"], pl.col("due_date") < pl.col("issue_date"), "invoice due before it is issued")
 
 
+def _hotel(f: Frames) -> None:
+    rooms = f["rooms"].join(f["hotels"].select("hotel_id", pl.col("currency").alias("hotel_currency")), on="hotel_id")
+    r = f["reservations"].join(rooms.select("room_id", "hotel_currency"), on="room_id", how="left")
+    _none(r, pl.col("currency") != pl.col("hotel_currency"), "reservation currency differs from its hotel's")
+    _none(r, pl.col("check_in") < pl.col("booked_at").dt.date(), "check-in before the booking")
+    anchor = pl.date(2025, 1, 1)
+    ends = pl.col("check_in") + pl.duration(days=pl.col("nights"))
+    _none(r, (pl.col("status") == "checked_out") & (ends > anchor), "checked out of a stay not yet over")
+    _none(r, (pl.col("status") == "confirmed") & (pl.col("check_in") <= anchor), "confirmed stay already begun")
+    _none(r, (pl.col("status") == "no_show") & (pl.col("check_in") > anchor), "no-show for a stay still ahead")
+
+
 EVERYDAY: dict[str, Callable[[Frames], None]] = {
+    "hotel": _hotel,
     "ecommerce": _ecommerce,
     "banking": _banking,
     "finance": _finance,
