@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import time
 import zipfile
@@ -262,42 +261,3 @@ def test_agent_session_ids_are_safe_tokens(client: TestClient, session_id: str) 
     assert_error(res, 422, "invalid_input")
     ok = client.post("/api/v1/agent/ask", json={"prompt": "10 users", "session_id": "qa-1:run.2", "plan_only": True})
     assert ok.status_code == 200 and ok.json()["session_id"] == "qa-1:run.2"
-
-
-# ---------------------------------------------------------------------------------- schemathesis fuzz
-def test_fuzz_no_server_errors(tmp_path: Path) -> None:
-    """Every operation, generated inputs: never a 5xx, always a response that matches the document."""
-    import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from schemathesis.checks import not_a_server_error
-
-    svc = SyntheticDataService(
-        Settings(
-            home=tmp_path,
-            max_volume=300,  # fuzzed volumes stay small
-            background_threshold=0,
-            allowed_destinations=["local", "inline"],  # no outbound connections while fuzzing
-        )
-    )
-    app = create_app(svc)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    failures: list[str] = []
-    seen: dict[str, int] = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(case=operation.as_strategy())
-        def run(case: Any) -> None:
-            response = case.call()
-            seen[f"{case.method} {response.status_code}"] = seen.get(f"{case.method} {response.status_code}", 0) + 1
-            try:
-                case.validate_response(response, checks=[not_a_server_error])
-            except AssertionError as exc:
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {exc}"[:500])
-                raise
-
-        with contextlib.suppress(AssertionError):  # recorded in failures; go on with the other operations
-            run()
-    assert not failures, "\n".join(failures[:5])
-    assert sum(seen.values()) >= 100 and any(k.endswith(" 200") for k in seen), seen

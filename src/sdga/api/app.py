@@ -11,10 +11,10 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,14 +22,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sdga import __version__
-from sdga.errors import InvalidInputError, SdgaError
+from sdga.errors import SdgaError
 from sdga.limits import RequestTooLargeError, check_prompt
 from sdga.models import (
     ComplianceRequirement,
     ErrorResponse,
     GenerateDataRequest,
     GenerateDataResponse,
+    GenerationId,
     GenerationStatus,
+    IsoDateTime,
     OutputFormat,
     QualityMetricsRequest,
     QualityMetricsResponse,
@@ -46,6 +48,7 @@ SESSION_ID_PATTERN = r"^[0-9a-zA-Z._:-]+$"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in (
+        (400, "The body is not UTF-8 JSON (or nests too deeply to parse)"),
         (401, "Missing or wrong X-API-Key"),
         (404, "Not found"),
         (409, "Not finished yet"),
@@ -149,6 +152,18 @@ class Options(BaseModel):
     max_volume: int
     background_threshold: int
     api_key_required: bool
+
+
+# Routes that answer a file or text still answer errors as JSON: say so (FastAPI would document the
+# route's own media type for them).
+_JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    for code, spec in _ERRORS.items()
+}
+TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 def _error(status: int, body: ErrorResponse) -> JSONResponse:
@@ -336,7 +351,7 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         tags=["synthetic-data"],
         summary="Status and result of a generation",
     )
-    async def status(generation_id: str) -> GenerateDataResponse:
+    async def status(generation_id: Annotated[GenerationId, Path()]) -> GenerateDataResponse:
         return await run_in_threadpool(svc.status, generation_id)
 
     @app.get(
@@ -345,9 +360,9 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         tags=["synthetic-data"],
         summary="Download the generated file (a zip when there are several), streamed",
         response_class=StreamingResponse,
-        responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+        responses={**_JSON_ERRORS, 200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
     )
-    async def download(generation_id: str) -> StreamingResponse:
+    async def download(generation_id: Annotated[GenerationId, Path()]) -> StreamingResponse:
         stream = await run_in_threadpool(svc.download, generation_id)
         # Pull the first chunk now so that a missing object is a clean 404 rather than a broken stream.
         first = await run_in_threadpool(next, stream.chunks, b"")
@@ -368,9 +383,9 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         tags=["synthetic-data"],
         summary="The markdown generation report",
         response_class=PlainTextResponse,
-        responses={200: {"content": {"text/markdown": {}}, "description": "Markdown"}},
+        responses={**_JSON_ERRORS, 200: {"content": {"text/markdown": {}}, "description": "Markdown"}},
     )
-    async def report(generation_id: str) -> PlainTextResponse:
+    async def report(generation_id: Annotated[GenerationId, Path()]) -> PlainTextResponse:
         text = await run_in_threadpool(svc.report, generation_id)
         return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
@@ -405,7 +420,8 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
         status: Annotated[GenerationStatus | None, Query()] = None,
         since: Annotated[
-            datetime | None, Query(description="Only generations created at or after this time (ISO 8601).")
+            IsoDateTime | None,
+            Query(description="Only generations created at or after this time (ISO 8601; no offset: UTC)."),
         ] = None,
     ) -> list[HistoryEntry]:
         if since is not None and since.tzinfo is None:
@@ -426,9 +442,9 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         dependencies=secured,
         tags=["templates"],
     )
-    async def template(name: str) -> Schema:
-        if not name.replace("_", "").replace("-", "").isalnum():
-            raise InvalidInputError(f"invalid template name {name[:64]!r}")
+    async def template(
+        name: Annotated[str, Path(pattern=TEMPLATE_NAME_PATTERN, description="A template's name (sdga templates).")],
+    ) -> Schema:
         return await run_in_threadpool(svc.template, name)
 
     sessions: OrderedDict[str, Any] = OrderedDict()

@@ -535,6 +535,9 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
 
 
 def _copula(table: str, fields: list[FieldSpec], corr: Correlation) -> CopulaPlan:
+    n = len(corr.fields)
+    if len(corr.matrix) != n or any(len(row) != n for row in corr.matrix):
+        raise SchemaError(f"table '{table}': the correlation matrix must be {n}x{n} to match its fields")
     by_name = {f.name: f for f in fields}
     for name in corr.fields:
         f = by_name.get(name)

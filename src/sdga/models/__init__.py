@@ -6,11 +6,14 @@ SPEC.md names.
 """
 
 from sdga.models.common import (
+    UUID_PATTERN,
     ComplianceRequirement,
     DataType,
     DestinationType,
     ErrorResponse,
+    GenerationId,
     GenerationStatus,
+    IsoDateTime,
     OutputFormat,
     Severity,
     SqlDialect,
@@ -74,6 +77,7 @@ __all__ = [
     "MAX_VOLUME",
     "SPEC_FIELD_TYPES",
     "SUPPORTED_LOCALES",
+    "UUID_PATTERN",
     "Cardinality",
     "ChartSpec",
     "CoherenceReport",
@@ -97,7 +101,9 @@ __all__ = [
     "FieldTypeInfo",
     "GenerateDataRequest",
     "GenerateDataResponse",
+    "GenerationId",
     "GenerationStatus",
+    "IsoDateTime",
     "OutputFormat",
     "PreviewRequest",
     "PreviewResponse",

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from sdga.models.common import StrictModel
+from sdga.models.common import GenerationId, StrictModel
 from sdga.models.generation import GenerateDataRequest, GenerateDataResponse
 from sdga.models.metrics import QualityMetricsRequest, QualityMetricsResponse
 from sdga.models.validation import ValidateSchemaRequest, ValidateSchemaResponse
@@ -25,7 +25,7 @@ STATUS = "get_generation_status"
 
 
 class GenerationStatusRequest(StrictModel):
-    generation_id: str = Field(min_length=1, max_length=64, description="The generation's id (a UUID).")
+    generation_id: GenerationId
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,45 @@ and the SQLite / DynamoDB history.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class StrictModel(BaseModel):
     """Base for every request/response model: unknown keys are an error, names are stable."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=False)
+
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#: A generation id: a UUID in its canonical 8-4-4-4-12 form (any case), as the document says.
+GenerationId = Annotated[
+    str,
+    Field(
+        pattern=UUID_PATTERN,
+        min_length=36,
+        max_length=36,
+        json_schema_extra={"format": "uuid"},
+        description="The generation's id (a UUID).",
+    ),
+]
+
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic would read a number as seconds since the epoch; the document says date-time (ISO 8601).
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+#: A date-time given as ISO 8601 text only (a time without an offset is read as UTC by the routes).
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 def _key(value: object) -> str:

@@ -35,6 +35,10 @@ def _convert(node: dict[str, Any], defs: dict[str, Any], stack: tuple[str, ...])
         resolved = _convert(target, defs, (*stack, name))
         return _describe(resolved, own) if own else resolved
     for key in ("anyOf", "oneOf", "allOf"):
+        if key in node and "properties" in node:
+            # An object whose combinator only says which properties are needed together ("a schema, or a
+            # data_type that is a template"): the gateway cannot say that; the Lambda's model checks it.
+            continue
         if key in node:
             branches = [b for b in node[key] if b.get("type") != "null"]
             if len(branches) == 1:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
+from pydantic import ConfigDict, StrictBool, model_validator
 from pydantic import Field as PydField
-from pydantic import model_validator
 
 from sdga.models.common import (
     ComplianceRequirement,
@@ -43,6 +43,21 @@ class Destination(StrictModel):
 
 
 class GenerateDataRequest(StrictModel):
+    """A generation: a template (``data_type``) or your own ``schema``; ``custom``, the default, needs a schema."""
+
+    model_config = ConfigDict(
+        **StrictModel.model_config,
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["schema"], "properties": {"schema": {"type": "object"}}},
+                {
+                    "required": ["data_type"],
+                    "properties": {"data_type": {"enum": ["user_profile", "transaction", "log_event"]}},
+                },
+            ]
+        },
+    )
+
     data_type: DataType = DataType.CUSTOM
     volume: int = PydField(default=1000, ge=1, le=MAX_VOLUME, description="Records (per table by default).")
     schema_: Schema | None = PydField(
@@ -57,7 +72,7 @@ class GenerateDataRequest(StrictModel):
     seed: int | None = PydField(default=None, ge=0, le=2**63 - 1, description="Same seed, same bytes.")
     locale: str = PydField(default="en_US", description=f"One of {', '.join(SUPPORTED_LOCALES)}.")
     sql_dialect: SqlDialect = SqlDialect.POSTGRESQL
-    allow_compliance_violations: bool = PydField(
+    allow_compliance_violations: StrictBool = PydField(
         default=False,
         description="Generate even when compliance checks report errors (recorded as warnings).",
     )

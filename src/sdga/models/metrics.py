@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ConfigDict, model_validator
 from pydantic import Field as PydField
-from pydantic import model_validator
 
-from sdga.models.common import StrictModel
+from sdga.models.common import GenerationId, StrictModel
 from sdga.models.schema import Schema
 
 
@@ -114,8 +114,20 @@ class QualityMetrics(StrictModel):
 
 
 class QualityMetricsRequest(StrictModel):
-    generation_id: str | None = None
-    data_location: str | None = None
+    """Measure a generation (``generation_id``) or files (``data_location``): at least one of them."""
+
+    model_config = ConfigDict(
+        **StrictModel.model_config,
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["generation_id"], "properties": {"generation_id": {"type": "string"}}},
+                {"required": ["data_location"], "properties": {"data_location": {"type": "string"}}},
+            ]
+        },
+    )
+
+    generation_id: GenerationId | None = None
+    data_location: str | None = PydField(default=None, min_length=1)
     schema_: Schema | None = PydField(default=None, alias="schema")
     reference_location: str | None = None
 

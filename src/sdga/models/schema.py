@@ -11,8 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ConfigDict, StrictBool, field_validator, model_validator
 from pydantic import Field as PydField
-from pydantic import field_validator, model_validator
 
 from sdga.models.common import StrictModel
 
@@ -206,8 +206,8 @@ class FieldConstraints(StrictModel):
         default=None,
         description="Output format: strftime for dates/times, 'e164'/'national' for phones, 'hex' etc.",
     )
-    nullable: bool = False
-    unique: bool = False
+    nullable: StrictBool = False
+    unique: StrictBool = False
     enum: list[Any] | None = PydField(default=None, description="Allowed values (category / enum).")
     # --- extensions -------------------------------------------------------------------------------
     null_rate: float | None = PydField(
@@ -221,7 +221,7 @@ class FieldConstraints(StrictModel):
     max_length: int | None = PydField(default=None, ge=0)
     precision: int | None = PydField(default=None, ge=0, le=18, description="Decimal places (float/amount).")
     distribution: Distribution | None = None
-    relative_to_now: bool = PydField(
+    relative_to_now: StrictBool = PydField(
         default=False,
         description="Interpret date bounds relative to the current date instead of the fixed anchor.",
     )
@@ -235,7 +235,7 @@ class FieldConstraints(StrictModel):
         max_length=MAX_EXPRESSION_LENGTH,
         description="Per-row upper bound: an expression over the row (e.g. 'amount'); null means no bound.",
     )
-    distinct_items: bool = PydField(
+    distinct_items: StrictBool = PydField(
         default=False, description="Arrays: no value appears twice in one array (like JSON Schema's uniqueItems)."
     )
     # --- time profiles (date, datetime, timestamp) ---------------------------------------------------------
@@ -278,7 +278,7 @@ class FieldSpec(StrictModel):
     # nested data: object has ``fields``; array has ``items`` (length from constraints min_length/max_length)
     fields: list[FieldSpec] | None = None
     items: FieldSpec | None = None
-    primary_key: bool = False
+    primary_key: StrictBool = False
     # --- relations between fields, rows and tables (see docs/engine.md, "Coherent data") -------------
     expression: str | None = PydField(
         default=None,
@@ -297,13 +297,13 @@ class FieldSpec(StrictModel):
         description="Date/time fields: the value comes `lag` after this expression (a field, 'customer_id.signup_date').",
     )
     lag: Lag | None = None
-    ordered: bool = PydField(
+    ordered: StrictBool = PydField(
         default=False,
         description="Rows of one parent (or of the whole table) are in time order: each `lag` after the previous.",
     )
     series: Series | None = None
     state_machine: StateMachine | None = None
-    tree: bool = PydField(
+    tree: StrictBool = PydField(
         default=False,
         description="Self reference: each row points at an earlier row of the same parent (the first is the root).",
     )
@@ -323,14 +323,9 @@ class Correlation(StrictModel):
     """A correlation matrix over numeric fields of one table, applied with a Gaussian copula."""
 
     fields: list[str] = PydField(min_length=2)
-    matrix: list[list[float]]
-
-    @model_validator(mode="after")
-    def _square(self) -> Correlation:
-        n = len(self.fields)
-        if len(self.matrix) != n or any(len(row) != n for row in self.matrix):
-            raise ValueError(f"correlation matrix must be {n}x{n} to match fields")
-        return self
+    matrix: list[list[float]] = PydField(
+        description="Square: one row and one column per field, in the order of `fields` (checked by validation)."
+    )
 
 
 class TableSpec(StrictModel):
@@ -345,6 +340,16 @@ class TableSpec(StrictModel):
 
 class Schema(StrictModel):
     """Either ``fields`` (one table named after the data type) or ``tables`` (several, related)."""
+
+    model_config = ConfigDict(
+        **StrictModel.model_config,
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["fields"], "properties": {"fields": {"type": "array", "minItems": 1}}},
+                {"required": ["tables"], "properties": {"tables": {"type": "array", "minItems": 1}}},
+            ]
+        },
+    )
 
     name: str | None = PydField(default=None, description="Table name for a single-table schema.")
     fields: list[FieldSpec] | None = None

@@ -477,6 +477,10 @@ class _Checker:
         if len(set(corr.fields)) != len(corr.fields):
             self.error("correlation_invalid", where, "a field is listed twice in the correlation.")
             return
+        n = len(corr.fields)
+        if len(corr.matrix) != n or any(len(row) != n for row in corr.matrix):
+            self.error("correlation_invalid", where, f"the correlation matrix must be {n}x{n} to match its fields.")
+            return
         m = np.asarray(corr.matrix, dtype=float)
         if not np.all(np.isfinite(m)) or np.any(np.abs(m) > 1):
             self.error("correlation_invalid", where, "correlations must be finite numbers in [-1, 1].")
