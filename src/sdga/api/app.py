@@ -7,6 +7,7 @@ header (compared in constant time); the UI and ``/healthz`` stay open.
 
 from __future__ import annotations
 
+import copy
 import logging
 import secrets
 import threading
@@ -154,15 +155,6 @@ class Options(BaseModel):
     api_key_required: bool
 
 
-# Routes that answer a file or text still answer errors as JSON: say so (FastAPI would document the
-# route's own media type for them).
-_JSON_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {
-        "description": spec["description"],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
-    }
-    for code, spec in _ERRORS.items()
-}
 TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
@@ -360,7 +352,7 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         tags=["synthetic-data"],
         summary="Download the generated file (a zip when there are several), streamed",
         response_class=StreamingResponse,
-        responses={**_JSON_ERRORS, 200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+        responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
     )
     async def download(generation_id: Annotated[GenerationId, Path()]) -> StreamingResponse:
         stream = await run_in_threadpool(svc.download, generation_id)
@@ -383,7 +375,7 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
         tags=["synthetic-data"],
         summary="The markdown generation report",
         response_class=PlainTextResponse,
-        responses={**_JSON_ERRORS, 200: {"content": {"text/markdown": {}}, "description": "Markdown"}},
+        responses={200: {"content": {"text/markdown": {}}, "description": "Markdown"}},
     )
     async def report(generation_id: Annotated[GenerationId, Path()]) -> PlainTextResponse:
         text = await run_in_threadpool(svc.report, generation_id)
@@ -523,4 +515,22 @@ def create_app(service: SyntheticDataService | None = None) -> FastAPI:
 
     register_ui(app, svc, secured, options)
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _errors_as_json(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _errors_as_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """Every 4xx/5xx answer is an ErrorResponse in JSON, also on routes that answer a file, text or HTML
+    (FastAPI documents a route's own media type for its error responses too)."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    for path in doc.get("paths", {}).values():
+        for operation in path.values():
+            for code, response in (operation.get("responses") or {}).items():
+                if str(code)[:1] in ("4", "5"):
+                    response["content"] = copy.deepcopy(error)
+    return doc
