@@ -60,7 +60,6 @@ from sdga.models import (
     GenerationStatus,
     PreviewRequest,
     PreviewResponse,
-    PreviewTable,
     QualityMetrics,
     QualityMetricsRequest,
     QualityMetricsResponse,
@@ -82,11 +81,11 @@ from sdga.pipeline import (
     write_tables,
 )
 from sdga.pipeline import measure as _measure
+from sdga.pipeline.tracking import describe_request
+from sdga.pipeline.uploads import save_upload
 from sdga.report import render_report_markdown, write_report_file
 
 log = logging.getLogger("sdga.service")
-UPLOAD_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet", ".xml")
-UPLOAD_MAX_BYTES = 64 * 2**20
 ProgressCallback = Callable[[str, int], None]
 
 __all__ = ["DownloadStream", "SyntheticDataService", "check_generation_id", "redact_request", "stream_zip"]
@@ -235,27 +234,9 @@ class SyntheticDataService:
     # ------------------------------------------------------------------------------------- preview
     def preview(self, request: PreviewRequest) -> PreviewResponse:
         """The first rows of each table of a schema, in memory: nothing is stored or recorded."""
-        from sdga.pipeline.preview import preview_tables
+        from sdga.pipeline.preview import preview
 
-        started = time.perf_counter()
-        volume = min(max(request.volume or request.rows, request.rows), self.settings.max_volume)
-        generate_request = GenerateDataRequest.model_validate(
-            {
-                "data_type": DataType.CUSTOM,
-                "schema": request.schema_,
-                "volume": volume,
-                "seed": request.seed,
-                "locale": request.locale,
-                "compliance_requirements": request.compliance_requirements,
-            }
-        )
-        seed, tables, warnings = preview_tables(generate_request, request.rows)
-        return PreviewResponse(
-            seed=seed,
-            tables=[PreviewTable(name=name, columns=columns, rows=rows) for name, (columns, rows) in tables.items()],
-            warnings=warnings,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-        )
+        return preview(request, max_volume=self.settings.max_volume)
 
     # ------------------------------------------------------------------------------------ generate
     def generate(
@@ -462,7 +443,7 @@ class SyntheticDataService:
     ) -> list[dict[str, Any]]:
         st = GenerationStatus(status) if status else None
         records = [self._reap(r) for r in self.history_store.list(limit=limit, status=st, since=since)]
-        return [r.summary() for r in records if st is None or r.status == st]
+        return [r.summary() | {"name": describe_request(r.request)} for r in records if st is None or r.status == st]
 
     def cancel(self, generation_id: str) -> GenerateDataResponse:
         """Stop a pending or running generation: recorded as ``failed`` (cancelled), nothing published."""
@@ -594,21 +575,7 @@ class SyntheticDataService:
 
     def save_upload(self, filename: str, content: bytes) -> UploadResponse:
         """Keep an uploaded data file (to measure, or as a reference) under ``SDGA_HOME/uploads``."""
-        name = Path(filename.replace("\\", "/")).name.strip()
-        if not name or name.startswith(".") or not any(name.lower().endswith(s) for s in UPLOAD_SUFFIXES):
-            raise InvalidInputError(
-                f"upload a data file ({', '.join(UPLOAD_SUFFIXES)}), got {filename[:80]!r}",
-                details={"field": "filename"},
-            )
-        if len(content) > UPLOAD_MAX_BYTES:
-            raise InvalidInputError(f"the file is larger than {UPLOAD_MAX_BYTES // 2**20} MiB")
-        folder = self.settings.home_dir / "uploads" / uuid.uuid4().hex
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
-        tmp = folder / f".{name}.part"
-        tmp.write_bytes(content)
-        tmp.replace(path)
-        return UploadResponse(location=str(path), filename=name, size=len(content))
+        return save_upload(self.settings.home_dir / "uploads", filename, content)
 
     def _tmp_root(self) -> Path:
         self.settings.staging_dir.mkdir(parents=True, exist_ok=True)

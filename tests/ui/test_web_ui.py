@@ -331,6 +331,7 @@ def test_build_preview_generate_report_agent_history(server: str, browser: Any, 
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("failed")
     expect(rows.first.locator("td.reason")).to_contain_text("cancelled by the user")
+    expect(rows.last).to_contain_text("customers, orders")
     expect(page.locator("#history tbody tr[data-status=success]")).to_have_count(2)
     ui.shot("07-history")
     ui.axe("runs view")
@@ -385,9 +386,31 @@ def test_narrow_screen_keyboard_and_no_empty_first_paint(server: str, browser: A
     page.keyboard.press("Escape")
     expect(page.locator("#type-options")).to_be_hidden()
     expect(type_input).to_have_value("email")
-    # the run form: Tab from Generate reaches nothing hidden; Enter on Generate runs
+    # the run form: Enter on Generate runs
     page.fill("#volume", "7")
     page.focus("#generate-btn")
     page.keyboard.press("Enter")
     expect(page.locator("#summary")).to_contain_text("7 records", timeout=30_000)
+
+    # a template loads into the grid, every table with it
+    page.select_option("#template", "ecommerce")
+    page.click("#load-template")
+    expect(page.locator("#table-tabs [role=tab]")).to_have_count(4)
+    expect(page.locator("#preview-tabs [role=tab]")).to_have_count(4, timeout=10_000)
+    page.click("#table-tabs [role=tab]:has-text('orders')")
+    expect(page.locator("#table-parent")).to_have_value("customers")
+
+    # an unclear request gets a question with options, and an option answers it
+    page.click("#tab-agent")
+    page.fill("#agent-input", "qwerty zxcv")
+    page.keyboard.press("Enter")
+    question = page.locator("#conversation .bubble.agent .question")
+    expect(question).to_be_visible(timeout=60_000)
+    expect(page.locator("#conversation .run-plan")).to_have_count(0)
+    question.locator("button").first.click()  # an example answer, put in the box to edit
+    expect(page.locator("#agent-input")).not_to_have_value("")
+    page.keyboard.press("Enter")
+    expect(page.locator("#conversation .bubble.agent").nth(1)).to_contain_text("Understood", timeout=60_000)
+    expect(page.locator("#conversation .run-plan")).to_have_count(1)
+    ui.axe("agent view at 768 px")
     ui.done()

@@ -68,6 +68,7 @@ class HistoryEntry(BaseModel):
     created_at: str
     status: GenerationStatus
     data_type: str | None = None
+    name: str | None = Field(default=None, description="What was generated: the schema's name or tables.")
     volume: int | None = None
     output_format: str | None = None
     destination_type: str | None = None

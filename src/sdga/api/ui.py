@@ -30,7 +30,8 @@ from sdga.models import (
     QualityReport,
     UploadResponse,
 )
-from sdga.service import UPLOAD_MAX_BYTES, SyntheticDataService
+from sdga.pipeline.uploads import UPLOAD_MAX_BYTES
+from sdga.service import SyntheticDataService
 
 API = "/api/v1"
 BOOTSTRAP_MARK = "<!--bootstrap-->"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sdga.models import GenerateDataRequest
+from sdga.models import DataType, GenerateDataRequest, PreviewRequest, PreviewResponse, PreviewTable
 
 
 def preview_tables(
@@ -30,3 +31,27 @@ def preview_tables(
         assert isinstance(frame, pl.DataFrame)
         tables[table.name] = (list(batch.schema.names), json.loads(frame.write_json()))
     return int(plan.seed), tables, list(plan.warnings)
+
+
+def preview(request: PreviewRequest, *, max_volume: int) -> PreviewResponse:
+    """The preview of ``request``: the volume it names (at least its rows, at most ``max_volume``) sizes
+    capacities and child counts as the run would."""
+    started = time.perf_counter()
+    volume = min(max(request.volume or request.rows, request.rows), max_volume)
+    generate_request = GenerateDataRequest.model_validate(
+        {
+            "data_type": DataType.CUSTOM,
+            "schema": request.schema_,
+            "volume": volume,
+            "seed": request.seed,
+            "locale": request.locale,
+            "compliance_requirements": request.compliance_requirements,
+        }
+    )
+    seed, tables, warnings = preview_tables(generate_request, request.rows)
+    return PreviewResponse(
+        seed=seed,
+        tables=[PreviewTable(name=name, columns=columns, rows=rows) for name, (columns, rows) in tables.items()],
+        warnings=warnings,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+    )

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sdga.adapters.history import GenerationRecord, HistoryStore, TransitionError, now_ms
 from sdga.adapters.worker import worker_has_stopped
@@ -209,3 +210,18 @@ class ProgressRecorder:
                     raise GenerationFailedError(reason, details={"generation_id": stored.generation_id}) from None
             except Exception:  # progress is best effort
                 log.debug("progress update failed", exc_info=True)
+
+
+def describe_request(request: dict[str, Any] | None) -> str | None:
+    """What a generation made, in a few words: its schema's name or tables, else its template."""
+    if not request:
+        return None
+    schema = request.get("schema")
+    if isinstance(schema, dict):
+        if isinstance(schema.get("tables"), list):
+            names = [str(t.get("name")) for t in schema["tables"] if isinstance(t, dict)]
+            return ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "")
+        if schema.get("name"):
+            return str(schema["name"])
+    data_type = request.get("data_type")
+    return str(data_type) if data_type and data_type != "custom" else None

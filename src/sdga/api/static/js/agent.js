@@ -30,7 +30,12 @@ function agentCard(result) {
     card.append(el("div", { class: "plan-part question" }, el("h4", {}, "Question"), el("p", {}, result.question.text),
       el("div", { class: "row" }, ...result.question.options.map((o, i) => {
         const b = el("button", { type: "button", class: "secondary small" }, `${i + 1}. ${o}`);
-        b.addEventListener("click", () => send(String(i + 1)));
+        // An option that is an example ("a domain, e.g. '2,000 patients for a clinic'") is put in the box
+        // to edit; a choice is answered with its number, as the agent asks.
+        const example = /e\.g\. '([^']+)'/.exec(o);
+        b.addEventListener("click", () => {
+          if (example) { $("agent-input").value = example[1]; $("agent-input").focus(); } else send(String(i + 1));
+        });
         return b;
       }))));
   }
@@ -38,7 +43,7 @@ function agentCard(result) {
     card.append(...[list("Understood", result.plan.understood, "understood"), list("Assumed", result.plan.assumed, "assumed"), list("Warnings", result.plan.warnings, "warnings")].filter(Boolean));
     const tables = Object.entries(result.plan.tables || {});
     if (tables.length > 1) card.append(list("Tables", tables.map(([t, n]) => `${t}: ${n}`), "tables"));
-  } else if (result.answer) card.append(el("p", {}, result.answer));
+  } else if (result.answer && !result.question) card.append(el("p", {}, result.answer));
   if (result.request) {
     const request = result.request;
     card.append(el("p", { class: "plan-summary" }, el("b", {}, "Plan: "), describe(request)));

@@ -23,7 +23,7 @@ function fillSources(rows) {
   const keep = select.value;
   const done = rows.filter((r) => (r.status === "success" || r.status === "partial") && r.destination_type !== "rds");
   select.replaceChildren(...done.map((r) => el("option", { value: r.generation_id },
-    `${new Date(r.created_at).toLocaleString()} — ${r.data_type || "custom"}, ${(r.records_generated || 0).toLocaleString()} rows (${r.output_format})`)));
+    `${new Date(r.created_at).toLocaleString()} — ${r.name || r.data_type || "custom"}, ${(r.records_generated || 0).toLocaleString()} rows (${r.output_format})`)));
   if (!done.length) select.append(el("option", { value: "" }, "(no finished runs yet: generate one, or upload a file)"));
   if ([...select.options].some((o) => o.value === keep)) select.value = keep;
 }

@@ -162,7 +162,7 @@ export async function loadHistory() {
     return el("tr", { "data-id": r.generation_id, "data-status": r.status },
       el("td", {}, new Date(r.created_at).toLocaleString()),
       status,
-      el("td", {}, r.data_type || ""),
+      el("td", {}, r.name || r.data_type || ""),
       el("td", { class: "num" }, (r.records_generated || 0).toLocaleString()),
       el("td", { class: "num" }, duration(r.execution_time_ms)),
       el("td", {}, r.output_format || ""),
