@@ -399,3 +399,25 @@ def test_the_documented_example_generates_and_its_rules_hold() -> None:
     assert (
         c["order_count"] == c.join(o.group_by("customer_id").len(), on="customer_id", how="left")["len"].fill_null(0)
     ).all()
+
+
+def test_pick_chooses_among_literals_per_row_and_follows_conditions() -> None:
+    plan = _plan(
+        fields=[
+            field("dept", "category", enum=["a", "b"]),
+            {
+                "name": "title",
+                "type": "string",
+                "expression": "pick('A1', 'A2', 'A3') if dept == 'a' else pick('B1', 'B1', 'B2')",
+            },
+        ],
+        volume=30_000,
+    )
+    df = _frames(plan)["data"]
+    shares = df.group_by("dept", "title").len().with_columns(share=pl.col("len") / pl.col("len").sum().over("dept"))
+    got = {(r["dept"], r["title"]): r["share"] for r in shares.to_dicts()}
+    assert set(got) == {("a", "A1"), ("a", "A2"), ("a", "A3"), ("b", "B1"), ("b", "B2")}
+    for key, expected in {("a", "A1"): 1 / 3, ("a", "A2"): 1 / 3, ("b", "B1"): 2 / 3, ("b", "B2"): 1 / 3}.items():
+        assert abs(got[key] - expected) < 0.02, (key, got[key])
+    with pytest.raises(SchemaError, match="pick\\(\\) takes literal values"):
+        _plan(fields=[field("x", "integer"), {"name": "y", "type": "integer", "expression": "pick(x, 2)"}])

@@ -120,7 +120,7 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "weeks": (1, 1), "days": (1, 1), "hours": (1, 1), "minutes": (1, 1), "seconds": (1, 1),
     "milliseconds": (1, 1), "anchor": (0, 0), "today": (0, 0),
     # randomness (deterministic per field, block and row)
-    "uniform": (2, 2), "normal": (2, 2), "chance": (1, 1),
+    "uniform": (2, 2), "normal": (2, 2), "chance": (1, 1), "pick": (1, None),
 }  # fmt: skip
 #: ``min``/``max`` with one argument are aggregates; with two or more they are ``least``/``greatest``.
 AGGREGATES = frozenset({"sum", "count", "min", "max", "mean", "avg"})
@@ -243,6 +243,13 @@ class _Reader:
         if len(n.args) < lo or (hi is not None and len(n.args) > hi):
             want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi is not None else f"at least {lo}"
             raise self.fail(f"{fn}() takes {want} argument(s), {len(n.args)} given")
+        if fn == "pick":  # one of the literal values, each equally likely (repeat a value to weight it)
+            values = [a.value for a in n.args if isinstance(a, ast.Constant) and isinstance(a.value, str | int | float)]
+            if len(values) != len(n.args) or any(isinstance(v, bool) for v in values):
+                raise self.fail("pick() takes literal values, e.g. pick('red', 'green', 'blue')")
+            self.randoms += 1
+            draw = Random("uniform", (0.0, 1.0), self.randoms - 1)
+            return Call("pick", (draw, *(Lit(v) for v in values)))
         if fn in RANDOM:
             consts = [self.number(a, fn) for a in n.args]
             self.randoms += 1
@@ -365,6 +372,8 @@ def unparse(n: Node) -> str:
         return ".".join((n.key, *n.struct_path))
     if isinstance(n, Random):
         return f"{n.kind}({', '.join(f'{a:g}' for a in n.args)})"
+    if isinstance(n, Call) and n.fn == "pick":  # the draw is implicit
+        return f"pick({', '.join(unparse(a) for a in n.args[1:])})"
     if isinstance(n, Call):
         parts = [unparse(a) for a in n.args] + [f"{k}={unparse(v)}" for k, v in n.kwargs]
         return f"{n.fn}({', '.join(parts)})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -196,6 +197,13 @@ def _call(n: Call) -> pl.Expr:
         return pl.lit(ANCHOR).cast(UTC_US)
     if fn == "today":
         return pl.lit(ANCHOR.date())
+    if fn == "pick":  # args: the uniform draw, then the literal values
+        u, values = to_polars(args[0]), [to_polars(a) for a in args[1:]]
+        chain: Any = pl.when(u < 1 / len(values)).then(values[0])
+        for i, value in enumerate(values[1:-1], start=2):
+            chain = chain.when(u < i / len(values)).then(value)
+        out: pl.Expr = chain.otherwise(values[-1])
+        return out
     if fn in _UNARY:
         return _UNARY[fn](to_polars(args[0]))
     if fn in _BINARY:
