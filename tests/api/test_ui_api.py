@@ -118,6 +118,14 @@ def test_preview_rows_are_the_runs_first_rows(client: TestClient) -> None:
     assert [r["customer_id"] for r in rows[:10]] == [r["customer_id"] for r in preview.json()["tables"][0]["rows"]]
 
 
+def test_preview_of_a_huge_volume_stays_quick(client: TestClient) -> None:
+    started = time.monotonic()
+    big = client.post(f"{API}/synthetic-data/preview", json={"schema": TWO_TABLES, "rows": 5, "volume": 500_000_000})
+    assert big.status_code == 200, big.text
+    assert time.monotonic() - started < 10
+    assert any("previewed as for" in w for w in big.json()["warnings"])
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

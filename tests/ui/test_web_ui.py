@@ -270,6 +270,7 @@ def test_build_preview_generate_report_agent_history(server: str, browser: Any, 
     expect(page.locator("#report-charts figure svg").first).to_be_visible(timeout=30_000)
     expect(page.locator("#chart-corr-orders svg")).to_have_count(1)
     assert page.locator("#report-charts figure svg").count() >= 6
+    expect(page.locator("#field-stats tbody tr")).to_have_count(10)  # 6 customer fields + 4 order fields
     reference = tmp_path / "orders.csv"
     with reference.open("w", newline="") as fh:
         writer = csv.writer(fh)

@@ -33,11 +33,17 @@ def preview_tables(
     return int(plan.seed), tables, list(plan.warnings)
 
 
+# Planning a run lays out every parent block's child counts, so its cost grows with the volume; above this
+# the preview is planned as for this many records (the same shape; some generators draw other values).
+PREVIEW_VOLUME_CAP = 262_144
+
+
 def preview(request: PreviewRequest, *, max_volume: int) -> PreviewResponse:
-    """The preview of ``request``: the volume it names (at least its rows, at most ``max_volume``) sizes
-    capacities and child counts as the run would."""
+    """The preview of ``request``: planned for the volume it names (at least its rows, at most
+    :data:`PREVIEW_VOLUME_CAP`), so up to that volume its rows are the run's first rows."""
     started = time.perf_counter()
-    volume = min(max(request.volume or request.rows, request.rows), max_volume)
+    asked = min(max(request.volume or request.rows, request.rows), max_volume)
+    volume = min(asked, PREVIEW_VOLUME_CAP)
     generate_request = GenerateDataRequest.model_validate(
         {
             "data_type": DataType.CUSTOM,
@@ -49,6 +55,11 @@ def preview(request: PreviewRequest, *, max_volume: int) -> PreviewResponse:
         }
     )
     seed, tables, warnings = preview_tables(generate_request, request.rows)
+    if volume < asked:
+        warnings.append(
+            f"previewed as for {volume:,} records: a run of {asked:,} has the same fields and rules, but some "
+            "values (identifiers, sequences) are drawn over the larger volume"
+        )
     return PreviewResponse(
         seed=seed,
         tables=[PreviewTable(name=name, columns=columns, rows=rows) for name, (columns, rows) in tables.items()],

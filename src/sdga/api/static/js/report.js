@@ -1,6 +1,6 @@
 // The quality report: charts (Vega-Lite, drawn by the vendored vega-embed) of a run or an uploaded file,
 // real-vs-synthetic overlays and fidelity scores given a reference file, downloadable as one HTML file.
-import { $, el, on, emit, say, pct } from "./dom.js";
+import { $, el, on, emit, say, pct, short } from "./dom.js";
 import { API, post, authHeaders, downloadFrom } from "./api.js";
 import { expressionInterpreter } from "../vendor/vega-interpreter.js";
 
@@ -70,6 +70,33 @@ async function render(report) {
       .catch((e) => { node.textContent = `Chart unavailable: ${e.message}`; }));
   }
   await Promise.all(jobs);
+  renderTables(m);
+}
+
+function renderTables(m) {
+  const box = $("report-tables");
+  box.replaceChildren();
+  const stats = Object.entries(m.field_statistics || {});
+  if (stats.length) {
+    const head = ["Field", "Nulls", "Unique", "Min", "Max", "Avg length", "Invalid"];
+    box.append(el("details", { open: true }, el("summary", {}, `Field statistics (${stats.length})`),
+      el("div", { class: "grid-wrap" }, el("table", { class: "data-table", id: "field-stats" },
+        el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, ...stats.map(([name, st]) => el("tr", {}, el("td", {}, name), el("td", { class: "num" }, st.null_count.toLocaleString()),
+          el("td", { class: "num" }, st.unique_count.toLocaleString()), el("td", {}, short(st.min_value, 28)), el("td", {}, short(st.max_value, 28)),
+          el("td", { class: "num" }, st.avg_length === null || st.avg_length === undefined ? "" : st.avg_length.toFixed(1)),
+          el("td", { class: "num" }, st.invalid_count === null || st.invalid_count === undefined ? "" : st.invalid_count.toLocaleString()))))))));
+  }
+  const rules = (m.coherence && m.coherence.rules) || [];
+  if (rules.length) {
+    const broken = rules.filter((r) => r.violations > 0).length;
+    box.append(el("details", { open: broken > 0 }, el("summary", {}, `Declared rules checked on the data (${rules.length}, ${broken} broken)`),
+      el("div", { class: "grid-wrap" }, el("table", { class: "data-table" },
+        el("thead", {}, el("tr", {}, ...["Rule", "Rows checked", "Violations", "Example"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, ...rules.map((r) => el("tr", {}, el("td", {}, el("code", {}, r.rule)), el("td", { class: "num" }, r.skipped ? "–" : r.checked.toLocaleString()),
+          el("td", { class: `num ${r.violations ? "bad" : ""}` }, r.skipped ? "–" : r.violations.toLocaleString()),
+          el("td", {}, r.skipped ? `skipped: ${r.skipped}` : short((r.examples || [])[0], 80)))))))));
+  }
 }
 
 export function init() {
