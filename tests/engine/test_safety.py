@@ -11,6 +11,7 @@ from tests.engine.conftest import field, generate
 
 from sdga.engine import safety
 from sdga.engine.templates import get_template, list_templates
+from sdga.errors import SchemaError
 from sdga.models import SUPPORTED_LOCALES
 
 PII = [
@@ -163,8 +164,6 @@ def test_real_identifier_shapes_are_recognised() -> None:
 @pytest.mark.parametrize(
     ("pattern", "kind"),
     [
-        (r"\d{3}-\d{2}-\d{4}", "ssn"),
-        (r"4\d{15}", "credit_card"),
         (r"[a-z]{6}@(gmail|yahoo)\.com", "email"),
         (r"\(\d{3}\) \d{3}-\d{4}", "phone"),
         (r"(8|9)\.\d\.\d\.\d", "ipv4"),
@@ -183,3 +182,28 @@ def test_pattern_that_produces_real_identifiers_is_warned(pattern: str, kind: st
     assert any("'data.x'" in w and f"real {kind}" in w for w in plan.warnings), plan.warnings
     assert any("'data.o.y'" in w for w in plan.warnings), plan.warnings
     assert not plan_generation(request([field("x", "pattern", pattern=r"ORD-\d{8}")], volume=10)).warnings
+
+
+@pytest.mark.parametrize(
+    ("pattern", "kind"),
+    [(r"\d{3}-\d{2}-\d{4}", "ssn"), (r"4\d{15}", "credit_card"), (r"5[1-5]\d{2}( \d{4}){3}", "credit_card")],
+)
+def test_pattern_that_produces_ssns_or_cards_is_refused(pattern: str, kind: str) -> None:
+    """Government and payment identifiers are refused (scanners flag them wherever the data goes), nested too."""
+    from tests.engine.conftest import request
+
+    from sdga.engine import plan_generation
+    from sdga.validation import validate_schema
+
+    for fields in (
+        [field("x", "pattern", pattern=pattern)],
+        [field("o", "object", fields=[field("y", "string", pattern=pattern)])],
+    ):
+        with pytest.raises(SchemaError, match=f"use type '{kind}'") as refused:
+            plan_generation(request(fields, volume=10))
+        assert refused.value.details and refused.value.details["kind"] == kind
+        checked = validate_schema(request(fields, volume=10).schema_)
+        assert not checked.valid and any(f"type '{kind}'" in e.message for e in checked.errors)
+    # inside the reserved ranges: accepted, with no warning
+    safe = plan_generation(request([field("x", "pattern", pattern=r"9\d{2}-[0-4][1-9]-\d{4}")], volume=10))
+    assert not safe.warnings

@@ -13,13 +13,14 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from sdga.cli.signals import Terminated
-from sdga.errors import InvalidInputError, SdgaError, from_validation_error
+from sdga.errors import ConfigurationError, InvalidInputError, SdgaError, from_validation_error
 from sdga.models import ComplianceRequirement
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# Exit codes: 1 = the action ran and said "no" (e.g. schema invalid), 2 = bad input, 3 = failure outside.
+# Exit codes: 1 = the action ran and said "no" (e.g. schema invalid), 2 = bad input (arguments, files or the
+# configuration), 3 = failure outside.
 EXIT_INVALID = 1
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 3
@@ -44,6 +45,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except typer.Exit:
             raise
+        except ConfigurationError as exc:
+            # On the command line the configuration (SDGA_* variables, SDGA_CONFIG) is the user's input:
+            # an unknown backend or a missing bucket is a usage error, not a failure outside.
+            raise fail(exc.message, EXIT_BAD_INPUT) from None
         except SdgaError as exc:
             code = EXIT_BAD_INPUT if exc.http_status < 500 and exc.http_status != 502 else EXIT_FAILED
             raise fail(exc.message, code) from None

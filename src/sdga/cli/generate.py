@@ -374,11 +374,11 @@ def templates(as_json: bool = typer.Option(False, "--json", help="Print JSON ins
     table.add_column("description", overflow="fold", ratio=1)
     for row in rows:
         table.add_row(
-            row["name"],
-            str(row["domain"] or ""),
-            ", ".join(row["tables"]),
+            _text(row["name"]),
+            _text(row["domain"]),
+            _text(row["tables"]),
             str(row["fields"]),
-            row["description"] or "",
+            _text(row["description"]),
         )
     Console().print(table)
 
@@ -407,13 +407,16 @@ def types(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
 
 
 def _text(value: Any) -> str:
+    """A cell of a Rich table: text in square brackets ("[min, max]", "date32[day]") is shown, not read as markup."""
+    from rich.markup import escape
+
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return escape(", ".join(str(v) for v in value))
     if isinstance(value, bool):
         return "yes" if value else ""
-    return str(value)
+    return escape(str(value))
 
 
 def register(app: typer.Typer) -> None:

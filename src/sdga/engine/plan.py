@@ -291,6 +291,11 @@ def _safe_faker_types(f: FieldSpec, where: str, warnings: list[str]) -> FieldSpe
     return f.model_copy(update=update) if update else f
 
 
+# Real-looking government and payment identifiers are refused, not just warned about: card scanners and
+# DLP tools flag them wherever the data goes. E-mails, IPs and phone numbers stay warnings.
+_REFUSED_PATTERN_KINDS = {"ssn": "US Social Security numbers", "credit_card": "payment card numbers (Luhn-valid)"}
+
+
 def _pattern_identifier_kind(pattern: str, samples: int = 256) -> str | None:
     """The real identifier a regex pattern can produce (``\\d{3}-\\d{2}-\\d{4}`` gives SSNs), judged on a sample."""
     values = compile_pattern(pattern).random(np.random.default_rng(0), samples).to_pylist()
@@ -509,6 +514,14 @@ def build_plan(request: GenerateDataRequest) -> GenerationPlan:
                     )
             if f.constraints.pattern and f.type in ("pattern", "string"):
                 kind = _pattern_identifier_kind(f.constraints.pattern)
+                if kind in _REFUSED_PATTERN_KINDS:
+                    raise SchemaError(
+                        f"field '{spec.name}.{path}': its pattern produces values shaped like real "
+                        f"{_REFUSED_PATTERN_KINDS[kind]}; use type '{kind}' (values from the ranges reserved "
+                        "for tests), or a pattern inside them (SSNs: area 9xx, group 01-49, e.g. "
+                        r"'9\d{2}-[0-4][1-9]-\d{4}')",
+                        details={"field": f"{spec.name}.{path}", "pattern": f.constraints.pattern, "kind": kind},
+                    )
                 if kind is not None:
                     warnings.append(
                         f"field '{spec.name}.{path}': its pattern produces values shaped like a real {kind} "
