@@ -42,15 +42,27 @@ def test_user_profile_has_the_benchmark_columns() -> None:
     rows = t.to_pylist()
     assert len({r["email"] for r in rows}) == 2000
     assert all(18 <= r["age"] <= 85 and 1939 <= r["date_of_birth"].year <= 2007 for r in rows)
-    # Age follows the date of birth: whole years at the 2025-01-01 anchor (leap days may shift one year).
+    # Age follows the date of birth exactly: whole years at the 2025-01-01 anchor.
     anchor = date(2025, 1, 1)
     years = [
         anchor.year - r["date_of_birth"].year - ((r["date_of_birth"].month, r["date_of_birth"].day) > (1, 1))
         for r in rows
     ]
-    gaps = [abs(r["age"] - y) for r, y in zip(rows, years, strict=True)]
-    assert max(gaps) <= 1 and sum(g == 0 for g in gaps) >= 0.99 * len(rows)
+    assert [r["age"] for r in rows] == years
     assert t.schema.field("balance").type == pa.decimal128(18, 2)
+
+
+def test_user_profile_ages_are_exact_on_every_birthday() -> None:
+    """Births on 1 and 2 January (the days around the anchor) and 29 February included: every age exact,
+    and every day of each age's year of births possible."""
+    plan = plan_generation(GenerateDataRequest(data_type="user_profile", volume=200_000, seed=5))
+    t = table(plan)
+    births, ages = t.column("date_of_birth").to_pylist(), t.column("age").to_pylist()
+    exact = [2025 - b.year - ((b.month, b.day) > (1, 1)) for b in births]
+    assert ages == exact
+    days = {(b.month, b.day) for b in births}
+    assert {(1, 1), (1, 2), (2, 29), (12, 31)} <= days and len(days) == 366
+    assert min(births) == date(1939, 1, 2) and max(births) == date(2007, 1, 1)  # ages 85 and 18
 
 
 def test_log_event_is_nested() -> None:

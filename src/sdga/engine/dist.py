@@ -95,7 +95,7 @@ def shape_continuous(u: np.ndarray, lo: float, hi: float, dist: Distribution | N
         return np.clip(x, lo, hi)
     if kind == DistributionKind.EXPONENTIAL:
         mean = dist.mean if dist and dist.mean is not None else lo + span / 5
-        scale = max(mean - lo, span * 1e-6)
+        scale = max(mean - lo, span * 1e-12)  # the asked mean, whatever the width of the range
         cap = 1 - math.exp(-span / scale)
         return np.clip(lo - scale * np.log1p(-u * cap), lo, hi)
     if kind == DistributionKind.EMPIRICAL:
@@ -144,10 +144,35 @@ def shape_discrete(u: np.ndarray, lo: int, hi: int, dist: Distribution | None) -
         cdf = _discrete_table(kind, width, dist)
         k = np.searchsorted(cdf, u, side="right")
         return lo + np.minimum(k, width - 1).astype(np.int64)
-    x = shape_continuous(u, float(lo), float(hi) + 1.0, dist)
+    # The continuous law on [lo - 1/2, hi + 1/2], rounded to the nearest integer: each integer takes the
+    # probability of the unit interval centred on it, so a symmetric law keeps its mean (flooring moved
+    # every value down by half a unit on average). Uniform stays exactly uniform over lo..hi.
+    x = shape_continuous(u, float(lo) - 0.5, float(hi) + 0.5, discrete_law(dist, lo))
     # Near the int64 limits float rounding can reach 2**63, which does not cast: clip first, then clamp.
-    k = np.clip(np.floor(x), -(2.0**63), _LARGEST_INT64_FLOAT).astype(np.int64)
+    k = np.clip(np.floor(x + 0.5), -(2.0**63), _LARGEST_INT64_FLOAT).astype(np.int64)
     return np.clip(k, lo, hi)
+
+
+SHEPPARD = 1.0 / 12.0  # variance that rounding to whole units adds to a smooth law
+
+
+def discrete_law(dist: Distribution | None, lo: float) -> Distribution | None:
+    """The continuous law whose rounding to whole units has ``dist``'s mean and standard deviation.
+
+    * normal, lognormal: rounding adds 1/12 to the variance (Sheppard's correction), so the continuous
+      law gets ``std**2 - 1/12``;
+    * exponential: the integers ``lo + floor(E)`` follow a geometric law, whose mean ``1/(e**(1/s) - 1)``
+      is the asked mean above ``lo`` when the continuous scale is ``s = 1/log(1 + 1/(mean - lo))``
+      (rounding on ``[lo - 1/2, ..)`` is flooring from ``lo``).
+    """
+    if dist is None:
+        return None
+    if dist.kind in (DistributionKind.NORMAL, DistributionKind.LOGNORMAL) and dist.std:
+        return dist.model_copy(update={"std": math.sqrt(max(dist.std**2 - SHEPPARD, dist.std**2 / 4))})
+    if dist.kind == DistributionKind.EXPONENTIAL and dist.mean is not None and dist.mean > lo:
+        scale = 1.0 / math.log1p(1.0 / (dist.mean - lo))
+        return dist.model_copy(update={"mean": lo - 0.5 + scale})
+    return dist
 
 
 def cholesky_factor(matrix: list[list[float]], fields: list[str]) -> np.ndarray:

@@ -111,6 +111,13 @@ def _between(unit: str) -> Callable[[pl.Expr, pl.Expr], pl.Expr]:
     return fn
 
 
+def _to_date(values: pl.Series) -> pl.Series:
+    """``date(x)``: ISO text is parsed (Polars no longer casts text to dates), anything else is cast."""
+    if values.dtype == pl.Utf8:
+        return values.str.to_date(strict=False)
+    return values.cast(pl.Date, strict=False)
+
+
 def _years_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     before = (b.dt.month().cast(pl.Int64) * 100 + b.dt.day()) < (a.dt.month().cast(pl.Int64) * 100 + a.dt.day())
     return b.dt.year().cast(pl.Int64) - a.dt.year().cast(pl.Int64) - before.cast(pl.Int64)
@@ -158,7 +165,7 @@ _UNARY: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     "int": lambda e: e.cast(pl.Int64, strict=False),
     "float": lambda e: e.cast(pl.Float64, strict=False),
     "str": lambda e: e.cast(pl.Utf8),
-    "date": lambda e: e.cast(pl.Date, strict=False),
+    "date": lambda e: e.map_batches(_to_date, return_dtype=pl.Date),
     "datetime": lambda e: e.cast(UTC_US, strict=False),
     "year": lambda e: e.dt.year().cast(pl.Int64),
     "month": lambda e: e.dt.month().cast(pl.Int64),

@@ -176,11 +176,13 @@ def draw(
         # the second day after it); a range holding no whole step keeps its lower end.
         lo, hi = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
         hi = np.where(hi < lo, lo, hi)
-    top = hi + 1.0 if integral else hi
-    top = np.where(top > lo, np.nextafter(top, -np.inf) if integral else top, top)
+    # Whole steps: the law on [lo - 1/2, hi + 1/2), rounded to the nearest step (flooring would move the
+    # mean half a step down).
+    bottom = lo - 0.5 if integral else lo
+    top = np.nextafter(hi + 0.5, -np.inf) if integral else hi
     if base is not None:
         _lo, _hi, law = lag_plan(f, lag)
-        x = base + shape_rows(u, lo - base, top - base, law, 0.0)
+        x = base + shape_rows(u, bottom - base, top - base, law, 0.0)
     else:
         law = f.constraints.distribution
         if law is not None and f.type in ("decimal", "amount"):
@@ -192,9 +194,9 @@ def draw(
                 }
             )
         support = static_bounds(f)[0]
-        x = shape_rows(u, lo, top, law, support if math.isfinite(support) else 0.0)
+        x = shape_rows(u, bottom, top, law, support if math.isfinite(support) else 0.0)
     if integral:
-        x = np.clip(np.floor(x), lo, hi)
+        x = np.clip(np.floor(x + 0.5), lo, hi)
     else:
         p = precision(f, None)
         x = np.clip(x, lo, hi)

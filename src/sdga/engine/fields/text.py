@@ -78,11 +78,41 @@ def _sentences(d: Draw, n: int, stream: str, lo: int = 4, hi: int = 12) -> pa.Ar
     return pc.binary_join_element_wise(pc.utf8_capitalize(join_lists(picked, lengths, " ")), ".", "")
 
 
+_SENTENCE_CHARS = 40  # a sentence's length, roughly: how many to add for a missing min_length
+_MAX_FILL_ROUNDS = 64
+
+
 def _truncate(d: Draw, arr: pa.Array) -> pa.Array:
+    """Prose within ``min_length``..``max_length`` characters.
+
+    Too short: more sentences are appended (all short rows at once, a few rounds at most). Too long: cut
+    at ``max_length``, then back to the last whole word when that still meets ``min_length``, without
+    trailing blanks.
+    """
     c = d.spec.constraints
-    if c.max_length is not None:
-        arr = pc.utf8_slice_codeunits(arr, 0, c.max_length)
-    return arr
+    low = c.min_length or 0
+    for round_ in range(_MAX_FILL_ROUNDS if low else 0):
+        deficit = low - pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+        short = deficit > 0
+        if not short.any():
+            break
+        counts = np.where(short, -(-deficit // _SENTENCE_CHARS), 0)
+        extra = join_lists(_sentences(d, int(counts.sum()), f"fill{round_}"), counts, " ")
+        arr = pc.if_else(pa.array(short), pc.binary_join_element_wise(arr, extra, " "), arr)
+    if c.max_length is None:
+        return arr
+    high = c.max_length
+    long = pc.greater(pc.utf8_length(arr), high)
+    if not pc.any(long).as_py():
+        return arr
+    cut = pc.utf8_slice_codeunits(arr, 0, high)
+    # The cut split a word when the next character is not a blank: drop the partial word.
+    split = pc.invert(pc.match_substring_regex(pc.utf8_slice_codeunits(arr, high, high + 1), r"^\s"))
+    whole = pc.utf8_rtrim_whitespace(pc.replace_substring_regex(cut, r"\S*$", ""))
+    cut = pc.if_else(pc.and_(split, pc.greater_equal(pc.utf8_length(whole), max(low, 1))), whole, cut)
+    trimmed = pc.utf8_rtrim_whitespace(cut)
+    cut = pc.if_else(pc.greater_equal(pc.utf8_length(trimmed), max(low, 1)), trimmed, cut)
+    return pc.if_else(long, cut, arr)
 
 
 @register("sentence", "One sentence of locale words (4-12 words).", "text", pa.string(), example="Lorem ipsum.")
