@@ -291,6 +291,30 @@ class SyntheticDataService:
             return response
         return self._execute(record, job, progress, started)
 
+    def record_finished(
+        self, request: GenerateDataRequest, response: GenerateDataResponse, *, started_ms: int
+    ) -> GenerationRecord:
+        """Keep in the history a generation that ran outside the service (``sdga generate -o FILE``), so that
+        ``history``, ``status``, ``report`` and ``download`` know it too. The files stay where they were written."""
+        record = GenerationRecord(
+            generation_id=check_generation_id(response.generation_id),
+            timestamp=started_ms,
+            status=response.status,
+            data_type=request.data_type.value,
+            volume=response.records_generated or request.volume,
+            output_format=request.output_format.value,
+            destination_type=request.destination.type.value,
+            output_location=response.output_location,
+            records_generated=response.records_generated,
+            execution_time_ms=response.execution_time_ms,
+            errors=list(response.errors),
+            expires_at=self._expiry(),
+            request=request.model_dump(mode="json", by_alias=True),
+            response=response,
+        )
+        self.history_store.create(record)
+        return record
+
     def run_job(
         self, generation_id: str, request: GenerateDataRequest, *, engine: str | None = None
     ) -> GenerateDataResponse:

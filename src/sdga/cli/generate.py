@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from sdga.models import (
     ComplianceRequirement,
     DataType,
     GenerateDataRequest,
+    GenerateDataResponse,
     OutputFormat,
     Schema,
     Severity,
@@ -325,23 +327,54 @@ def generate(
         check_output_location(report.parent, OutputFormat.JSON, 2)
 
     total = sum(int(getattr(t, "volume", 0) or 0) for t in plan.tables)
-    response = run_with_progress(
-        total,
-        lambda progress: generate_to_path(
-            request,
-            target,
-            workers=workers,
-            batch_size=batch_size,
-            progress=progress,
-            metrics=metrics,
-            warnings=warnings,
-            plan=plan,
-            sql_drop_existing=sql_drop_existing,
-            engine=chosen,
-        ),
-        quiet=quiet,
-    )
+    started_ms = int(time.time() * 1000)
+    try:
+        response = run_with_progress(
+            total,
+            lambda progress: generate_to_path(
+                request,
+                target,
+                workers=workers,
+                batch_size=batch_size,
+                progress=progress,
+                metrics=metrics,
+                warnings=warnings,
+                plan=plan,
+                sql_drop_existing=sql_drop_existing,
+                engine=chosen,
+            ),
+            quiet=quiet,
+        )
+    except BaseException as exc:  # recorded as failed (interrupted or refused), then reported as usual
+        _record_run(request, _failed_response(request, exc), started_ms)
+        raise
+    _record_run(request, response, started_ms)
     emit_result(response, request, report=report, as_json=as_json, quiet=quiet)
+
+
+def _failed_response(request: GenerateDataRequest, exc: BaseException) -> GenerateDataResponse:
+    from sdga.errors import SdgaError
+    from sdga.models import GenerationStatus
+
+    reason = exc.message if isinstance(exc, SdgaError) else f"interrupted ({type(exc).__name__}); nothing was written"
+    return GenerateDataResponse(status=GenerationStatus.FAILED, errors=[reason], seed=request.seed)
+
+
+def _record_run(request: GenerateDataRequest, response: GenerateDataResponse, started_ms: int) -> None:
+    """``sdga history`` lists plain runs too (with where the files went); a history that cannot be written
+    (a read-only SDGA_HOME) never fails the generation itself: it says so instead."""
+    from sdga.service import SyntheticDataService
+
+    absolute = response.model_copy(
+        update={
+            "output_location": str(Path(response.output_location).resolve()) if response.output_location else None,
+            "output_files": [str(Path(f).resolve()) for f in response.output_files],
+        }
+    )
+    try:
+        SyntheticDataService.from_env().record_finished(request, absolute, started_ms=started_ms)
+    except Exception as exc:
+        typer.echo(f"warning: not recorded in the history: {exc}", err=True)
 
 
 @handle_errors
