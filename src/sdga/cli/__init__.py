@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "templates": ("generate", "List the built-in templates (use one with `sdga generate --template NAME`)."),
     "types": ("generate", "List the field types a schema can use (plus `faker:<method>` for any other Faker provider)."),
     "validate": ("quality", "Validate a schema (and compliance); JSON out; exit 0 valid, 1 invalid, 2 unreadable."),
-    "metrics": ("quality", "Quality metrics of generated data (QualityMetricsResponse JSON, or --markdown)."),
+    "metrics": ("quality", "Quality metrics of generated data (QualityMetricsResponse JSON, or --markdown; --html adds charts)."),
     "infer": ("quality", "Learn a schema from a sample: safe generators for PII, distributions, categories, correlations."),
     "serve": ("service", "Run the HTTP API and the web UI (http://HOST:PORT/)."),
     "history": ("service", "Recent generations, newest first."),
