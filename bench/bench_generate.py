@@ -24,6 +24,13 @@ Each method does the same job end to end: generate the 12 columns below and writ
 * ``mimesis columns``: Mimesis's column API (``Fieldset``, one call per column), derived columns with
   pyarrow compute, then ``pq.write_table``; measured on ``--mimesis-rows`` (default 200,000) rows.
 * ``mimesis direct``: the same with direct provider calls (Mimesis's fastest path: no ``Fieldset`` dispatch).
+* ``sdga coherent``: the engine on a related request that uses the coherence features (``COHERENT_SCHEMA``):
+  customers in five countries (geography: city, postcode, phone and currency from one real city per row,
+  a time profile on the signup) with aggregates of their orders (count, filtered count, sum), and ten orders
+  per customer that come after the signup (a lookup and a lag), take the customer's currency (a lookup),
+  derive their amount and a flag (expressions) and carry a refund only when refunded, never above the amount
+  (``when`` and ``max_expr``). ``--rows`` counts its orders; the customers are a tenth of that. Its rate
+  counts every row written (customers and orders) and is reported beside the plain one.
 
 Columns: id (uuid), first_name, last_name, email (from the row's names, unique), phone, address,
 date_of_birth (1940-2007), age (18-90), balance (0-100000, 2 decimals), is_active, status
@@ -78,6 +85,56 @@ USER_PROFILE_SCHEMA: dict[str, Any] = {
 }
 
 
+COHERENT_ORDERS_PER_CUSTOMER = 10
+COHERENT_SCHEMA: dict[str, Any] = {
+    "tables": [
+        {
+            "name": "customers",
+            "fields": [
+                {"name": "customer_id", "type": "uuid", "primary_key": True},
+                {"name": "full_name", "type": "full_name"},
+                {"name": "country_code", "type": "country_code",
+                 "constraints": {"enum": ["US", "DE", "FR", "GB", "JP"], "weights": [4, 2, 2, 1, 1]}},
+                {"name": "city", "type": "city"},
+                {"name": "postal_code", "type": "postal_code"},
+                {"name": "phone", "type": "phone"},
+                {"name": "currency", "type": "currency_code"},
+                {"name": "signup_date", "type": "date",
+                 "constraints": {"min": "2020-01-01", "max": "2024-06-30", "profile": "consumer_evenings"}},
+                {"name": "order_count", "type": "integer", "expression": "count(orders)"},
+                {"name": "refunded_orders", "type": "integer",
+                 "expression": "count(orders, where=\"status == 'refunded'\")"},
+                {"name": "lifetime_value", "type": "amount", "expression": "sum(orders.amount)"},
+            ],
+        },
+        {
+            "name": "orders",
+            "fields": [
+                {"name": "order_id", "type": "uuid", "primary_key": True},
+                {"name": "customer_id", "type": "reference", "references": "customers.customer_id",
+                 "cardinality": {"min": COHERENT_ORDERS_PER_CUSTOMER, "max": COHERENT_ORDERS_PER_CUSTOMER}},
+                {"name": "ordered_at", "type": "datetime", "after": "customer_id.signup_date",
+                 "lag": {"min": "1h", "max": "400d"}, "constraints": {"max": "2025-06-30T23:59:59"}},
+                {"name": "currency", "type": "currency_code", "expression": "customer_id.currency"},
+                {"name": "quantity", "type": "integer",
+                 "constraints": {"min": 1, "max": 9, "distribution": {"kind": "zipf", "exponent": 2.0}}},
+                {"name": "unit_price", "type": "amount",
+                 "constraints": {"min": 1, "max": 900, "precision": 2,
+                                 "distribution": {"kind": "lognormal", "mean": 40, "std": 50}}},
+                {"name": "amount", "type": "amount", "expression": "quantity * unit_price"},
+                {"name": "status", "type": "category",
+                 "constraints": {"enum": ["paid", "shipped", "refunded", "cancelled"], "weights": [50, 38, 7, 5]}},
+                {"name": "is_open", "type": "boolean", "expression": "status in ('paid', 'shipped')"},
+                {"name": "refund", "type": "amount", "when": "status == 'refunded'",
+                 "constraints": {"min": 0.01, "precision": 2, "max_expr": "amount"}},
+                {"name": "shipping_fee", "type": "amount", "when": "amount < 50", "otherwise": "0",
+                 "constraints": {"min": 2.5, "max": 9.9, "precision": 2}},
+            ],
+        },
+    ]
+}  # fmt: skip
+
+
 def _cpu_seconds() -> float:
     """User + system CPU time of this process and its finished children (worker processes)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,6 +156,20 @@ def run_sdga(rows: int, out: Path, workers: int, batch_size: int, fmt: str = "pa
 
     request = GenerateDataRequest.model_validate(
         {"data_type": "custom", "volume": rows, "schema": USER_PROFILE_SCHEMA, "output_format": fmt, "seed": 7}
+    )
+    generate_to_path(request, out, workers=workers, batch_size=batch_size)
+
+
+def run_sdga_coherent(orders: int, out: Path, workers: int, batch_size: int) -> None:
+    """The coherent request: ``orders`` orders and a tenth as many customers, one Parquet file per table."""
+    from sdga.generation import generate_to_path
+    from sdga.models import GenerateDataRequest
+
+    customers = max(1, orders // COHERENT_ORDERS_PER_CUSTOMER)
+    schema = json.loads(json.dumps(COHERENT_SCHEMA))
+    schema["tables"][0]["volume"] = customers
+    request = GenerateDataRequest.model_validate(
+        {"schema": schema, "volume": customers, "output_format": "parquet", "seed": 7}
     )
     generate_to_path(request, out, workers=workers, batch_size=batch_size)
 
@@ -249,9 +320,16 @@ def run_mimesis_direct(rows: int, out: Path, fmt: str = "parquet") -> None:
     _write_columns(columns, out, fmt)
 
 
-METHODS = {"sdga": run_sdga, "faker": run_faker, "mimesis": run_mimesis, "mimesis-direct": run_mimesis_direct}
+METHODS = {
+    "sdga": run_sdga,
+    "sdga-coherent": run_sdga_coherent,
+    "faker": run_faker,
+    "mimesis": run_mimesis,
+    "mimesis-direct": run_mimesis_direct,
+}
 PRELOAD = {
     "sdga": ["sdga.generation", "sdga.engine", "sdga.writers", "sdga.models"],
+    "sdga-coherent": ["sdga.generation", "sdga.engine", "sdga.writers", "sdga.models"],
     "faker": ["faker"],
     "mimesis": ["mimesis", "pyarrow.compute"],
     "mimesis-direct": ["mimesis", "pyarrow.compute"],
@@ -287,10 +365,23 @@ def count_output(out: Path, fmt: str) -> tuple[int, int]:
     return data.count(b"\n("), columns
 
 
+def _count_coherent(out: Path, orders: int) -> tuple[int, int]:
+    """(bytes, rows) of the coherent request's files, after checking both tables are whole (not timed)."""
+    import pyarrow.parquet as pq
+
+    files = {f.stem: f for f in out.glob("*.parquet")}
+    counts = {name: pq.ParquetFile(path).metadata.num_rows for name, path in files.items()}
+    customers = max(1, orders // COHERENT_ORDERS_PER_CUSTOMER)
+    expected = {"customers": customers, "orders": customers * COHERENT_ORDERS_PER_CUSTOMER}
+    if counts != expected:
+        raise SystemExit(f"sdga-coherent wrote {counts}, expected {expected}")
+    return sum(f.stat().st_size for f in files.values()), sum(counts.values())
+
+
 def child(method: str, rows: int, workers: int, batch_size: int, fmt: str = "parquet") -> dict[str, Any]:
     """One measurement, inside its own process."""
     with tempfile.TemporaryDirectory(prefix="sdga-bench-") as tmp:
-        out = Path(tmp) / f"{method}.{fmt}"
+        out = Path(tmp) / (method if method == "sdga-coherent" else f"{method}.{fmt}")  # a directory of tables
         # Library imports are not generation work: load them before the clock starts, for every method.
         import importlib
 
@@ -301,15 +392,21 @@ def child(method: str, rows: int, workers: int, batch_size: int, fmt: str = "par
         start, cpu_start = time.perf_counter(), _cpu_seconds()
         if method == "sdga":
             run_sdga(rows, out, workers, batch_size, fmt)
+        elif method == "sdga-coherent":
+            run_sdga_coherent(rows, out, workers, batch_size)
         else:
             METHODS[method](rows, out, fmt)  # type: ignore[operator]
         seconds = time.perf_counter() - start
         cpu_seconds = _cpu_seconds() - cpu_start
         peak = _peak_rss_mb()  # before the check below reads the file back
-        size = out.stat().st_size
-        written, columns = count_output(out, fmt)
-    if written != rows or columns != 12:
-        raise SystemExit(f"{method} to {fmt}: wrote {written} rows x {columns} columns, expected {rows} x 12")
+        if method == "sdga-coherent":
+            size, written = _count_coherent(out, rows)
+            rows = written
+        else:
+            size = out.stat().st_size
+            written, columns = count_output(out, fmt)
+            if written != rows or columns != 12:
+                raise SystemExit(f"{method} to {fmt}: wrote {written} rows x {columns} columns, expected {rows} x 12")
     return {
         "method": method,
         "format": fmt,
@@ -361,11 +458,23 @@ def _versions() -> dict[str, str]:
     return out
 
 
+LOAD_AT_START = os.getloadavg() if hasattr(os, "getloadavg") else None
+
+
 def _run_lines() -> list[str]:
-    """Where and how the results were made (machine, versions, the command)."""
+    """Where and how the results were made (machine, its load, versions, the command)."""
+    load = ""
+    if LOAD_AT_START is not None and hasattr(os, "getloadavg"):
+        now = os.getloadavg()[0]
+        load = f" Load average (1 min) {LOAD_AT_START[0]:.1f} at the start, {now:.1f} at the end."
+        if max(LOAD_AT_START[0], now) > (os.cpu_count() or 1):
+            load += (
+                " Above the CPU count: other work shared the machine, so wall-clock rates are lower than on a quiet"
+                " one; compare the CPU-time columns."
+            )
     return [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} with {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + ".",
+        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + "." + load,
         f"Command: `python bench/bench_generate.py {' '.join(sys.argv[1:])}`",
     ]
 
@@ -375,7 +484,7 @@ def render(results: list[dict[str, Any]], memory: list[dict[str, Any]], args: ar
     sdga = by["sdga"]["rows_per_s"]
     sdga_cpu = by["sdga"]["rows_per_cpu_s"]
     lines = [
-        "# Generation benchmark: 12-column user_profile to Parquet",
+        "# Generation benchmark: 12-column user_profile to Parquet, and a coherent multi-table request",
         "",
         *_run_lines(),
         "",
@@ -389,16 +498,21 @@ def render(results: list[dict[str, Any]], memory: list[dict[str, Any]], args: ar
     ]
     labels = {
         "sdga": f"sdga (workers={args.workers})",
+        "sdga-coherent": f"sdga, coherent request (workers={args.workers}): geography, derived, conditional, "
+        "lookup and aggregate fields, 2 tables",
         "faker": "Faker, per-row loop",
         "mimesis": "Mimesis, column API (Fieldset) + pyarrow",
         "mimesis-direct": "Mimesis, direct provider calls per column + pyarrow",
     }
-    for method in ("sdga", "faker", "mimesis", "mimesis-direct"):
+    for method in ("sdga", "sdga-coherent", "faker", "mimesis", "mimesis-direct"):
         if method not in by:
             continue
         r = by[method]
         ratio = "1x" if method == "sdga" else f"**{sdga / r['rows_per_s']:,.1f}x**"
         ratio_cpu = "1x" if method == "sdga" else f"{sdga_cpu / r['rows_per_cpu_s']:,.1f}x"
+        if method == "sdga-coherent":  # its own job: its rate beside the plain one, not a speed-up
+            ratio = f"{r['rows_per_s'] / sdga:.0%} of plain"
+            ratio_cpu = f"{r['rows_per_cpu_s'] / sdga_cpu:.0%} of plain"
         lines.append(
             f"| {labels[method]} | {r['rows']:,} | {r['seconds']:.2f} s | {r['rows_per_s']:,.0f} | {ratio} "
             f"| {r['rows_per_cpu_s']:,.0f} | {ratio_cpu} | {r['peak_rss_mb']:,.0f} MiB |"
@@ -408,6 +522,17 @@ def render(results: list[dict[str, Any]], memory: list[dict[str, Any]], args: ar
         notes.append(
             f"The Faker loop was measured on {by['faker']['rows']:,} rows and its rate extrapolated "
             f"(at that rate {by['sdga']['rows']:,} rows would take {by['sdga']['rows'] / by['faker']['rows_per_s']:,.0f} s)."
+        )
+    if "sdga-coherent" in by:
+        co = by["sdga-coherent"]
+        notes.append(
+            f"The coherent request (`COHERENT_SCHEMA` in the script) wrote {co['rows']:,} rows: "
+            f"{co['rows'] // (COHERENT_ORDERS_PER_CUSTOMER + 1):,} customers (11 columns: country mix, city, postcode, "
+            "phone and currency from one real city per row, a time-profiled signup date, three aggregates of "
+            f"their orders) and {co['rows'] // (COHERENT_ORDERS_PER_CUSTOMER + 1) * COHERENT_ORDERS_PER_CUSTOMER:,} "
+            "orders (12 columns: after the signup through a lookup, the customer's currency, a derived amount and "
+            "flag, a conditional refund bounded by the amount, a conditional shipping fee). Its rate counts every "
+            "row written; the Faker ratios compare the plain 12-column job."
         )
     if "mimesis" in by and by["mimesis"]["rows"] < by["sdga"]["rows"]:
         notes.append(
@@ -546,6 +671,7 @@ def main() -> None:
 
     results = [
         measure("sdga", args.rows, args.workers, args.batch_size, repeat=args.repeat),
+        measure("sdga-coherent", args.rows, args.workers, args.batch_size, repeat=args.repeat),
         measure("faker", min(args.faker_rows, args.rows), repeat=args.repeat),
         measure("mimesis", min(args.mimesis_rows, args.rows), repeat=args.repeat),
         measure("mimesis-direct", min(args.mimesis_rows, args.rows), repeat=args.repeat),
