@@ -87,6 +87,12 @@ def _banking(f: Frames) -> None:
     )
     tx = f["account_transactions"].join(a.select("account_id", pl.col("currency").alias("acc")), on="account_id")
     _none(tx, pl.col("currency") != pl.col("acc"), "transaction currency differs from its account's")
+    card = pl.col("transaction_type").is_in(["card_payment", "atm_withdrawal"])
+    _none(tx, card != pl.col("card_number").is_not_null(), "card number on a non-card transaction (or missing)")
+    _none(tx, pl.col("merchant_name").is_not_null() & (pl.col("transaction_type") != "card_payment"), "merchant")
+    transfer = pl.col("transaction_type").is_in(["transfer_in", "transfer_out", "direct_debit"])
+    _none(tx, transfer != pl.col("counterparty_iban").is_not_null(), "counterparty IBAN outside transfers")
+    assert 0.005 < tx["is_flagged"].mean() < 0.05  # type: ignore[operator]
 
 
 def _finance(f: Frames) -> None:
@@ -176,6 +182,8 @@ def _hotel(f: Frames) -> None:
     _none(r, (pl.col("status") == "checked_out") & (ends > anchor), "checked out of a stay not yet over")
     _none(r, (pl.col("status") == "confirmed") & (pl.col("check_in") <= anchor), "confirmed stay already begun")
     _none(r, (pl.col("status") == "no_show") & (pl.col("check_in") > anchor), "no-show for a stay still ahead")
+    g = f["guests"]
+    _none(g, pl.col("loyalty_member") != (pl.col("loyalty_tier") != "none"), "loyalty tier disagrees with membership")
 
 
 EVERYDAY: dict[str, Callable[[Frames], None]] = {
