@@ -294,3 +294,28 @@ def test_date_bound_at_the_end_of_the_calendar_is_measured() -> None:
     schema = _schema({"name": "d", "type": "date", "constraints": {"min": "2000-01-01", "max": "9999-12-31"}})
     m = calculate_quality_metrics(table, schema=schema)
     assert m.validity_score == pytest.approx(2 / 3)  # 1999-05-05 is below the minimum
+
+
+def test_a_conditional_field_is_valid_when_null_where_its_condition_fails() -> None:
+    """``when`` without ``otherwise`` is null by design where the condition does not hold; a null in a plain
+    non-nullable field is still invalid."""
+    schema = Schema.model_validate(
+        {
+            "fields": [
+                {"name": "kind", "type": "category", "constraints": {"enum": ["card", "cash"]}},
+                {"name": "card_number", "type": "string", "when": "kind == 'card'"},
+                {"name": "note", "type": "string"},
+            ]
+        }
+    )
+    data = pa.table(
+        {
+            "kind": ["card", "cash", "cash", "card"],
+            "card_number": ["4242", None, None, "4000"],
+            "note": ["a", "b", "c", "d"],
+        }
+    )
+    assert calculate_quality_metrics(data, schema=schema).validity_score == 1.0
+    broken = data.set_column(2, "note", pa.array(["a", None, "c", "d"]))
+    metrics = calculate_quality_metrics(broken, schema=schema)
+    assert metrics.validity_score < 1.0 and metrics.field_statistics["note"].invalid_count == 1

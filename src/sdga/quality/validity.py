@@ -114,6 +114,12 @@ def _pattern_valid(df: pl.DataFrame, name: str, pattern: str) -> pl.Expr:
     return text.is_in(matching)
 
 
+def null_allowed(spec: FieldSpec) -> bool:
+    """Whether a null is a valid value: a nullable field, or a conditional one (``when`` without
+    ``otherwise``), which is null by design where its condition does not hold."""
+    return spec.constraints.nullable or (spec.when is not None and spec.otherwise is None)
+
+
 def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     """Boolean expression: the value meets type, range, enum, pattern, format, length and nullability."""
     name, t, c = spec.name, spec.type, spec.constraints
@@ -129,9 +135,9 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     if nested or t in ("object", "json"):
         # A nested value where a scalar is declared is invalid; object/json values are checked for presence only.
         ok = pl.lit(t in ("object", "json", "array"))
-        return pl.when(missing).then(pl.lit(c.nullable)).otherwise(ok)
+        return pl.when(missing).then(pl.lit(null_allowed(spec))).otherwise(ok)
     if dtype == pl.Null:
-        return pl.lit(c.nullable)
+        return pl.lit(null_allowed(spec))
     is_text = dtype in (pl.String,) or isinstance(dtype, pl.Categorical | pl.Enum)
 
     if c.enum is not None:
@@ -197,7 +203,7 @@ def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
     value_ok = pl.lit(True)
     for check in checks:
         value_ok = value_ok & check.fill_null(False)
-    return pl.when(missing).then(pl.lit(c.nullable)).otherwise(value_ok)
+    return pl.when(missing).then(pl.lit(null_allowed(spec))).otherwise(value_ok)
 
 
 VALID_PREFIX = "\x01valid\x00"
@@ -276,7 +282,7 @@ def _array_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:
         ok = text.str.starts_with("[") | (text == "")  # XML writes an empty list as an empty element
     else:
         ok = pl.lit(False)
-    return pl.when(col.is_null()).then(pl.lit(c.nullable)).otherwise(ok.fill_null(False))
+    return pl.when(col.is_null()).then(pl.lit(null_allowed(spec))).otherwise(ok.fill_null(False))
 
 
 def validity_without_schema(
