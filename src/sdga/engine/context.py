@@ -151,6 +151,11 @@ class Draw:
             return raw if cap == 1 << 64 else raw % np.uint64(cap)
         return self.rng("idx").integers(0, cap, self.n, dtype=np.uint64)
 
+    def spare_index(self, capacity: int, rows: np.ndarray) -> np.ndarray:
+        """The unique permutation's indices for ``rows`` past the end of the table (values no row uses)."""
+        cap = max(1, min(int(capacity), 1 << 64))
+        return Permutation(cap, self.key("unique") & ((1 << 64) - 1))(rows)
+
     def person(self) -> Person:
         if self.row_aligned:
             return self.ctx.person()

@@ -388,7 +388,7 @@ class Run:
         parents = self.parent_rows(st, d.spec.name)
         root = parents == NO_PARENT
         rows = np.where(root, np.uint64(0), parents)
-        pctx = BlockContext(self.plan.seed, parent.name, self.plan.locale, -1, 0, len(rows))
+        pctx = BlockContext(self.plan.seed, parent.name, self.plan.locale, -1, 0, len(rows), volume=parent.volume)
         keys = generate_column(Draw(pctx, target, target.name, len(rows), rows), arrow_type(target))
         if root.any():  # a tree's roots point at no row
             keys = pc.if_else(pa.array(root), pa.scalar(None, keys.type), keys)

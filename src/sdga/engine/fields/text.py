@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -16,6 +17,7 @@ from sdga.engine.fields.choice import groups_of, scatter, take
 from sdga.engine.fields.registry import register, register_vocabulary
 from sdga.engine.lexicon import lexicon
 from sdga.engine.patterns import compile_pattern, concat, hex_digits, join_lists, unique_pattern
+from sdga.engine.safety import card_number_mask
 from sdga.engine.vocab import vocabulary
 from sdga.errors import SchemaError
 from sdga.models.schema import FieldSpec
@@ -48,10 +50,7 @@ def max_text_length(f: FieldSpec) -> int | None:
 @register("string", "Text: from `pattern` if given, else letters/digits of min_length..max_length (8..16).",
           "basic", pa.string(), lambda f, _l: unique_pattern(_string_pattern(f)).capacity, example="aZ3kQ9xP")  # fmt: skip
 def gen_string(d: Draw) -> pa.Array:
-    node = compile_pattern(_string_pattern(d.spec))
-    if d.unique:
-        return node.indexed(d.index(node.capacity))
-    return node.random(d.rng("v"), d.n)
+    return _from_pattern(d, compile_pattern(_string_pattern(d.spec)))
 
 
 def _pattern_of(f: FieldSpec) -> str:
@@ -64,10 +63,55 @@ def _pattern_of(f: FieldSpec) -> str:
           "basic", pa.string(), lambda f, _l: unique_pattern(_pattern_of(f)).capacity, row_addressable=True,
           example="AB-1234")  # fmt: skip
 def gen_pattern(d: Draw) -> pa.Array:
-    node = compile_pattern(_pattern_of(d.spec))
+    return _from_pattern(d, compile_pattern(_pattern_of(d.spec)))
+
+
+_REDRAWS = 16
+
+
+def _replace(values: pa.Array, rows: np.ndarray, replacement: pa.Array) -> pa.Array:
+    """``values`` with ``rows`` set to ``replacement`` (in order)."""
+    index = np.arange(len(values), dtype=np.int64)
+    index[rows] = len(values) + np.arange(len(rows), dtype=np.int64)
+    return pa.concat_arrays([values, replacement.cast(values.type)]).take(pa.array(index))
+
+
+def _from_pattern(d: Draw, node: Any) -> pa.Array:
+    """Values of a pattern, none of which a card scanner would flag (13-19 digits passing the Luhn check).
+
+    An id such as ``[0-9a-f]{16}`` is all digits now and then, and a tenth of those pass the Luhn check.
+    Such values are replaced by others of the same pattern: redrawn when values may repeat; when they
+    are unique, by the values of rows past the end of the table (``volume + row``, then ``2 x volume +
+    row``, ...), which no row of the table uses, so values stay distinct without a retry.
+    """
     if d.unique:
-        return node.indexed(d.index(node.capacity))
-    return node.random(d.rng("v"), d.n)
+        values = node.indexed(d.index(node.capacity))
+        flagged = card_number_mask(values)
+        volume = int(d.ctx.volume)
+        for round_ in range(1, _REDRAWS + 1):
+            if not flagged.any() or volume <= 0:
+                break
+            assert d.rows is not None
+            rows = np.flatnonzero(flagged)
+            spare = d.rows[rows].astype(np.uint64) + np.uint64(round_ * volume)
+            usable = spare < np.uint64(min(int(node.capacity), (1 << 64) - 1))
+            if not usable.any():
+                break
+            rows, spare = rows[usable], spare[usable]
+            replacement = node.indexed(d.spare_index(node.capacity, spare))
+            values = _replace(values, rows, replacement)
+            flagged[rows] = card_number_mask(replacement)
+        return values
+    values = node.random(d.rng("v"), d.n)
+    flagged = card_number_mask(values)
+    for round_ in range(_REDRAWS):
+        if not flagged.any():
+            break
+        rows = np.flatnonzero(flagged)
+        replacement = node.random(d.rng(f"v-redraw{round_}"), len(rows))
+        values = _replace(values, rows, replacement)
+        flagged[rows] = card_number_mask(replacement)
+    return values
 
 
 def _sentences(d: Draw, n: int, stream: str, lo: int = 4, hi: int = 12) -> pa.Array:
