@@ -24,6 +24,7 @@ SPECS = {
     "object": field("x", "object", fields=[field("a", "integer"), field("b", "city")]),
     "array": field("x", "array", items=field("i", "word"), min_length=1, max_length=4),
     "json": field("x", "json", fields=[field("a", "integer"), field("tags", "array", items=field("t", "word"))]),
+    "phrase": field("x", "phrase", format="ticket_subject"),
 }
 
 SIMPLE = sorted(t for t in FIELD_TYPES if t not in ("reference",))

@@ -82,6 +82,7 @@ EXTENDED_FIELD_TYPES: tuple[str, ...] = (
     "product_category",
     "review",
     "log_message",
+    "phrase",
 )
 
 FIELD_TYPES: frozenset[str] = frozenset(SPEC_FIELD_TYPES + EXTENDED_FIELD_TYPES)

@@ -13,7 +13,8 @@ from sdga.agent.planning.text import words
 NUMERIC_TYPES = frozenset({"integer", "float", "decimal", "amount", "date", "datetime", "timestamp"})
 TEXT_TYPES = frozenset({"string", "text", "sentence", "full_name", "first_name", "last_name", "company", "address",
                         "street_address", "city", "username", "word", "email", "phone", "url", "pattern", "job_title",
-                        "postal_code", "state", "country"})  # fmt: skip
+                        "postal_code", "state", "country", "phrase", "review", "product_name",
+                        "log_message"})  # fmt: skip
 _TARGET = r"(?:\s+(?:in|on|for|of|into|across|within)\s+(?:the\s+|all\s+|every\s+|their\s+|each\s+)?(?P<after>[a-z][\w-]*(?:\s+(?!and\b|with\b|as\b|for\b)[a-z][\w-]*){0,2}))?"
 
 
@@ -42,7 +43,9 @@ def _targets(state: PlanState, phrase: str | None, family: str = "any") -> list[
             if table is not None and strength >= 1.5:
                 found = [(table, f) for f in table["fields"] if _eligible(f) and family in {"any", _family(f)}]
                 if family == "text":  # "emoji in comments": the comment text, not every string of the table
-                    found = [x for x in found if x[1].get("type") in {"text", "sentence", "string"}] or found
+                    found = [
+                        x for x in found if x[1].get("type") in {"text", "sentence", "string", "phrase", "review"}
+                    ] or found
         out += [(t, f) for t, f in found if _eligible(f)]
     return out
 
