@@ -6,16 +6,19 @@ afterwards, so the fixed table names of the templates never collide with anythin
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from sdga.engine import plan_generation
 from sdga.engine.templates import get_template, list_templates
 from sdga.models import GenerateDataRequest, SqlDialect
 from sdga.writers import write_plan
+from sdga.writers.sql import create_table_sql
 
 TEMPLATES = sorted(t.name for t in list_templates())
 
@@ -103,3 +106,24 @@ def test_mariadb_loads_every_template(tmp_path: Path, mysql_url: str) -> None:
                     cur.execute(f"DROP DATABASE IF EXISTS {database}")
     finally:
         conn.close()
+
+
+MONEY = re.compile(r"(price|amount|balance|cost|fees?|charge|mrr|total|salary|premium|payout|fare|revenue|budget)")
+
+
+@pytest.mark.parametrize("dialect", [SqlDialect.POSTGRESQL, SqlDialect.MYSQL])
+def test_money_columns_of_every_template_are_exact_decimals(dialect: SqlDialect) -> None:
+    """Prices, amounts, balances, fees and totals are ``amount``/``decimal`` fields: NUMERIC/DECIMAL, never DOUBLE."""
+    checked = 0
+    for template in TEMPLATES:
+        request = GenerateDataRequest.model_validate({"schema": get_template(template), "volume": 5})
+        plan = plan_generation(request)
+        for table in plan.tables:
+            ddl = create_table_sql(table, dialect, tables=plan.tables)
+            for field in table.arrow_schema:
+                if MONEY.search(field.name) and pa.types.is_floating(field.type):
+                    raise AssertionError(f"{template}.{table.name}.{field.name} is a float: {ddl}")
+                if MONEY.search(field.name) and pa.types.is_decimal(field.type):
+                    checked += 1
+                    assert ("NUMERIC(" if dialect == SqlDialect.POSTGRESQL else "DECIMAL(") in ddl
+    assert checked >= 30
