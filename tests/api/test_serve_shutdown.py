@@ -87,8 +87,9 @@ def test_sigterm_stops_the_server_and_its_generation(tmp_path: Path, background:
             proc.wait()
     assert stopped_in < 10, f"took {stopped_in:.1f} s"
     errors = proc.stderr.read().decode() if proc.stderr else ""
-    # uvicorn re-raises the signal once it has shut down cleanly (-15); 0 when stuck work was abandoned
-    assert proc.returncode in (0, -signal.SIGTERM) and "Traceback" not in errors, errors
+    # uvicorn re-raises the signal once it has shut down cleanly: the command line's SIGTERM handling then
+    # exits 143 (or the default action, -15); 0 when work that could not be stopped was abandoned
+    assert proc.returncode in (0, 143, -signal.SIGTERM) and "Traceback" not in errors, errors
     if not background:  # the request got its answer before the server went away
         assert answer.get("status") == 503 and answer["body"]["error"] == "generation_stopped", answer
     records = SyntheticDataService(Settings(home=home)).history_store.list(limit=5)
