@@ -317,17 +317,21 @@ def test_build_preview_generate_report_agent_history(server: str, browser: Any, 
     expect(page.locator("#view-report")).to_be_visible()
     expect(page.locator("#report-charts figure svg").first).to_be_visible(timeout=30_000)
 
-    # 8. Runs and history: a long run cancelled from its progress bar, then its reason in the history.
+    # 8. Runs and history: a long run shows its progress in the run card and in the history, where it is
+    # cancelled; the reason is recorded and shown in both.
     page.click("#tab-build")
     page.fill("#volume", "3000000")
     page.press("#volume", "Tab")
     page.click("#generate-btn")
     expect(page.locator("#cancel-btn")).to_be_visible(timeout=15_000)
     expect(page.locator("#progress-box")).to_be_visible()
-    page.click("#cancel-btn")
-    expect(page.locator("#run-status")).to_contain_text("cancelled by the user", timeout=60_000)
-    page.fill("#volume", "1000")
     page.click("#tab-runs")
+    running = page.locator("#history tbody tr[data-status=running], #history tbody tr[data-status=pending]")
+    expect(running).to_have_count(1, timeout=15_000)
+    expect(running.locator("progress")).to_be_visible()
+    running.locator("button:has-text('Cancel')").click()
+    expect(page.locator("#history tbody tr").first).to_have_attribute("data-status", "failed", timeout=30_000)
+    expect(page.locator("#run-status")).to_contain_text("cancelled by the user", timeout=60_000)
     rows = page.locator("#history tbody tr")
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("failed")

@@ -17,6 +17,7 @@ function showView(key) {
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== key;
   selectTab($("views"), key);
   document.body.dataset.view = key;
+  if (key === "runs") runs.loadHistory();
 }
 
 async function loadTemplate() {

@@ -69,7 +69,10 @@ export async function generate(request = null) {
     const result = await post(`${API}/synthetic-data/generate`, body);
     const total = result.status === "pending" || result.status === "running" ? body.volume : result.records_generated;
     current = { id: result.generation_id, total };
-    if (result.status === "pending" || result.status === "running") await poll(result.generation_id, total);
+    if (result.status === "pending" || result.status === "running") {
+      loadHistory(); // the history shows it running (with its own progress and cancel) while we poll
+      await poll(result.generation_id, total);
+    }
     else showResult(result);
     return current.id;
   } catch (err) {
@@ -143,32 +146,52 @@ export async function openInBuilder(id) {
   } catch (err) { show("error", `Cannot open: ${err.message}`); }
 }
 
+
+function historyRow(r) {
+  const finished = r.status === "success" || r.status === "partial";
+  const active = r.status === "pending" || r.status === "running";
+  const reason = r.status === "failed" ? (r.errors || []).join("; ") : "";
+  const status = el("td", { class: `status-${r.status}` }, r.status);
+  if (active) {
+    const stop = el("button", { type: "button", class: "danger small" }, "Cancel");
+    stop.addEventListener("click", async () => { stop.disabled = true; await post(`${API}/synthetic-data/cancel/${r.generation_id}`, {}).catch((e) => show("error", e.message)); loadHistory(); });
+    status.append(el("div", { class: "run-progress" }, el("progress", { max: String(r.volume || 1), value: String(r.records_generated || 0), "aria-label": `Progress of run ${r.generation_id}` }), stop));
+  }
+  return el("tr", { "data-id": r.generation_id, "data-status": r.status },
+    el("td", {}, new Date(r.created_at).toLocaleString()),
+    status,
+    el("td", {}, r.name || r.data_type || ""),
+    el("td", { class: "num rows" }, (r.records_generated || 0).toLocaleString()),
+    el("td", { class: "num" }, duration(r.execution_time_ms)),
+    el("td", {}, r.output_format || ""),
+    el("td", { class: "reason" }, reason),
+    el("td", { class: "actions" }, ...runActions(r.generation_id, finished && r.destination_type !== "rds" && r.destination_type !== "inline")));
+}
+
 let historyTimer = null;
 
+// Rows are updated in place (a running row's progress and count) and replaced only when their status
+// changes, so the refresh every second never takes a button away from under the pointer or the focus.
 export async function loadHistory() {
   let rows;
   try { rows = await api(`${API}/synthetic-data/history?limit=25`); } catch (err) { return; }
   const body = $("history").querySelector("tbody");
-  body.replaceChildren(...rows.map((r) => {
-    const finished = r.status === "success" || r.status === "partial";
-    const active = r.status === "pending" || r.status === "running";
-    const reason = r.status === "failed" ? (r.errors || []).join("; ") : "";
-    const status = el("td", { class: `status-${r.status}` }, r.status);
-    if (active) {
-      const stop = el("button", { type: "button", class: "danger small" }, "Cancel");
-      stop.addEventListener("click", async () => { stop.disabled = true; await post(`${API}/synthetic-data/cancel/${r.generation_id}`, {}).catch((e) => show("error", e.message)); loadHistory(); });
-      status.append(el("progress", { max: String(r.volume || 1), value: String(r.records_generated || 0), "aria-label": `Progress of run ${r.generation_id}` }), stop);
+  const old = new Map([...body.children].map((tr) => [tr.dataset.id, tr]));
+  const next = rows.map((r) => {
+    const tr = old.get(r.generation_id);
+    if (tr && tr.dataset.status === r.status) {
+      const bar = tr.querySelector("progress");
+      if (bar) bar.value = r.records_generated || 0;
+      tr.querySelector("td.rows").textContent = (r.records_generated || 0).toLocaleString();
+      return tr;
     }
-    return el("tr", { "data-id": r.generation_id, "data-status": r.status },
-      el("td", {}, new Date(r.created_at).toLocaleString()),
-      status,
-      el("td", {}, r.name || r.data_type || ""),
-      el("td", { class: "num" }, (r.records_generated || 0).toLocaleString()),
-      el("td", { class: "num" }, duration(r.execution_time_ms)),
-      el("td", {}, r.output_format || ""),
-      el("td", { class: "reason" }, reason),
-      el("td", { class: "actions" }, ...runActions(r.generation_id, finished && r.destination_type !== "rds" && r.destination_type !== "inline")));
-  }));
+    return historyRow(r);
+  });
+  if (next.length !== body.children.length || next.some((tr, i) => body.children[i] !== tr)) {
+    const focused = document.activeElement;
+    body.replaceChildren(...next);
+    if (focused && focused !== document.activeElement && body.contains(focused)) focused.focus();
+  }
   emit("history", rows);
   clearTimeout(historyTimer);
   // While a run is going, the history refreshes itself (progress, then the outcome).
