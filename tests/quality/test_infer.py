@@ -157,7 +157,12 @@ def test_round_trip_on_real_public_data(tmp_path: Path, name: str, real: pa.Tabl
     assert fidelity.column_shapes >= 0.85, (name, fidelity.column_scores)
     # Pair trends count only the pairs with a trend in the real data (|r| > 0.5, Cramér's V > 0.3).
     assert fidelity.column_pair_trends is not None and fidelity.column_pair_trends >= 0.55
-    assert fidelity.exact_copy_rate is not None and fidelity.exact_copy_rate < 0.05
+    # No more copies than chance gives: data of a small discrete space (statsmodels' fair: 9 columns of a few
+    # values each) repeats rows by itself, so the bound is what one half of the real rows "copies" of the other.
+    order = np.random.default_rng(0).permutation(real.num_rows)
+    half = real.num_rows // 2
+    holdout = compare_to_reference(real.take(order[:half]), real.take(order[half:])).exact_copy_rate or 0.0
+    assert fidelity.exact_copy_rate is not None and fidelity.exact_copy_rate < max(0.05, holdout)
 
 
 def test_date_and_datetime_shapes_are_learned() -> None:
@@ -189,8 +194,10 @@ def test_small_sample_of_distinct_integers_is_not_copied_as_an_enum() -> None:
         c = by_name[name].constraints
         assert c.enum is None and c.distribution is not None, name
         assert not set(c.distribution.quantiles or []) & set(sample[name].to_pylist())
-    assert by_name["rating"].constraints.enum == [3, 5, 1]  # repeated values with gaps stay an enum
-    assert schema.correlations and schema.correlations[0].fields == ["total", "gnp"]
+    # Repeated values with gaps stay an enum; in the copula with the numbers, in the order of their values.
+    assert by_name["rating"].constraints.enum == [1, 3, 5]
+    assert by_name["rating"].constraints.weights == [3 / 16, 9 / 16, 4 / 16]
+    assert schema.correlations and schema.correlations[0].fields == ["total", "gnp", "rating"]
 
 
 def test_distinct_countries_in_a_sample_are_not_a_unique_key() -> None:

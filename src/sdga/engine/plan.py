@@ -558,9 +558,13 @@ def _copula(table: str, fields: list[FieldSpec], corr: Correlation) -> CopulaPla
         f = by_name.get(name)
         if f is None:
             raise SchemaError(f"table '{table}': correlation names unknown field '{name}'")
-        if f.type not in _NUMERIC or uses_enum(f) or f.constraints.unique:
+        # Numbers and dates through their inverse CDF; a category, an enum or a boolean through its
+        # cumulative weights in the listed order (so the copula also ties categories to numbers).
+        discrete = f.type in ("category", "boolean") or uses_enum(f)
+        if (f.type not in _NUMERIC and not discrete) or f.constraints.unique:
             raise SchemaError(
-                f"field '{table}.{name}': correlations apply to non-unique numeric/date fields, not {f.type}"
+                f"field '{table}.{name}': correlations apply to non-unique numeric, date, category, enum or "
+                f"boolean fields, not {f.type}"
             )
     if len(set(corr.fields)) != len(corr.fields):
         raise SchemaError(f"table '{table}': a correlation lists a field twice")

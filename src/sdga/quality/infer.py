@@ -3,8 +3,9 @@
 The schema keeps the sample's *shape* and never its personal values: semantic columns (e-mails, phones,
 names, ids, addresses, card numbers, ...) map to the engine's safe generators, numeric columns keep
 empirical quantiles (integers jittered so that no quantile is a raw value), categories keep their value
-frequencies, numeric columns keep their rank correlations (Gaussian-copula normal scores), and foreign keys
-between tables are detected from value containment.
+frequencies, and a Gaussian copula over the numbers (normal scores of their ranks) and the categories
+(normal scores of their slices of the cumulative weights) keeps how numbers and categories go together;
+foreign keys between tables are detected from value containment.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ MAX_CATEGORIES = 50
 MAX_INT_ENUM = 20
 QUANTILES = 201
 CORRELATION_MIN = 0.05
-CORRELATION_SHRINK = 0.995
+CORRELATION_SHRINK = 0.999
 
 VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("uuid", r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
@@ -293,38 +294,183 @@ def _iso(value: Any) -> str | None:
 
 
 def _normal_scores(values: np.ndarray) -> np.ndarray:
+    """Normal scores of the ranks, tied values sharing their mean rank (arbitrary tie-breaking would add
+    noise that weakens every correlation of a column with repeated values)."""
     from sdga.engine.dist import norm_ppf
 
-    order = values.argsort(kind="stable")
-    ranks = np.empty(values.size, dtype=np.float64)
-    ranks[order] = np.arange(1, values.size + 1)
-    return norm_ppf(ranks / (values.size + 1))
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    mean_rank = first + (counts + 1) / 2.0
+    return norm_ppf(mean_rank[inverse.reshape(-1)] / (values.size + 1))
 
 
-def _correlation(frame: pl.DataFrame, fields: list[FieldSpec], names: Mapping[str, str]) -> Correlation | None:
-    """Normal-scores (Gaussian copula) correlation of the continuous numeric columns, complete cases."""
-    cols = [
-        f.name
-        for f in fields
-        if f.type in ("integer", "float") and f.constraints.enum is None and f.constraints.distribution is not None
-    ]
-    if len(cols) < 2:
-        return None
-    data = frame.select([pl.col(names[c]).cast(pl.Float64).fill_nan(None) for c in cols]).drop_nulls()
+def _continuous_member(f: FieldSpec) -> bool:
+    return f.type in ("integer", "float") and f.constraints.enum is None and f.constraints.distribution is not None
+
+
+def _discrete_member(f: FieldSpec, dtype: pl.DataType) -> bool:
+    if f.constraints.unique or f.primary_key:
+        return False
+    if f.type == "boolean":
+        return dtype == pl.Boolean  # true/false words in text stay out: their spelling is not the value
+    return f.constraints.enum is not None and len(f.constraints.enum) > 1 and f.type in ("category", "integer", "float")
+
+
+def _discrete_scores(codes: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Latent normal scores of a category column (codes index ``weights``, in the enum's order): each row
+    a uniform draw inside its category's slice of the cumulative weights, as the engine reads it back."""
+    cum = np.cumsum(weights) / weights.sum()
+    lower = cum - weights / weights.sum()
+    u = lower[codes] + (cum[codes] - lower[codes]) * rng.uniform(0.0, 1.0, codes.size)
+    from sdga.engine.dist import norm_ppf
+
+    return norm_ppf(np.clip(u, 1e-6, 1 - 1e-6))
+
+
+CALIBRATION_DRAWS = 40_000
+CALIBRATION_ROUNDS = 6
+
+
+def _nearest_correlation(matrix: np.ndarray) -> np.ndarray:
+    """The matrix with negative eigenvalues lifted to a small positive floor, rescaled to a unit diagonal."""
+    sym = (matrix + matrix.T) / 2
+    values, vectors = np.linalg.eigh(sym)
+    fixed = (vectors * np.maximum(values, 1e-4)) @ vectors.T
+    d = np.sqrt(np.diag(fixed))
+    return np.asarray(fixed / np.outer(d, d))
+
+
+def _calibrate(matrix: np.ndarray, values: np.ndarray, seed: int) -> np.ndarray:
+    """Latent correlations adjusted so that, through each column's own distribution, the columns come out
+    with the sample's Pearson correlations (NORTA; a category as its position in the enum order): point
+    masses (whole numbers, rounded measurements, categories) weaken a latent correlation on the way out,
+    which rank correlations alone would leave uncorrected."""
+    from sdga.engine.dist import norm_cdf
+
+    k = values.shape[1]
+    target = np.corrcoef(values, rowvar=False)
+    if not np.all(np.isfinite(target)):
+        return matrix
+    sorted_values = np.sort(values, axis=0)
+    eps = np.random.default_rng(seed).standard_normal((CALIBRATION_DRAWS, k))
+    latent = matrix[:k, :k].copy()
+    for _ in range(CALIBRATION_ROUNDS):
+        try:
+            factor = np.linalg.cholesky(_nearest_correlation(latent))
+        except np.linalg.LinAlgError:
+            return matrix
+        u = norm_cdf(eps @ factor.T)
+        idx = np.minimum((u * values.shape[0]).astype(np.int64), values.shape[0] - 1)
+        out = np.take_along_axis(sorted_values, idx, axis=0)
+        achieved = np.corrcoef(out, rowvar=False)
+        if not np.all(np.isfinite(achieved)):
+            return matrix
+        latent = np.clip(latent + (target - achieved), -0.999, 0.999)
+        np.fill_diagonal(latent, 1.0)
+    calibrated = matrix.copy()
+    calibrated[:k, :k] = latent
+    return _nearest_correlation(calibrated)
+
+
+ORDER_MIN_ETA2 = 0.05
+
+
+def _explains(keys: pl.Series, pc: np.ndarray) -> bool:
+    """Whether the category accounts for a real share of the numbers' main component (eta squared of a
+    one-way analysis of variance >= 5 %): only then is it worth reordering; an unrelated category keeps
+    its most-frequent-first order instead of an order made of noise."""
+    frame = pl.DataFrame({"k": keys, "pc": pc})
+    total = float(((pc - pc.mean()) ** 2).sum())
+    groups = frame.group_by("k").agg(pl.col("pc").mean().alias("m"), pl.len().alias("n"))
+    between = float((groups["n"].to_numpy() * (groups["m"].to_numpy() - pc.mean()) ** 2).sum())
+    return total > 0 and between / total >= ORDER_MIN_ETA2
+
+
+def _correlation(
+    frame: pl.DataFrame, fields: list[FieldSpec], names: Mapping[str, str], seed: int
+) -> tuple[Correlation | None, dict[str, FieldSpec]]:
+    """A Gaussian copula over the numeric columns and the categories, booleans and enums (complete cases).
+
+    Numbers enter as normal scores of their ranks. A category enters as the normal score of a uniform
+    drawn inside its slice of the cumulative weights, in an order that puts it where the numbers are:
+    categories sorted by the mean of the numbers' first principal component within them (enums of numbers
+    by value; booleans true first, as the engine reads them). The engine draws the category from the same
+    slices, so the copula carries category-to-number and category-to-category dependence. Returns the
+    correlation and the fields whose enum order changed.
+    """
+    continuous = [f for f in fields if _continuous_member(f)]
+    discrete = [f for f in fields if _discrete_member(f, frame.schema[names[f.name]])]
+    if len(continuous) + len(discrete) < 2:
+        return None, {}
+    members = continuous + discrete
+    data = frame.select(
+        [
+            pl.col(names[f.name]).cast(pl.Float64).fill_nan(None).alias(f.name)
+            if f in continuous
+            else pl.col(names[f.name]).alias(f.name)
+            for f in members
+        ]
+    ).drop_nulls()
     if data.height < 10:
-        return None
-    scores = np.column_stack([_normal_scores(data.get_column(c).to_numpy()) for c in data.columns])
-    matrix = np.corrcoef(scores, rowvar=False)
+        return None, {}
+    rng = np.random.default_rng(seed)
+    scores = [_normal_scores(data.get_column(f.name).to_numpy()) for f in continuous]
+    pc: np.ndarray | None = None
+    if len(scores) == 1:
+        pc = scores[0]
+    elif scores:
+        z = np.column_stack(scores)
+        corr = np.corrcoef(z, rowvar=False)
+        if np.all(np.isfinite(corr)):
+            _, vectors = np.linalg.eigh(corr)
+            pc = z @ vectors[:, -1]
+    updated: dict[str, FieldSpec] = {}
+    # Every member as numbers for the calibration: values, or a category's position in its enum order.
+    views = [data.get_column(f.name).to_numpy().astype(np.float64) for f in continuous]
+    for f in discrete:
+        column = data.get_column(f.name)
+        c = f.constraints
+        if f.type == "boolean":
+            values: list[Any] = [True, False]
+            weights = list(c.weights or [0.5, 0.5])
+            codes = 1 - column.cast(pl.Int64).to_numpy()  # true is the first slice
+        else:
+            values = list(c.enum or [])
+            weights = list(c.weights or [1.0] * len(values))
+            if f.type in ("integer", "float"):
+                order = sorted(range(len(values)), key=lambda i: values[i])
+            elif pc is not None and _explains(column.cast(pl.String), pc):
+                text = column.cast(pl.String)
+                means = pl.DataFrame({"k": text, "pc": pc}).group_by("k").agg(pl.col("pc").mean())
+                by_value = dict(zip(means["k"].to_list(), means["pc"].to_list(), strict=True))
+                order = sorted(range(len(values)), key=lambda i: (by_value.get(str(values[i]), 0.0), i))
+            else:
+                order = list(range(len(values)))
+            values = [values[i] for i in order]
+            weights = [weights[i] for i in order]
+            if [values[i] for i in range(len(values))] != list(c.enum or []):
+                updated[f.name] = f.model_copy(
+                    update={"constraints": c.model_copy(update={"enum": values, "weights": weights})}
+                )
+            position = {str(v): i for i, v in enumerate(values)}
+            codes = column.cast(pl.String).replace_strict(position, default=None, return_dtype=pl.Int64).to_numpy()
+            if np.isnan(codes.astype(np.float64)).any():  # a value the enum lost (cannot happen for a full sample)
+                return None, {}
+        scores.append(_discrete_scores(codes.astype(np.int64), np.asarray(weights, dtype=np.float64), rng))
+        views.append(codes.astype(np.float64))
+    matrix = np.corrcoef(np.column_stack(scores), rowvar=False)
     if not np.all(np.isfinite(matrix)):
-        return None
+        return None, {}
+    matrix = _calibrate(matrix, np.column_stack(views), seed)
+    cols = [f.name for f in members]
     off = ~np.eye(len(cols), dtype=bool)
     if np.abs(matrix[off]).max() < CORRELATION_MIN:
-        return None
+        return None, {}
     matrix = np.where(off, matrix * CORRELATION_SHRINK, 1.0)
     rounded = np.round(matrix, 4)
     if np.linalg.eigvalsh(rounded).min() <= 0:
         rounded = np.round(np.where(off, matrix * 0.98, 1.0), 4)
-    return Correlation(fields=cols, matrix=rounded.tolist())
+    return Correlation(fields=cols, matrix=rounded.tolist()), updated
 
 
 def _infer_table(name: str, table: pa.Table, seed: int) -> tuple[TableSpec, pl.DataFrame, dict[str, str]]:
@@ -353,7 +499,8 @@ def _infer_table(name: str, table: pa.Table, seed: int) -> tuple[TableSpec, pl.D
         ):
             fields[i] = f.model_copy(update={"primary_key": True})
             break
-    correlations = _correlation(frame, fields, names)
+    correlations, reordered = _correlation(frame, fields, names, seed)
+    fields = [reordered.get(f.name, f) for f in fields]
     table_spec = TableSpec(
         name=canonical_name(name),
         volume=frame.height,

@@ -467,11 +467,16 @@ class _Checker:
                     f"correlated field '{name}' is unique; unique values are drawn without a distribution to correlate.",
                 )
                 ok = False
-            elif spec.type not in NUMERIC_TYPES | DATE_TYPES or spec.constraints.enum is not None:
+            elif not (
+                (spec.type in NUMERIC_TYPES | DATE_TYPES and spec.constraints.enum is None)
+                or spec.type == "boolean"
+                or (spec.constraints.enum is not None and spec.type not in ("reference", "object", "array", "json"))
+            ):
                 self.error(
                     "correlation_field_not_numeric",
                     where,
-                    f"correlated field '{name}' has type '{spec.type}'; only numeric and date fields can be correlated.",
+                    f"correlated field '{name}' has type '{spec.type}'; only numeric, date, enum (category) and "
+                    "boolean fields can be correlated.",
                 )
                 ok = False
         if len(set(corr.fields)) != len(corr.fields):

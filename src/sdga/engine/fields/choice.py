@@ -100,6 +100,8 @@ def pick_weighted(d: Draw, values: pa.Array, cdf: np.ndarray | None) -> pa.Array
     k = len(values)
     if d.unique:
         return take(values, d.index(k))
-    if cdf is None:
+    if cdf is None and d.path not in d.ctx.copula:
         return take(values, d.rng("v").integers(0, k, d.n))
+    if cdf is None:  # equal shares, but from the copula's correlated uniforms
+        cdf = np.arange(1, k + 1) / k
     return take(values, np.minimum(np.searchsorted(cdf, d.uniforms(), side="right"), k - 1))
