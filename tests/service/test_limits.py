@@ -279,3 +279,17 @@ def test_cli_applies_the_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_request_too_large_is_a_limit() -> None:
     exc = RequestTooLargeError("x", limit="max_body_bytes", maximum=1, actual=2)
     assert exc.http_status == 413 and isinstance(exc, LimitExceededError)
+
+
+def test_the_engine_itself_never_clips_a_zipf_count() -> None:
+    """Used directly (no door, no configured limit), the engine refuses what it could not draw exactly."""
+    from sdga.engine import plan_generation
+
+    zipf = request(parent_child(3, {"min": 0, "max": 5_000_000, "distribution": "zipf"}))
+    started = time.perf_counter()
+    with pytest.raises(ChildrenPerParentError, match="draws exactly") as exc:
+        plan_generation(zipf)
+    assert time.perf_counter() - started < 2 and exc.value.details["field"] == "orders.user_id"  # type: ignore[index]
+    # a poisson count far below the table's size is drawn exactly, whatever its max
+    plan = plan_generation(request(parent_child(3, {"min": 0, "max": 5_000_000, "mean": 4, "distribution": "poisson"})))
+    assert plan.table("orders").volume < 100

@@ -126,6 +126,8 @@ def _discrete_table(kind: DistributionKind, n_values: int, dist: Distribution | 
 
 
 _MAX_TABLE = 2_000_000
+#: The most distinct values a zipf/poisson count is drawn from exactly (sdga.limits caps children per parent below it).
+MAX_DISCRETE_TABLE = _MAX_TABLE
 _LARGEST_INT64_FLOAT = float(np.nextafter(2.0**63, 0))  # the largest float below 2**63
 
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from sdga.engine import timeprofile
 from sdga.engine.columns import name_field
-from sdga.engine.dist import cholesky_factor, shape_discrete
+from sdga.engine.dist import MAX_DISCRETE_TABLE, cholesky_factor, shape_discrete
 from sdga.engine.fields import arrow_type, faker_method, is_known_type, lookup, unique_capacity, uses_enum
 from sdga.engine.fields.bounds import temporal_range
 from sdga.engine.geo.rows import COUNTRY_TYPES, check_country_enum, country_mix_field
@@ -28,7 +28,7 @@ from sdga.engine.patterns import compile_pattern
 from sdga.engine.rng import block_rng, stream_key
 from sdga.engine.safety import FAKER_SAFE_EQUIVALENTS, FAKER_UNRESERVED_IDENTIFIERS, real_identifier_kind
 from sdga.engine.vocab import faker_for
-from sdga.errors import CapacityError, SchemaError
+from sdga.errors import CapacityError, ChildrenPerParentError, SchemaError
 from sdga.models.common import DataType
 from sdga.models.generation import GenerateDataRequest
 from sdga.models.schema import (
@@ -36,6 +36,7 @@ from sdga.models.schema import (
     Cardinality,
     Correlation,
     Distribution,
+    DistributionKind,
     EdgeCase,
     FieldSpec,
     TableSpec,
@@ -328,6 +329,20 @@ def _child_counts(
         high = low + 4
     if high < low:
         raise SchemaError(f"field '{table}.{f.name}': cardinality max ({high}) is below min ({low})")
+    span = high - low + 1
+    if card.distribution == DistributionKind.POISSON and mean is not None:
+        span = min(span, int(mean - low + 12 * max(mean - low, 1) ** 0.5 + 20))
+    if span > MAX_DISCRETE_TABLE and card.distribution in (DistributionKind.ZIPF, DistributionKind.POISSON):
+        # Past this the counts would be cut short without a word: refuse instead (sdga.limits refuses far
+        # earlier, at SDGA_MAX_CHILDREN_PER_PARENT, for every door; this guards direct use of the engine).
+        raise ChildrenPerParentError(
+            f"field '{table}.{f.name}': a {card.distribution.value} cardinality of up to {high:,} rows per parent is "
+            f"more than the engine draws exactly ({MAX_DISCRETE_TABLE:,} distinct counts)",
+            limit="max_children_per_parent",
+            maximum=MAX_DISCRETE_TABLE,
+            actual=high,
+            field=f"{table}.{f.name}",
+        )
     dist = Distribution(kind=card.distribution, mean=mean)
     cc = ChildCounts(
         column=f.name,
