@@ -72,3 +72,17 @@ def test_charts_scale_to_large_tables_without_shipping_rows() -> None:
     for chart in charts:
         values = chart.spec.get("data", {}).get("values", [])
         assert len(values) <= 400, (chart.id, len(values))
+
+
+def test_scores_that_are_not_numbers_become_null() -> None:
+    from sdga.models import FidelityReport
+
+    metrics = QualityMetrics(
+        uniqueness_score=1,
+        validity_score=1,
+        completeness_score=1,
+        fidelity=FidelityReport(column_shapes=float("nan"), column_scores={"a": float("nan"), "b": 0.5}),
+    )
+    charts = {c.id: c for c in build_charts(metrics, {"t": _table(5, 50)})}
+    text = json.dumps([c.spec for c in charts.values()], allow_nan=False)  # raises on NaN
+    assert '"score": null' in text.replace('"score":null', '"score": null')

@@ -235,7 +235,7 @@ def _scores(metrics: QualityMetrics) -> dict[str, Any]:
             if value is not None:
                 values.append({"measure": label, "score": value, "group": "fidelity"})
     spec = _base("Scores")
-    spec["data"] = {"values": values}
+    spec["data"] = {"values": _finite(values)}
     spec["height"] = 22 * len(values)
     spec["layer"] = [
         {"mark": {"type": "bar"}},
@@ -258,7 +258,7 @@ def _scores(metrics: QualityMetrics) -> dict[str, Any]:
 def _score_bars(title: str, scores: Mapping[str, float], limit: int = 30) -> dict[str, Any]:
     items = sorted(scores.items(), key=lambda kv: kv[1])[:limit]
     spec = _base(title)
-    spec["data"] = {"values": [{"name": k, "score": float(v)} for k, v in items]}
+    spec["data"] = {"values": _finite([{"name": k, "score": float(v)} for k, v in items])}
     spec["height"] = 16 * len(items)
     spec["mark"] = {"type": "bar"}
     spec["encoding"] = {
@@ -273,6 +273,11 @@ def _score_bars(title: str, scores: Mapping[str, float], limit: int = 30) -> dic
         "tooltip": [{"field": "name", "type": "nominal"}, {"field": "score", "type": "quantitative", "format": ".3f"}],
     }
     return spec
+
+
+def _finite(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows without NaN or infinite numbers (JSON has no spelling for them): such a value becomes null."""
+    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()} for row in values]
 
 
 def _chart_id(*parts: str) -> str:

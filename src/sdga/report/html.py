@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from pathlib import Path
 
 from sdga.models import QualityReport
@@ -51,7 +52,7 @@ def _script(code: str) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+    return "–" if value is None or not math.isfinite(value) else f"{value * 100:.1f}%"
 
 
 def _cell(value: object) -> str:
@@ -116,7 +117,9 @@ def render_html(report: QualityReport) -> str:
                 f'<td class="num">{invalid}</td></tr>'
             )
         parts.append("</tbody></table></section>")
-    specs = json.dumps([{"id": c.id, "spec": c.spec} for c in report.charts], separators=(",", ":"), default=str)
+    specs = json.dumps(
+        [{"id": c.id, "spec": c.spec} for c in report.charts], separators=(",", ":"), default=str, allow_nan=False
+    )
     specs = specs.replace("</", "<\\/")
     parts.append(f'<script type="application/json" id="chart-specs">{specs}</script>')
     for name in VENDOR_FILES:

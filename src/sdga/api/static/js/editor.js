@@ -155,14 +155,6 @@ export function init() {
   const box = $("schema-text");
   box.addEventListener("input", () => { paint(); fromText(); });
   box.addEventListener("scroll", syncScroll);
-  box.addEventListener("keydown", (e) => {
-    if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey && box.dataset.tabIndent === "1") {
-      e.preventDefault();
-      document.execCommand("insertText", false, "  ");
-    }
-    if (e.key === "Escape") box.dataset.tabIndent = "0";
-  });
-  box.addEventListener("focus", () => { box.dataset.tabIndent = "0"; });
   for (const b of document.querySelectorAll("#code-mode button")) b.addEventListener("click", () => setMode(b.dataset.mode));
   on("schema", ({ source }) => { serverErrors = []; if (source !== "code") rewrite(); else paint(); });
 }
