@@ -68,10 +68,20 @@ def test_sampled_pairs_are_deterministic_for_a_seed_and_differ_between_seeds() -
     assert (full.pairs_scored, full.pairs_total, full.pairs_sampled) == (6, 6, False)
 
 
-def test_max_pairs_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_max_pairs_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SDGA_METRICS_MAX_PAIRS", "10")
     report = compare_to_reference(_wide(50, 12, 1), _wide(50, 12, 2))
     assert (report.pairs_scored, report.pairs_total) == (10, 66)
+    # ... and the Markdown report of `sdga metrics` says the pairs were a sample.
+    from typer.testing import CliRunner
+
+    from sdga.cli import app
+
+    pq.write_table(_wide(50, 12, 1), tmp_path / "data.parquet")
+    pq.write_table(_wide(50, 12, 2), tmp_path / "ref.parquet")
+    args = ["metrics", str(tmp_path / "data.parquet"), "--reference", str(tmp_path / "ref.parquet"), "--markdown"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0 and "| Column pairs examined | 10 of 66 (a seeded sample" in res.stdout
 
 
 def test_pair_unranking_covers_every_pair_once() -> None:

@@ -41,6 +41,13 @@ def _unwrap(data: object) -> object:
     return data
 
 
+def _pairs_line(scored: int, total: int, sampled: bool) -> str:
+    """How many column pairs the pair trends looked at, and whether they were a sample."""
+    if sampled:
+        return f"{scored:,} of {total:,} (a seeded sample; SDGA_METRICS_MAX_PAIRS)"
+    return f"all {total:,}"
+
+
 def _fmt(value: object, digits: int = 4) -> str:
     if value is None:
         return "-"
@@ -95,6 +102,7 @@ def metrics_markdown(response: QualityMetricsResponse, source: str) -> str:
             f"| Exact copies of reference rows | {_fmt(f.exact_copy_rate)} |",
             f"| Median distance to closest record | {_fmt(f.dcr_median)} |",
             f"| DCR baseline protection | {_fmt(f.dcr_baseline_protection)} |",
+            f"| Column pairs examined | {_pairs_line(f.pairs_scored, f.pairs_total, f.pairs_sampled)} |",
         ]
         if f.column_scores:
             lines += ["", "| Column | Shape score |", "|---|---|"]
