@@ -350,6 +350,7 @@ def calculate_quality_metrics(
     reference: str | Path | pa.Table | Mapping[str, pa.Table] | None = None,
     complete: bool = True,
     max_pairs: int | None = None,
+    check_schema: bool = True,
 ) -> QualityMetrics:
     """Quality metrics of a data set (file, directory, Arrow table or ``{table: pa.Table}``).
 
@@ -362,7 +363,7 @@ def calculate_quality_metrics(
     aggregates and reference integrity are not judged on it. A Parquet file is read a few columns at a
     time, never whole, unless a reference or the schema's relations need whole tables.
     """
-    if schema is not None:
+    if schema is not None and check_schema:
         require_valid_schema(schema)
     sources = _as_sources(data)
     with analysis_errors("compute quality metrics"):
