@@ -55,13 +55,13 @@ def _assert_shares(observed: np.ndarray, expected: np.ndarray) -> None:
 
 
 def test_weekday_and_local_hour_shares_match_the_weights() -> None:
-    # Germany: every city keeps Central European Time (UTC+1 standard), so hour h local is h-1 UTC.
+    # Germany: every city is on Europe/Berlin time (daylight saving time in summer).
     first, last = date(2024, 1, 1), date(2024, 12, 31)
     profile = {"weekday_weights": WEEKDAY, "hour_weights": HOUR, "min": str(first), "max": "2024-12-31T23:59:59"}
     df = _frame([field("at", "datetime", **profile), field("ms", "timestamp", **profile)], locale="de_DE")
     expected_weekday = _expected_weekdays(first, last, "DE", WEEKDAY, 1.0)
     for col in ("at", "ms"):
-        local = df[col].dt.offset_by("1h")
+        local = df[col].dt.convert_time_zone("Europe/Berlin")
         assert str(df[col].min()) >= "2024-01-01" and str(df[col].max()) < "2025-01-01"
         hours = np.bincount(local.dt.hour().to_numpy(), minlength=24)
         _assert_shares(hours, np.asarray(HOUR) / sum(HOUR))
@@ -70,6 +70,24 @@ def test_weekday_and_local_hour_shares_match_the_weights() -> None:
         minutes = np.bincount(local.dt.minute().to_numpy(), minlength=60)  # uniform within the hour
         _assert_shares(minutes, np.full(60, 1 / 60))
     assert df["ms"].dt.millisecond().n_unique() > 900  # timestamps keep their milliseconds
+
+
+def test_hours_are_local_to_each_rows_city_in_winter_and_in_summer() -> None:
+    # US rows spread over its time zones (by the population of their cities), daylight saving time in summer.
+    fields = [
+        field("zone", "timezone"),
+        field("at", "datetime", hour_weights=HOUR, min="2024-01-01", max="2024-12-31T23:59:59"),
+    ]
+    df = _frame(fields, locale="en_US")
+    assert df["zone"].n_unique() >= 4
+    hours = np.zeros(24, dtype=np.int64)
+    summer = np.zeros(24, dtype=np.int64)
+    for (zone,), rows in df.group_by("zone"):
+        local = rows["at"].dt.convert_time_zone(str(zone))
+        hours += np.bincount(local.dt.hour().to_numpy(), minlength=24)
+        summer += np.bincount(local.filter(local.dt.month().is_between(6, 8)).dt.hour().to_numpy(), minlength=24)
+    _assert_shares(hours, np.asarray(HOUR) / sum(HOUR))
+    _assert_shares(summer, np.asarray(HOUR) / sum(HOUR))
 
 
 def test_named_profile_month_and_weekday_shares_for_dates() -> None:
@@ -132,7 +150,7 @@ def test_profiles_compose_with_after_and_per_row_bounds() -> None:
                                                                "weekday_weights": [1, 1, 1, 1, 1, 0, 0]}},
         ]},
     ]  # fmt: skip
-    body = {"schema": {"tables": tables}, "volume": 1, "locale": "de_DE"}  # local time: UTC+1 everywhere
+    body = {"schema": {"tables": tables}, "volume": 1, "locale": "de_DE"}  # local time: Europe/Berlin
     df = pl.from_arrow(table(plan_generation(GenerateDataRequest.model_validate(body)), "tickets"))
     assert isinstance(df, pl.DataFrame)
     lag = (df["answered"] - df["opened"]).dt.total_seconds()
@@ -142,9 +160,9 @@ def test_profiles_compose_with_after_and_per_row_bounds() -> None:
     assert (df["closed"].dt.weekday() <= 5).all()
     # office_days has no weight from 21:00 to 06:00: a window of days always holds some, so no answer is there.
     office = np.asarray(named_profiles()["office_days"]["hour"])
-    answered = np.bincount(df["answered"].dt.offset_by("1h").dt.hour().to_numpy(), minlength=24)
+    answered = np.bincount(df["answered"].dt.convert_time_zone("Europe/Berlin").dt.hour().to_numpy(), minlength=24)
     assert answered[office == 0].sum() == 0
-    opened = np.bincount(df["opened"].dt.offset_by("1h").dt.hour().to_numpy(), minlength=24)
+    opened = np.bincount(df["opened"].dt.convert_time_zone("Europe/Berlin").dt.hour().to_numpy(), minlength=24)
     business = np.asarray(named_profiles()["business_hours"]["hour"])
     assert opened[9:17].sum() / len(df) > business[9:17].sum() / business.sum() - 0.02
 

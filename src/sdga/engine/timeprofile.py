@@ -5,8 +5,8 @@ A profile (``constraints.profile``, named in ``data/time_profiles.yaml``, and/or
 range a weight — weekday × month, times ``holiday_weight`` on a public holiday of the row's country
 (``data/geo/holidays.parquet``, derived from the ``holidays`` package by :mod:`sdga.engine.geo.build`) —
 and spreads each day's weight over its hours by ``hour_weights`` (uniform within an hour). Days and hours
-are the row's local ones: the standard UTC offset of the row's city (the row's geography), so "business
-hours" are 9 to 5 in Berlin and in Los Angeles alike.
+are the row's local ones, in the time zone of the row's city (the row's geography), daylight saving time
+included, so "business hours" are 9 to 5 in Berlin and in Los Angeles, in January and in July alike.
 
 Sampling is exact and vectorised: the profile is a cumulative *mass* over time (a sum over days, piecewise
 linear within a day); each row draws a mass uniformly between the masses of its own bounds and inverts it
@@ -140,7 +140,7 @@ def check_field(f: FieldSpec, where: str, span: tuple[datetime, datetime] | None
             days = np.arange(first, last + 1, dtype=np.int64)
             w = _day_weights(p, days, None)
             if f.type != "date" and first == last:
-                hours = np.asarray(p.hour)[lo.hour : hi.hour + 1]  # standard offsets can shift it: a rough check
+                hours = np.asarray(p.hour)[lo.hour : hi.hour + 1]  # local offsets can shift it: a rough check
                 w = w * (hours.sum() > 0)
             if not (w > 0).any():
                 raise fail("no day between min and max has any weight in its time profile")
@@ -169,32 +169,55 @@ def holidays_of(country: str) -> np.ndarray:
     return _holidays().get(country, np.zeros(0, dtype=np.int64))
 
 
-_offsets: np.ndarray | None = None
+_zones: tuple[list[str], np.ndarray] | None = None
 
 
-def city_offsets() -> np.ndarray:
-    """Standard UTC offset (seconds) of every city of the geography, by city number."""
-    global _offsets
-    if _offsets is None:
+def city_zones() -> tuple[list[str], np.ndarray]:
+    """The geography's time zones, and each city's (by city number) index into them."""
+    global _zones
+    if _zones is None:
         with _lock:
-            if _offsets is None:
+            if _zones is None:
                 enc = pc.dictionary_encode(geo_tables().timezone)
-                zones = [_standard_offset(str(z)) for z in enc.dictionary.to_pylist()]
-                _offsets = np.asarray(zones, dtype=np.float64)[enc.indices.to_numpy(zero_copy_only=False)]
-    return _offsets
+                names = [str(z) for z in enc.dictionary.to_pylist()]
+                _zones = (names, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    return _zones
 
 
-@lru_cache(maxsize=1024)
-def _standard_offset(zone: str) -> float:
+@lru_cache(maxsize=4096)
+def _year_offsets(zone: str, year: int) -> np.ndarray:
+    """UTC offset (seconds) at noon of every local day of one year in one time zone (daylight saving included)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    first = datetime(year, 1, 1, 12)
+    days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        return 0.0
-    probe = datetime(2025, 1, 15, 12)  # daylight saving time in January (southern hemisphere) is set aside
-    off = tz.utcoffset(probe) or timedelta(0)
-    return (off - (tz.dst(probe) or timedelta(0))).total_seconds()
+        return np.zeros(days)
+    out = np.empty(days)
+    for i in range(days):  # once per zone and year in a process (cached), not per row
+        out[i] = (tz.utcoffset(first + timedelta(days=i)) or timedelta(0)).total_seconds()
+    return out
+
+
+def local_offsets(zone: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """UTC offset (seconds) of each row's local day (days since 1970-01-01) in its zone (an index of city_zones)."""
+    names = city_zones()[0]
+    out = np.zeros(len(day))
+    if len(day) == 0:
+        return out
+    dates = day.astype(np.int64).astype("datetime64[D]")
+    year = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+    start = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+    doy = day.astype(np.int64) - start
+    for z in np.unique(zone):
+        in_zone = zone == z
+        for y in np.unique(year[in_zone]):
+            rows = in_zone & (year == y)
+            table = _year_offsets(names[int(z)], int(y))
+            out[rows] = table[np.clip(doy[rows], 0, len(table) - 1)]
+    return out
 
 
 def _day_weights(p: Profile, days: np.ndarray, country: str | None) -> np.ndarray:
@@ -222,9 +245,11 @@ def draw(d: Draw, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
     mix = d.ctx.mix()
     tables = geo_tables()
     geo = d.geo() if (hourly or not mix.single) else None
-    offset = city_offsets()[geo.city] if (geo is not None and f.type != "date") else np.zeros(n)
-    a = lo_a * unit + offset
-    b = (hi_a + 1.0) * unit + offset
+    zone = city_zones()[1][geo.city] if (hourly and geo is not None) else None
+    a, b = lo_a * unit, (hi_a + 1.0) * unit
+    if zone is not None:  # the bounds in local time: their own day's offset
+        a = a + local_offsets(zone, np.floor(a / DAY))
+        b = b + local_offsets(zone, np.floor(b / DAY))
     local = np.empty(n, dtype=np.float64)
     if mix.single or geo is None:
         local[:] = _sample(p, tables.codes[mix.countries[0]], a, b, u, hourly)
@@ -232,6 +257,8 @@ def draw(d: Draw, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
         for c in np.unique(geo.country):
             rows = geo.country == c
             local[rows] = _sample(p, tables.codes[int(c)], a[rows], b[rows], u[rows], hourly)
+    # Back to UTC by the offset of the drawn local day (daylight saving time included).
+    offset = local_offsets(zone, np.floor(local / DAY)) if zone is not None else 0.0
     x = np.floor((local - offset) / unit + 1e-9)
     return np.clip(x, lo_a, hi_a)
 

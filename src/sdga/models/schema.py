@@ -252,7 +252,7 @@ class FieldConstraints(StrictModel):
         default=None,
         min_length=24,
         max_length=24,
-        description="Relative weight of each hour 0 .. 23 of the row's local (standard) time.",
+        description="Relative weight of each hour 0 .. 23 of the row's local time (its city's time zone).",
     )
     month_weights: list[float] | None = PydField(
         default=None, min_length=12, max_length=12, description="Relative weight of January .. December."
