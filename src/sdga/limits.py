@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sdga.errors import (
     ChildrenPerParentError,
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHILDREN_PER_PARENT_CEILING",
+    "BodySizeLimit",
     "ChildrenPerParentError",
     "DeploymentBusyError",
     "GenerationStoppedError",
@@ -288,3 +289,72 @@ class StopCheck:
                 "lower the volume or raise the limit",
                 details={"reason": "time_limit", "limit": "max_run_seconds", "maximum": self.max_seconds},
             )
+
+
+# ------------------------------------------------------------------------------------------ HTTP bodies
+class BodySizeLimit:
+    """ASGI middleware: a body larger than ``max_bytes`` gets 413 before it is read (by its Content-Length),
+    or as soon as the bytes received pass the limit (a chunked body); the application never sees it.
+    The answer is an :class:`~sdga.models.ErrorResponse` (``request_too_large``) naming the limit."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _too_large(self, send: Any, size: int | None) -> None:
+        exc = RequestTooLargeError(
+            f"the request body is {'more than the limit' if size is None else f'{size:,} bytes'}; "
+            f"this deployment accepts at most {self.max_bytes:,} bytes (SDGA_MAX_BODY_BYTES)",
+            limit="max_body_bytes",
+            maximum=self.max_bytes,
+            actual=size,
+        )
+        body = exc.to_response().model_dump_json().encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": exc.http_status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(send, int(declared))
+            return
+        received = 0
+        exceeded = False
+        replied = False
+
+        async def limited_receive() -> Any:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            # Whatever the app answers to a body cut short (a parse error) becomes the 413 it really is.
+            nonlocal replied
+            if not exceeded:
+                await send(message)
+            elif not replied:
+                replied = True
+                await self._too_large(send, None)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except _BodyTooLarge:
+            if not replied:
+                await self._too_large(send, None)
+
+
+class _BodyTooLarge(Exception):
+    pass

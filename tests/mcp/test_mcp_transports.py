@@ -103,7 +103,7 @@ def http_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     key = "k-" + os.urandom(12).hex()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sdga", "mcp", "--http", "--host", "127.0.0.1", "--port", "0"],
-        env=_env(tmp_path / "home", SDGA_API_KEY=key),
+        env=_env(tmp_path / "home", SDGA_API_KEY=key, SDGA_MAX_BODY_BYTES="200000"),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -134,6 +134,8 @@ def test_streamable_http_server(http_server: tuple[str, str], run_client: Any) -
     assert wrong.status_code == 401
     other_header = httpx2.post(url, json={}, headers={"X-API-Key": key}, timeout=10)
     assert other_header.status_code != 401  # past the key check (the MCP layer then judges the body)
+    huge = httpx2.post(url, content=b"{" + b" " * 300_000 + b"}", headers={"X-API-Key": key}, timeout=10)
+    assert huge.status_code == 413 and ErrorResponse.model_validate(huge.json()).error == "request_too_large"
 
     async def scenario(client: Any) -> dict[str, Any]:
         seen = await exercise(client)

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sdga import __version__
 from sdga.errors import SdgaError
-from sdga.limits import RequestTooLargeError, check_prompt
+from sdga.limits import BodySizeLimit, check_prompt
 from sdga.models import (
     ComplianceRequirement,
     ErrorResponse,
@@ -161,68 +161,6 @@ TEMPLATE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 def _error(status: int, body: ErrorResponse) -> JSONResponse:
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"))
-
-
-class BodySizeLimit:
-    """ASGI middleware: a body larger than ``max_bytes`` gets 413 before it is read (by its Content-Length),
-    or as soon as the bytes received pass the limit (a chunked body); the route never sees it."""
-
-    def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    def _too_large(self, size: int | None) -> JSONResponse:
-        exc = RequestTooLargeError(
-            f"the request body is {'more than the limit' if size is None else f'{size:,} bytes'}; "
-            f"this deployment accepts at most {self.max_bytes:,} bytes (SDGA_MAX_BODY_BYTES)",
-            limit="max_body_bytes",
-            maximum=self.max_bytes,
-            actual=size,
-        )
-        response = _error(exc.http_status, exc.to_response())
-        response.headers["Connection"] = "close"
-        return response
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(int(declared))(scope, receive, send)
-            return
-        received = 0
-        exceeded = False
-        replied = False
-
-        async def limited_receive() -> Any:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    exceeded = True
-                    raise _BodyTooLarge
-            return message
-
-        async def guarded_send(message: Any) -> None:
-            # Whatever the app answers to a body cut short (a parse error) becomes the 413 it really is.
-            nonlocal replied
-            if not exceeded:
-                await send(message)
-            elif not replied:
-                replied = True
-                await self._too_large(None)(scope, receive, send)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except _BodyTooLarge:
-            if not replied:
-                await self._too_large(None)(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def create_app(service: SyntheticDataService | None = None) -> FastAPI:

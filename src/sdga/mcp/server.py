@@ -383,9 +383,12 @@ def serve_http(
     """Serve streamable HTTP at ``http://host:port/path`` until interrupted."""
     import uvicorn
 
+    from sdga.limits import BodySizeLimit, current_limits
+
     app: Any = server.streamable_http_app(streamable_http_path=path, host=host)
     if api_key:
         app = BearerKey(app, api_key)
+    app = BodySizeLimit(app, current_limits().max_body_bytes)  # before the key check reads anything
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
