@@ -165,7 +165,7 @@ function historyRow(r) {
     el("td", { class: "num" }, duration(r.execution_time_ms)),
     el("td", {}, r.output_format || ""),
     el("td", { class: "reason" }, reason),
-    el("td", { class: "actions" }, ...runActions(r.generation_id, finished && r.destination_type !== "rds" && r.destination_type !== "inline")));
+    el("td", { class: "actions" }, el("div", { class: "row-actions" }, ...runActions(r.generation_id, finished && r.destination_type !== "rds" && r.destination_type !== "inline"))));
 }
 
 let historyTimer = null;
