@@ -10,6 +10,7 @@ standard errors of the sample statistic at 200,000 rows, so a half-unit bias can
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -143,7 +144,7 @@ def test_integers_bounded_per_row_keep_their_mean() -> None:
 
 
 @pytest.mark.parametrize("kind", ["text", "sentence", "review", "log_message", "product_name"])
-@pytest.mark.parametrize(("low", "high"), [(120, 140), (300, None), (None, 25), (1, 3)])
+@pytest.mark.parametrize(("low", "high"), [(120, 140), (120, None), (300, None), (None, 25), (1, 3)])
 def test_prose_honours_min_and_max_length(kind: str, low: int | None, high: int | None) -> None:
     constraints = {k: v for k, v in (("min_length", low), ("max_length", high)) if v is not None}
     schema = {"fields": [{"name": "x", "type": kind, "constraints": constraints}]}
@@ -152,3 +153,11 @@ def test_prose_honours_min_and_max_length(kind: str, low: int | None, high: int 
     lengths = [len(v) for v in values]
     assert min(lengths) >= (low or 1) and (high is None or max(lengths) <= high)
     assert not any(v != v.strip() for v in values)  # no blanks left at a cut
+    if kind == "review" and low and not high:  # made longer with review sentences, not lorem words
+        from sdga.engine.lexicon import lexicon
+
+        known = {t for pool in lexicon("reviews")["sentences"].values() for t in pool}
+        parts = [re.split(r"(?<=[.!?]) ", v) for v in values]
+        assert all(p in known for sentences in parts for p in sentences)
+        if low <= 150:  # and without repeating a sentence while the tone's pool lasts
+            assert all(len(set(sentences)) == len(sentences) for sentences in parts)

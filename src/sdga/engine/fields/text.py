@@ -4,6 +4,7 @@ product names, customer comments and log messages from the lexicons (:mod:`sdga.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -126,12 +127,20 @@ _SENTENCE_CHARS = 40  # a sentence's length, roughly: how many to add for a miss
 _MAX_FILL_ROUNDS = 64
 
 
-def _truncate(d: Draw, arr: pa.Array) -> pa.Array:
+Filler = Callable[[Draw, np.ndarray, str], pa.Array]
+
+
+def _lorem_filler(d: Draw, counts: np.ndarray, stream: str) -> pa.Array:
+    """``counts[i]`` sentences of locale words for row ``i``, joined by blanks."""
+    return join_lists(_sentences(d, int(counts.sum()), stream), counts, " ")
+
+
+def _truncate(d: Draw, arr: pa.Array, filler: Filler = _lorem_filler) -> pa.Array:
     """Prose within ``min_length``..``max_length`` characters.
 
-    Too short: more sentences are appended (all short rows at once, a few rounds at most). Too long: cut
-    at ``max_length``, then back to the last whole word when that still meets ``min_length``, without
-    trailing blanks.
+    Too short: more sentences from ``filler`` are appended (all short rows at once, a few rounds at most).
+    Too long: cut at ``max_length``, then back to the last whole word when that still meets
+    ``min_length``, without trailing blanks.
     """
     c = d.spec.constraints
     low = c.min_length or 0
@@ -141,7 +150,7 @@ def _truncate(d: Draw, arr: pa.Array) -> pa.Array:
         if not short.any():
             break
         counts = np.where(short, -(-deficit // _SENTENCE_CHARS), 0)
-        extra = join_lists(_sentences(d, int(counts.sum()), f"fill{round_}"), counts, " ")
+        extra = filler(d, counts, f"fill{round_}")
         arr = pc.if_else(pa.array(short), pc.binary_join_element_wise(arr, extra, " "), arr)
     if c.max_length is None:
         return arr
@@ -294,6 +303,7 @@ def gen_review(d: Draw) -> pa.Array:
     count = 1 + np.searchsorted([0.5, 0.85], rng.random(d.n), side="right")
     start = rng.random(d.n)
     out: list[tuple[np.ndarray, pa.Array]] = []
+    following = np.zeros(d.n, dtype=np.int64)  # each comment's next sentence in its tone's pool
     for t, rows in groups_of(tone):
         pool = sentences[t]
         k = np.minimum(count[rows], len(pool))
@@ -301,7 +311,19 @@ def gen_review(d: Draw) -> pa.Array:
         # consecutive entries of the pool from a random start: the sentences of one comment never repeat
         picks = (np.repeat(first, k) + _ranks(k)) % len(pool)
         out.append((rows, join_lists(take(pool, picks), k, " ")))
-    return _truncate(d, scatter(d.n, out))
+        following[rows] = first + k
+
+    def more_of_the_same_tone(d: Draw, counts: np.ndarray, stream: str) -> pa.Array:
+        """A comment that must be longer goes on in its tone, repeating only once the pool is used up."""
+        extra: list[tuple[np.ndarray, pa.Array]] = []
+        for t, rows in groups_of(tone):
+            pool, c = sentences[t], counts[rows]
+            picks = (np.repeat(following[rows], c) + _ranks(c)) % len(pool)
+            following[rows] += c
+            extra.append((rows, join_lists(take(pool, picks), c, " ")))
+        return scatter(d.n, extra)
+
+    return _truncate(d, scatter(d.n, out), more_of_the_same_tone)
 
 
 def _ranks(lengths: np.ndarray) -> np.ndarray:
