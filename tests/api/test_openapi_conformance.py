@@ -29,7 +29,7 @@ from sdga.service import SyntheticDataService
 
 schemathesis = pytest.importorskip("schemathesis")
 
-EXAMPLES = 8  # per operation and mode: bounded, so the run stays well under a minute
+EXAMPLES = 6  # per operation and mode: bounded, so the run stays well under a minute
 # Where the service's own request-model errors carry their location (RequestValidationError).
 _DOCUMENT_LOCATIONS = ("body", "path", "query", "header")
 
