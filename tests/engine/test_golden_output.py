@@ -98,6 +98,7 @@ EVERY_TYPE: list[dict[str, Any]] = [
     _f("review", "review"),
     _f("log_message", "log_message"),
     _f("phrase", "phrase", format="ticket_subject"),
+    _f("sex", "sex"),
     _f(
         "tags_distinct",
         "array",

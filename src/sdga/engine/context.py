@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from sdga.engine.geo.rows import GeoMix, GeoRows, draw_rows, mix_locales, table_mix
 from sdga.engine.rng import Permutation, block_rng, stream_key
-from sdga.engine.vocab import vocabulary_size
+from sdga.engine.vocab import female_first_names, vocabulary_size
 from sdga.models.schema import FieldSpec
 
 _PERSON = "__person__"
@@ -34,20 +34,26 @@ class Person:
     last: np.ndarray
     locales: tuple[str, ...] = ()
     locale: np.ndarray | None = None
+    #: Whether the row's person is a woman (her given name is a woman's name); half the rows.
+    female: np.ndarray | None = None
 
 
 def draw_person(rng: np.random.Generator, n: int, locales: tuple[str, ...], locale: np.ndarray | None) -> Person:
-    if locale is None:
-        return Person(
-            first=rng.integers(0, vocabulary_size(locales[0], "first_name"), n),
-            last=rng.integers(0, vocabulary_size(locales[0], "last_name"), n),
-            locales=locales,
-        )
+    """Name indices for ``n`` people: half of them women with a woman's given name where the locale's
+    names say which are whose (see :func:`sdga.engine.vocab.female_first_names`)."""
+    where = np.zeros(n, dtype=np.int64) if locale is None else locale
     sizes = np.array([[vocabulary_size(loc, k) for loc in locales] for k in ("first_name", "last_name")])
-    u = rng.random((2, n))
-    first = np.floor(u[0] * sizes[0][locale]).astype(np.int64)
-    last = np.floor(u[1] * sizes[1][locale]).astype(np.int64)
-    return Person(first=first, last=last, locales=locales, locale=locale)
+    women = np.array([female_first_names(loc) for loc in locales], dtype=np.int64)
+    u = rng.random((3, n))
+    female = u[2] < 0.5
+    total, heads = sizes[0][where], women[where]
+    split = heads > 0
+    # a woman's name from the head of the list, a man's from the rest; locales without a split: any name
+    lo = np.where(split & ~female, heads, 0)
+    span = np.where(split, np.where(female, heads, total - heads), total)
+    first = lo + np.floor(u[0] * span).astype(np.int64)
+    last = np.floor(u[1] * sizes[1][where]).astype(np.int64)
+    return Person(first=first, last=last, locales=locales, locale=locale, female=female)
 
 
 @dataclass

@@ -96,9 +96,28 @@ def _attr_or_sample(locale: str, provider: str, attr: str, method: str) -> list[
     return _sampled(locale, method)
 
 
+@cache
+def _given_names(locale: str) -> tuple[list[str], int]:
+    """The locale's given names, female ones first, and how many are female (0: the locale has no split)."""
+    provider = faker_for(locale).provider("faker.providers.person")
+    female = getattr(provider, "first_names_female", None)
+    male = getattr(provider, "first_names_male", None)
+    if not female or not male:
+        return _names(locale, "first_names"), 0
+    women = _dedupe(female.keys() if isinstance(female, dict) else female)
+    seen = set(women)
+    men = [m for m in _dedupe(male.keys() if isinstance(male, dict) else male) if m not in seen]
+    return women + men, len(women)
+
+
+def female_first_names(locale: str) -> int:
+    """How many of the locale's ``first_name`` list (its head) are women's names; 0 when Faker does not say."""
+    return _given_names(locale)[1]
+
+
 def _build(locale: str, kind: str) -> list[str]:
     if kind == "first_name":
-        return _names(locale, "first_names")
+        return _given_names(locale)[0]
     if kind == "last_name":
         return _names(locale, "last_names")
     if kind == "first_slug":

@@ -83,6 +83,7 @@ EXTENDED_FIELD_TYPES: tuple[str, ...] = (
     "review",
     "log_message",
     "phrase",
+    "sex",
 )
 
 FIELD_TYPES: frozenset[str] = frozenset(SPEC_FIELD_TYPES + EXTENDED_FIELD_TYPES)

@@ -15,6 +15,7 @@ from sdga.engine.fields.choice import take, take_localized
 from sdga.engine.fields.registry import Generator, const_cap, register, vocab_cap
 from sdga.engine.patterns import concat, digits
 from sdga.engine.vocab import vocabulary, vocabulary_size
+from sdga.errors import SchemaError
 
 _U64 = np.uint64
 
@@ -50,6 +51,25 @@ def gen_full_name(d: Draw) -> pa.Array:
     first = take_localized(p.locales, p.locale, p.first, lambda loc: vocabulary(loc, "first_name", suffix=" "))
     last = take_localized(p.locales, p.locale, p.last, lambda loc: vocabulary(loc, "last_name"))
     return concat([first, last], d.n)
+
+
+@register("sex", "The row's person's sex, agreeing with the given name (female, male). An `enum` renames them: "
+          "its first two values stand for female and male; further values (other, unknown) take the share of "
+          "rows their `weights` give.", "person", pa.string(), const_cap(2), example="female")  # fmt: skip
+def gen_sex(d: Draw) -> pa.Array:
+    c = d.spec.constraints
+    labels = [str(v) for v in c.enum] if c.enum else ["female", "male"]
+    if len(labels) < 2:
+        raise SchemaError(f"field '{d.spec.name}': a sex enum needs at least two values (female, male first)")
+    p = d.person() if d.row_aligned else None
+    female = p.female if p is not None and p.female is not None else d.rng("f").random(d.n) < 0.5
+    code = np.where(female, 0, 1).astype(np.int64)
+    if len(labels) > 2:  # other/unknown: their share of the rows, by weight (equal weights if none given)
+        w = np.asarray(c.weights if c.weights is not None else [1.0] * len(labels), dtype=np.float64)
+        cdf = np.cumsum(w[2:]) / w.sum()
+        extra = np.searchsorted(cdf, d.rng("x").random(d.n), side="right")
+        code = np.where(extra < len(cdf), 2 + extra, code)
+    return take(pa.array(labels, pa.string()), code)
 
 
 _SSN_GROUPS = safety.SSN_GROUP_MAX - safety.SSN_GROUP_MIN + 1

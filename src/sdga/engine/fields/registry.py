@@ -133,7 +133,7 @@ def is_known_type(name: str) -> bool:
 #: Types whose ``enum`` is not a list to draw values from but the mix of a per-row context: the countries
 #: the table's rows live in, the product categories its products belong to.
 COUNTRY_TYPES = ("country", "country_code")
-CONTEXT_ENUM_TYPES = (*COUNTRY_TYPES, "product_category")
+CONTEXT_ENUM_TYPES = (*COUNTRY_TYPES, "product_category", "sex")  # their generators read the enum themselves
 
 
 def uses_enum(f: FieldSpec) -> bool:
