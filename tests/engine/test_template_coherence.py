@@ -173,6 +173,7 @@ def _accounting(f: Frames) -> None:
 
 
 def _hotel(f: Frames) -> None:
+    _hotel_rooms(f)
     rooms = f["rooms"].join(f["hotels"].select("hotel_id", pl.col("currency").alias("hotel_currency")), on="hotel_id")
     r = f["reservations"].join(rooms.select("room_id", "hotel_currency"), on="room_id", how="left")
     _none(r, pl.col("currency") != pl.col("hotel_currency"), "reservation currency differs from its hotel's")
@@ -186,7 +187,38 @@ def _hotel(f: Frames) -> None:
     _none(g, pl.col("loyalty_member") != (pl.col("loyalty_tier") != "none"), "loyalty tier disagrees with membership")
 
 
+def _hotel_rooms(f: Frames) -> None:
+    sleeps = {"single": [1], "double": [2], "twin": [2], "family": [4], "junior_suite": [3], "suite": [2, 4, 6]}
+    rooms = f["rooms"].with_columns(ok=pl.col("room_type").replace_strict(sleeps, return_dtype=pl.List(pl.Int64)))
+    _none(rooms, ~pl.col("ok").list.contains(pl.col("max_occupancy")), "room occupancy disagrees with its type")
+
+
+def _manufacturing(f: Frames) -> None:
+    w = f["work_orders"]
+    _none(w, pl.col("status").is_in(["planned", "released"]) & (pl.col("quantity_produced") != 0), "made before start")
+    done = (pl.col("status") == "completed") & (
+        pl.col("quantity_produced") < (0.9 * pl.col("quantity_planned")).floor()
+    )
+    _none(w, done, "completed order far short of its plan")
+    _none(w, pl.col("scrap_quantity") > pl.col("quantity_produced"), "more scrap than produced")
+
+
+def _real_estate(f: Frames) -> None:
+    listings = f["listings"]
+    _none(listings, (pl.col("listing_type") == "rent") & (pl.col("status") == "sold"), "a letting sold")
+    _none(listings, (pl.col("listing_type") == "sale") & (pl.col("status") == "let"), "a sale let")
+    rents = listings.filter(pl.col("listing_type") == "rent")["price"].cast(pl.Float64)
+    assert 800 < rents.median() < 3500 and rents.max() < 50_000  # type: ignore[operator]
+
+
+def _gaming(f: Frames) -> None:
+    _none(f["match_participants"], pl.col("won") != (pl.col("placement") == 1), "won without placing first")
+
+
 EVERYDAY: dict[str, Callable[[Frames], None]] = {
+    "manufacturing": _manufacturing,
+    "real_estate": _real_estate,
+    "gaming": _gaming,
     "hotel": _hotel,
     "ecommerce": _ecommerce,
     "banking": _banking,
