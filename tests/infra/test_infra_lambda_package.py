@@ -318,6 +318,12 @@ def test_handlers_answer_bedrock_events_from_the_image_layout(image_layout: tupl
 
 # Imported only because they happen to be installed in the test environment: libraries probe for them and work
 # without them (none is imported by sdga itself).
-OPPORTUNISTIC = {"_distutils_hack", "certifi", "cloudpickle", "pandas"}
+OPPORTUNISTIC = {
+    "_distutils_hack",
+    "certifi",
+    "cloudpickle",
+    "pandas",
+    "pytz",
+}  # polars converts time zones with pytz when present
 
 _ = shlex  # quoting helpers are not needed: the Dockerfile command is used verbatim
