@@ -279,3 +279,11 @@ def test_float_bounds_wider_than_the_float_range_stay_finite() -> None:
     assert t.column("f").null_count == 0
     assert all(np.isfinite(v) and -1e308 <= v <= 1e308 for v in values)
     assert len(set(values)) > 400
+
+
+def test_uuid_hex_format_is_a_trace_context_id() -> None:
+    t = generate([field("x", "uuid", format="hex"), field("y", "uuid")], volume=2000, seed=3)
+    hexes, canon = t.column("x").to_pylist(), t.column("y").to_pylist()
+    assert all(re.fullmatch(r"[0-9a-f]{32}", v) for v in hexes) and len(set(hexes)) == 2000
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", v) for v in canon)
+    assert len({v[:4] for v in hexes}) > 1000  # spread over the whole id, no common prefix

@@ -19,7 +19,7 @@ from sdga.models import FieldSpec
 # Formats the semantic generators produce; a value of the type must match. Kept permissive on purpose:
 # validity measures "is this value of the declared kind", not "is it byte-identical to our generator".
 FORMAT_PATTERNS: dict[str, str] = {
-    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "uuid": r"^[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
     "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
     "phone": r"^\+?[0-9(][0-9 ()./x\-]{5,}[0-9]( ?(x|ext\.?) ?[0-9]+)?$",
     "ipv4": r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",
@@ -115,9 +115,10 @@ def _pattern_valid(df: pl.DataFrame, name: str, pattern: str) -> pl.Expr:
 
 
 def null_allowed(spec: FieldSpec) -> bool:
-    """Whether a null is a valid value: a nullable field, or a conditional one (``when`` without
-    ``otherwise``), which is null by design where its condition does not hold."""
-    return spec.constraints.nullable or (spec.when is not None and spec.otherwise is None)
+    """Whether a null is a valid value: a nullable field, a conditional one (``when`` without
+    ``otherwise``), which is null by design where its condition does not hold, or a tree's parent
+    reference, null at the roots."""
+    return spec.constraints.nullable or (spec.when is not None and spec.otherwise is None) or bool(spec.tree)
 
 
 def _field_valid(df: pl.DataFrame, spec: FieldSpec) -> pl.Expr:

@@ -164,20 +164,24 @@ _HEX_PAIRS = np.array([[ord(c) for c in f"{i:02x}"] for i in range(256)], dtype=
 _HEX_PAIRS16 = np.ascontiguousarray(_HEX_PAIRS).view(np.uint16).ravel()
 
 
-def uuid_strings(hi: np.ndarray, lo: np.ndarray) -> pa.StringArray:
-    """Canonical 36-char UUID strings from two uint64 halves, built as one ASCII matrix."""
+def uuid_strings(hi: np.ndarray, lo: np.ndarray, dashes: bool = True) -> pa.StringArray:
+    """Canonical 36-char UUID strings from two uint64 halves, built as one ASCII matrix (32 hex digits
+    without the dashes: the W3C trace-context form of a 128-bit id)."""
     n = len(hi)
     raw = np.empty((n, 2), dtype=">u8")
     raw[:, 0] = hi
     raw[:, 1] = lo
     # one 16-bit lookup per byte gives its two hex digits
     h = np.take(_HEX_PAIRS16, raw.view(np.uint8).reshape(n, 16)).view(np.uint8)
+    if not dashes:
+        return ascii_fixed(np.ascontiguousarray(h))
     dash = np.full((n, 1), ord("-"), dtype=np.uint8)
     out = np.concatenate([h[:, 0:8], dash, h[:, 8:12], dash, h[:, 12:16], dash, h[:, 16:20], dash, h[:, 20:32]], axis=1)
     return ascii_fixed(out)
 
 
-@register("uuid", "Random (version 4) UUID; unique by construction (a keyed bijection of the row).",
+@register("uuid", "Random (version 4) UUID; unique by construction (a keyed bijection of the row). `format: hex` "
+          "writes its 32 hex digits without dashes (a W3C trace-context trace id).",
           "identifier", pa.string(), lambda _f, _l: None, row_addressable=True,
           example="1b4e28ba-2fa1-41d2-883f-0016d3cca427")  # fmt: skip
 def gen_uuid(d: Draw) -> pa.Array:
@@ -193,4 +197,4 @@ def gen_uuid(d: Draw) -> pa.Array:
     # Version nibble overwrites bits 12..15 of u; keep those 4 bits in lo so (hi, lo) still determines u.
     hi = (u & ~_U64(0xF000)) | _U64(0x4000)
     lo = (lo & _U64(0x3FFFFFFFFFFFFFF0)) | _U64(0x8000000000000000) | ((u >> _U64(12)) & _U64(0xF))
-    return uuid_strings(hi, lo)
+    return uuid_strings(hi, lo, dashes=(d.spec.constraints.format or "").lower() != "hex")
