@@ -174,6 +174,39 @@ def test_trace_trees_nest_their_spans() -> None:
     assert grand.height > 0.2 * s.height  # trees, not stars
 
 
+def _trees(spans: int | None, traces: int = 3000, high: int = 12) -> list[dict[str, Any]]:
+    spans_table: dict[str, Any] = {"name": "spans", "fields": [
+        {"name": "span_id", "type": "sequence", "primary_key": True},
+        {"name": "trace_id", "type": "reference", "references": "traces.trace_id",
+         "cardinality": {"distribution": "lognormal", "min": 1, "max": high, "mean": 4}},
+        {"name": "parent_span_id", "type": "reference", "references": "spans.span_id", "tree": True},
+        {"name": "latency", "type": "float", "constraints": {"min": 0, "max": 100}, "series": {"autocorrelation": 0.8}},
+    ]}  # fmt: skip
+    if spans is not None:
+        spans_table["volume"] = spans
+    traces = {"name": "traces", "volume": traces, "fields": [{"name": "trace_id", "type": "uuid", "primary_key": True}]}
+    return [traces, spans_table]
+
+
+@pytest.mark.parametrize("spans", [9_000, 12_345, 30_000, 70_001])
+def test_a_grouped_table_with_its_own_volume_has_exactly_that_many_rows(spans: int) -> None:
+    """Trees and series group a table's rows by parent; a volume asked for (the agent's "70k spans") is then
+    met exactly by fitting the children per parent, within the cardinality's min..max."""
+    plan = _plan(_trees(spans, traces=3000 if spans < 70_000 else 14_000))
+    s = _frame(plan, "spans")
+    assert s.height == spans and s["span_id"].n_unique() == spans
+    per = s.group_by("trace_id").agg(n=pl.len(), roots=pl.col("parent_span_id").null_count())
+    assert per["n"].min() >= 1 and per["n"].max() <= 12 and (per["roots"] == 1).all()  # type: ignore[operator]
+    assert s.equals(_frame(plan, "spans", workers=2, batch_size=4000))
+
+
+def test_a_volume_the_cardinality_cannot_reach_is_refused() -> None:
+    with pytest.raises(
+        SchemaError, match=r"100,000 rows cannot follow its cardinality \(1\.\.12 per parent over 3,000"
+    ):
+        _plan(_trees(100_000))
+
+
 def test_whole_table_order_without_a_parent() -> None:
     plan = plan_generation(GenerateDataRequest.model_validate({"volume": 100_000, "seed": 1, "schema": {"fields": [
         {"name": "ts", "type": "timestamp", "ordered": True, "constraints": {"min": "2024-06-01", "max": "2024-06-02"}},

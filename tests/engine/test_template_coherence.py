@@ -149,6 +149,16 @@ def _log_event(f: Frames) -> None:
 
 def _observability(f: Frames) -> None:
     s = f["spans"]
+    per_trace = s.group_by("trace_id").agg(spans=pl.len(), roots=pl.col("parent_span_id").null_count())
+    assert (per_trace["roots"] == 1).all() and per_trace["spans"].mean() > 3  # type: ignore[operator]
+    parents = s.select(
+        pl.col("span_id").alias("parent_span_id"), pl.col("trace_id").alias("parent_trace"),
+        pl.col("started_at").alias("parent_start"), pl.col("ended_at").alias("parent_end"),
+    )  # fmt: skip
+    nested = s.join(parents, on="parent_span_id")
+    _none(nested, pl.col("trace_id") != pl.col("parent_trace"), "a span's parent in another trace")
+    _none(nested, pl.col("started_at") < pl.col("parent_start"), "a span starts before its parent")
+    _none(nested, pl.col("ended_at") > pl.col("parent_end"), "a span ends after its parent")
     _none(s, (pl.col("http_status").fill_null(0) >= 500) != (pl.col("status_code") == "ERROR"), "ERROR vs 5xx")
     m = f["metric_points"]
     _none(m, (pl.col("metric_name") == "cpu_utilization") & (pl.col("value") > 100), "CPU above 100 %")

@@ -13,6 +13,9 @@ import numpy as np
 _U64 = np.uint64
 _MASK64 = (1 << 64) - 1
 
+#: Rows per block: the unit a generator produces and the random streams are keyed by.
+BLOCK_ROWS = 65_536
+
 
 def stream_key(seed: int, *parts: object) -> int:
     """A 128-bit key naming one random stream; stable across processes and Python versions."""
