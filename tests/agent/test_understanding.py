@@ -207,3 +207,31 @@ def test_lambda_question_and_refusal(sdga_home: Any, service: Any, monkeypatch: 
     finally:
         agent_lambda.set_backend(None)
         set_service(None)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "path", "allowed"),
+    [
+        (
+            "house listings with viewings, 500 listings, sold or under offer only",
+            "listings.status",
+            {"sold", "under_offer"},
+        ),
+        ("2000 hotel reservations, status cancelled or no show only", "reservations.status", {"cancelled", "no_show"}),
+    ],
+)
+def test_values_asked_for_replace_a_template_rule(
+    planner: OfflinePlanner, prompt: str, path: str, allowed: set[str]
+) -> None:
+    """A template field derived by a rule (an expression over the row's dates or type) takes the values the
+    user named instead, and the plan says so; the generated rows hold only those values."""
+    from tests.engine.conftest import table
+
+    from sdga.engine import plan_generation
+
+    plan = planner.plan(prompt)
+    f = _field(plan, path)
+    assert f.expression is None and set(f.constraints.enum or []) == allowed
+    assert any("instead of the template's rule" in a for a in plan.assumptions)
+    values = set(table(plan_generation(plan.request), path.split(".")[0]).column(f.name).to_pylist())
+    assert values == allowed

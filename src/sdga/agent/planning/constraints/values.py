@@ -100,9 +100,13 @@ def _resolve_values(state: PlanState, f: dict[str, Any], said: list[list[str]], 
 
 
 def drop_machine(state: PlanState, f: dict[str, Any]) -> None:
-    """Values or shares set by the user replace a template's state machine (its paths need all the values)."""
+    """Values or shares set by the user replace a template's state machine (its paths need all the values)
+    and a template's derivation of the field (an expression or a condition would override them)."""
     if f.pop("state_machine", None) is not None:
         state.assumptions.append(f"{f['name']}: the template's sequence of states replaced by the values asked for")
+    derived = [k for k in ("expression", "when", "otherwise") if f.pop(k, None) is not None]
+    if derived:
+        state.assumptions.append(f"{f['name']}: drawn from the values asked for instead of the template's rule")
 
 
 def _narrow(state: PlanState, pairs: list[Pair], values: list[list[str]], originals: dict[int, list[Any]]) -> str:
@@ -399,6 +403,7 @@ def _boolean_share(state: PlanState, said: list[str], share: float) -> bool:
         if target in name_words or any(
             min(len(target), len(w)) >= 5 and distance(target, w, 1) <= 1 for w in name_words
         ):
+            drop_machine(state, f)
             c = state.ed.constraints(f)
             c["enum"], c["weights"] = [True, False], [share, 1.0 - share]
             state.understood.append(f"{tb['name']}.{f['name']}: true in {share:.1%}".replace(".0%", "%"))
