@@ -387,3 +387,42 @@ def test_cli_exit_codes_for_an_existing_table(tmp_path: Path, monkeypatch: pytes
     appended = runner.invoke(app, [*args, "--if-exists", "append", "--seed", "8"])
     assert appended.exit_code == 0, appended.stderr
     assert _count(url, "user_profile") == 40
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_the_generic_loader_serves_any_sqlalchemy_database(
+    backend: str, unique_suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Databases without a loader of their own (SQL Server, Oracle, DuckDB...) get tables from SQLAlchemy
+    metadata and batched INSERTs; run here against real PostgreSQL and SQLite through that same path."""
+    from sdga.adapters import rds
+
+    if backend == "sqlite":
+        (tmp_path / "db").mkdir()
+        url = f"sqlite:///{tmp_path}/db/generic.sqlite"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    monkeypatch.setattr(rds, "dialect_of", lambda _url: None)  # as for a database with no loader of its own
+    svc = SyntheticDataService(Settings(home=tmp_path / "home"))
+    users, orders = _names(unique_suffix)
+    try:
+        result = svc.generate(_request(url, unique_suffix))
+        assert result.status == GenerationStatus.SUCCESS and result.records_per_table == {users: 300, orders: 300}
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert inspector.get_pk_constraint(users)["constrained_columns"] == ["user_id"]
+            fks = inspector.get_foreign_keys(orders)
+            assert fks and fks[0]["referred_table"] == users and fks[0]["constrained_columns"] == ["user_id"]
+            types = {c["name"]: c["type"] for c in inspector.get_columns(users)}
+            assert isinstance(types["active"], sa.Boolean) or backend == "sqlite"
+            row = conn.execute(sa.text(f'SELECT COUNT(*), COUNT(DISTINCT email) FROM "{users}"')).one()
+            assert tuple(row) == (300, 300)
+        engine.dispose()
+        # append with another seed adds rows; replace swaps the tables
+        again = svc.generate(_request(url, unique_suffix, volume=50, if_exists="append", seed=4))
+        assert again.status == GenerationStatus.SUCCESS and _count(url, users) == 350
+        replaced = svc.generate(_request(url, unique_suffix, volume=20, if_exists="replace"))
+        assert replaced.status == GenerationStatus.SUCCESS and _count(url, users) == 20
+    finally:
+        _drop(url, orders, users)

@@ -1,4 +1,9 @@
-"""The ``rds`` destination: load generated tables into PostgreSQL, MySQL/MariaDB or SQLite, all or nothing.
+"""The ``rds`` destination: load generated tables into a database, all or nothing.
+
+PostgreSQL, MySQL/MariaDB and SQLite have loaders of their own (below); any other database SQLAlchemy
+has a dialect for (SQL Server, Oracle, DuckDB, ...) gets the generic one: tables from SQLAlchemy metadata
+(column types from the Arrow types, primary and foreign keys from the plan) and rows by batched INSERTs,
+in one transaction where the database's DDL is transactional.
 
 * DDL comes from :func:`sdga.writers.sql.create_table_sql` (the one place SQL DDL is produced), so the
   database gets the same primary and foreign keys as the ``sql`` output format.
@@ -44,7 +49,7 @@ class TableLike(Protocol):
 
 @dataclass
 class LoadResult:
-    dialect: SqlDialect
+    dialect: SqlDialect | None  # None: another database, loaded by the generic loader
     tables: dict[str, int] = field(default_factory=dict)
     location: str = ""
 
@@ -59,12 +64,14 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-def dialect_of(url: str) -> SqlDialect:
-    """PostgreSQL, MySQL/MariaDB or SQLite from a SQLAlchemy URL (any driver); anything else is an InvalidInputError."""
+def dialect_of(url: str) -> SqlDialect | None:
+    """PostgreSQL, MySQL/MariaDB or SQLite from a SQLAlchemy URL (any driver); None for another database
+    whose SQLAlchemy dialect is installed (loaded by the generic loader); an InvalidInputError otherwise."""
     try:
         from sqlalchemy.engine import make_url
 
-        backend = make_url(url).get_backend_name()
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise InvalidInputError("the rds destination needs: pip install 'synthetic-data-agent[server]'") from exc
     except Exception as exc:
@@ -75,10 +82,15 @@ def dialect_of(url: str) -> SqlDialect:
         return SqlDialect.MYSQL
     if backend == "sqlite":
         return SqlDialect.SQLITE
-    raise InvalidInputError(
-        f"rds destination supports PostgreSQL, MySQL/MariaDB and SQLite URLs, not {backend!r}",
-        details={"example": "postgresql+psycopg://user:pass@host:5432/db"},
-    )
+    try:
+        parsed.get_dialect().import_dbapi()  # the dialect and its driver are both installed
+    except Exception as exc:
+        raise InvalidInputError(
+            f"no SQLAlchemy dialect and driver for {parsed.drivername!r} are installed; install the database's "
+            "SQLAlchemy dialect and driver, or use a PostgreSQL, MySQL/MariaDB or SQLite URL",
+            details={"example": "postgresql+psycopg://user:pass@host:5432/db"},
+        ) from exc
+    return None
 
 
 def _engine(url: str) -> Any:
@@ -189,8 +201,10 @@ def load_tables(
         counts = _load_postgres(url, tables, batches, ddl, present, if_exists)
     elif dialect == SqlDialect.SQLITE:
         counts = _load_sqlite(url, tables, batches, ddl, present, if_exists)
-    else:
+    elif dialect == SqlDialect.MYSQL:
         counts = _load_mysql(url, tables, batches, ddl, present, if_exists)
+    else:
+        counts = load_generic(url, tables, batches, present, if_exists)
     return LoadResult(dialect=dialect, tables=counts, location=redact_url(url))
 
 
@@ -204,9 +218,9 @@ def tables_exist(url: str, present: Sequence[str]) -> DestinationExistsError:
 
 def sequence_maxima(url: str, columns: dict[str, list[str]]) -> dict[str, dict[str, int | None]]:
     """The largest value stored in each of ``columns`` (table -> column names); None for an empty table."""
-    from sqlalchemy import text
+    from sqlalchemy import column, func, select
+    from sqlalchemy import table as sql_table
 
-    dialect = dialect_of(url)
     out: dict[str, dict[str, int | None]] = {}
     engine = _engine(url)
     try:
@@ -214,8 +228,8 @@ def sequence_maxima(url: str, columns: dict[str, list[str]]) -> dict[str, dict[s
             for table, names in columns.items():
                 if not names:
                     continue
-                select = ", ".join(f"MAX({_quote(n, dialect)})" for n in names)
-                row = conn.execute(text(f"SELECT {select} FROM {_quote(table, dialect)}")).one()
+                query: Any = select(*(func.max(column(n)) for n in names)).select_from(sql_table(table))
+                row = conn.execute(query).one()
                 out[table] = {n: None if v is None else int(v) for n, v in zip(names, row, strict=True)}
     except Exception as exc:
         raise DestinationError(f"cannot read the existing keys in {redact_url(url)}: {_short(exc)}") from exc
@@ -462,4 +476,88 @@ def _load_sqlite(
         ) from exc
     finally:
         conn.close()
+    return counts
+
+
+# --- any other database: SQLAlchemy metadata and batched INSERTs ------------------------------------------
+
+
+def _sql_type(t: pa.DataType) -> Any:
+    """The SQLAlchemy column type of an Arrow type (nested values are stored as JSON text)."""
+    import sqlalchemy as sa
+
+    if pa.types.is_boolean(t):
+        return sa.Boolean()
+    if pa.types.is_integer(t):
+        return sa.BigInteger()
+    if pa.types.is_floating(t):
+        return sa.Float(precision=53)
+    if pa.types.is_decimal(t):
+        return sa.Numeric(precision=t.precision, scale=t.scale, asdecimal=True)
+    if pa.types.is_date(t):
+        return sa.Date()
+    if pa.types.is_timestamp(t):
+        return sa.DateTime(timezone=t.tz is not None)
+    if pa.types.is_time(t):
+        return sa.Time()
+    if pa.types.is_dictionary(t):
+        return _sql_type(t.value_type)
+    return sa.Text()
+
+
+def _metadata_tables(tables: Sequence[TableLike]) -> tuple[Any, dict[str, Any]]:
+    import sqlalchemy as sa
+
+    meta = sa.MetaData()
+    out: dict[str, Any] = {}
+    for table in tables:
+        keys = set(getattr(table, "primary_key", []) or [])
+        refs = {fk.column: fk for fk in getattr(table, "foreign_keys", []) or []}
+        cols = []
+        for f in table.arrow_schema:
+            args: list[Any] = []
+            fk = refs.get(f.name)
+            if fk is not None:
+                args.append(sa.ForeignKey(f"{fk.ref_table}.{fk.ref_column}"))
+            cols.append(sa.Column(f.name, _sql_type(f.type), *args, primary_key=f.name in keys, nullable=f.nullable))
+        out[table.name] = sa.Table(table.name, meta, *cols)
+    return meta, out
+
+
+def load_generic(
+    url: str,
+    tables: Sequence[TableLike],
+    batches: Callable[[str], Iterator[pa.RecordBatch]],
+    present: list[str],
+    if_exists: str,
+) -> dict[str, int]:
+    """Any SQLAlchemy database: tables from metadata (parents first), rows by batched ``executemany``, one
+    transaction; a failure rolls back what the database lets a transaction take back."""
+    _, defined = _metadata_tables(tables)
+    counts: dict[str, int] = {}
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            if if_exists == "replace":
+                for name in reversed([t.name for t in tables if t.name in present]):
+                    defined[name].drop(conn)
+            for table in tables:
+                if not (if_exists == "append" and table.name in present):
+                    defined[table.name].create(conn)
+            for table in tables:
+                insert = defined[table.name].insert()
+                rows = 0
+                for batch in batches(table.name):
+                    for start in range(0, batch.num_rows, MYSQL_BATCH_ROWS):
+                        part = _flatten_for_sql(batch.slice(start, MYSQL_BATCH_ROWS))
+                        conn.execute(insert, part.to_pylist())
+                        rows += part.num_rows
+                counts[table.name] = rows
+    except Exception as exc:
+        raise DestinationError(
+            f"loading into {redact_url(url)} failed and was rolled back: {_short(exc)}",
+            details={"loaded_before_failure": counts},
+        ) from exc
+    finally:
+        engine.dispose()
     return counts
