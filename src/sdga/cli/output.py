@@ -66,15 +66,9 @@ def run_with_progress(
 
 def write_json_report(path: Path, response: GenerateDataResponse) -> None:
     """The response as a JSON file, written atomically."""
-    from sdga.writers._atomic import publish_file, temp_path_for
+    from sdga.writers._atomic import write_text_atomic
 
-    temp = temp_path_for(path)
-    try:
-        temp.write_text(response.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
-        publish_file(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, response.model_dump_json(by_alias=True, indent=2) + "\n")
 
 
 def print_markdown(text: str) -> None:

@@ -208,8 +208,9 @@ def metrics_command(
 def _html_report(data: str, schema: Schema | None, reference: Path | None, out: Path) -> QualityMetricsResponse:
     """Measure, chart and write the HTML report to ``out``; the metrics are answered as usual."""
     from sdga.models import QualityMetricsRequest
-    from sdga.report.html import write_html
+    from sdga.report.html import render_html
     from sdga.service import SyntheticDataService
+    from sdga.writers._atomic import write_text_atomic
 
     if out.is_dir():
         raise InvalidInputError(f"--html needs a file name, got a directory: {out}")
@@ -225,7 +226,7 @@ def _html_report(data: str, schema: Schema | None, reference: Path | None, out: 
     service = SyntheticDataService.from_env()
     service.restrict_paths = False  # the user's own files on the user's own machine
     report = service.quality_report(request)
-    write_html(report, out)
+    write_text_atomic(out, render_html(report))
     typer.echo(f"wrote {out}: {len(report.charts)} charts", err=True)
     return QualityMetricsResponse(
         generation_id=report.generation_id, metrics=report.metrics, analysis_time_ms=report.analysis_time_ms
@@ -256,15 +257,9 @@ def infer_command(
     if out is None:
         sys.stdout.write(text)
         return
-    from sdga.writers._atomic import discard, publish_file, temp_path_for
+    from sdga.writers._atomic import write_text_atomic
 
-    temp = temp_path_for(out)  # a name of its own: two runs never share it, a killed one is swept later
-    try:
-        temp.write_text(text, encoding="utf-8")
-        publish_file(temp, out)
-    except BaseException:
-        discard(temp)
-        raise
+    write_text_atomic(out, text)  # a temporary name of its own: a killed run's is swept later
     tables = schema.table_list()
     fields = sum(len(t.fields) for t in tables)
     typer.echo(f"wrote {out}: {len(tables)} table(s), {fields} field(s)", err=True)

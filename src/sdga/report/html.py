@@ -127,13 +127,3 @@ def render_html(report: QualityReport) -> str:
     parts.append(_script(_BOOT))
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
-
-
-def write_html(report: QualityReport, path: Path) -> Path:
-    """Write the report to ``path`` atomically (a temporary file beside it, then renamed)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_html(report), encoding="utf-8")
-    tmp.replace(path)
-    return path

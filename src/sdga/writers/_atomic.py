@@ -115,6 +115,17 @@ def publish_file(temp: Path, final: Path) -> None:
     os.replace(temp, final)
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file (a report, a schema) so that readers see the old file or the whole new one."""
+    temp = temp_path_for(path)
+    try:
+        temp.write_text(text, encoding="utf-8")
+        publish_file(temp, path)
+    except BaseException:
+        discard(temp)
+        raise
+
+
 def discard(path: Path | None) -> None:
     """Remove a temporary file or directory, ignoring what is already gone."""
     if path is None:
