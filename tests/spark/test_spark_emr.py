@@ -255,3 +255,29 @@ def test_a_job_run_that_disappeared_fails_the_record(deployed: dict[str, Any]) -
         code, status = _call(_http("GET", f"/api/v1/synthetic-data/status/{body['generation_id']}"))
     assert code == 200 and status["status"] == "failed"
     assert f"job run {run} does not exist" in status["errors"][0]
+
+
+def test_history_keeps_a_long_running_job_running_and_follows_its_end(deployed: dict[str, Any]) -> None:
+    """Every read of a handed-off record asks its job run (not the heartbeat timeout, which a job run that
+    writes its progress to S3 never resets): the history does not fail an hour-long job, and shows its end."""
+    from botocore.stub import Stubber
+
+    from sdga.adapters.aws import client
+
+    settings, app, svc = deployed["settings"], deployed["app"], deployed["service"]
+    code, body = _call(_http("POST", GEN, {"schema": SCHEMA, "output_format": "parquet"}))
+    assert code == 202
+    gid = body["generation_id"]
+    emr = client("emr-serverless", settings)
+    run = _runs(emr, app)[0]["id"]
+    svc.tracker.job_timeout_s = 0  # any record not refreshed from its job run would count as abandoned
+    with Stubber(emr) as stub:
+        stub.add_response("get_job_run", _job_run(app, run, "RUNNING"), {"applicationId": app, "jobRunId": run})
+        code, history = _call(_http("GET", "/api/v1/synthetic-data/history"))
+        stub.assert_no_pending_responses()
+    assert code == 200 and [h["status"] for h in history if h["generation_id"] == gid] == ["running"]
+    with Stubber(emr) as stub:
+        stub.add_response("get_job_run", _job_run(app, run, "CANCELLED", "Cancelled by user"))
+        code, history = _call(_http("GET", "/api/v1/synthetic-data/history"))
+    assert [h["status"] for h in history if h["generation_id"] == gid] == ["failed"]
+    assert "cancelled" in svc.history_store.get(gid).errors[0]

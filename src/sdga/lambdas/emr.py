@@ -2,7 +2,8 @@
 
 Where Terraform configured an application (``SDGA_EMR_APPLICATION_ID``), requests that name no engine run
 on the ``emr-serverless`` engine: the local engine up to ``SDGA_EMR_ROW_THRESHOLD`` rows, a Spark job run
-above it. ``status`` first brings a handed-off record up to date with its job run.
+above it. Every read of a handed-off record (status, history, download, report) first brings it up to date with its
+job run, through the service's job tracker.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ def service() -> Any:
     with _lock:
         if not _installed:
             from sdga.execution import ENGINES
-            from sdga.spark.emr import ENGINE_NAME, EmrConfig, EmrServerlessEngine
+            from sdga.spark.emr import ENGINE_NAME, WORKER_PREFIX, EmrConfig, EmrServerlessEngine, refresh
 
             if EmrConfig.from_env() is not None:
+                # status, history, download and report bring a handed-off record up to date from its job run
+                svc.tracker.remote[WORKER_PREFIX] = lambda record: refresh(svc, record.generation_id)
                 if ENGINE_NAME not in ENGINES.names():
                     ENGINES.register(
                         ENGINE_NAME, EmrServerlessEngine.create, description=EmrServerlessEngine.description
@@ -40,11 +43,7 @@ def service() -> Any:
 
 def status(generation_id: str) -> GenerateDataResponse:
     """The generation's status, a handed-off one refreshed from its EMR job run first."""
-    from sdga.spark.emr import refresh
-
-    svc = service()
-    refresh(svc, generation_id)
-    response: GenerateDataResponse = svc.status(generation_id)
+    response: GenerateDataResponse = service().status(generation_id)
     return response
 
 

@@ -216,7 +216,7 @@ def http_status(generation_id: str) -> Response[str]:
 def http_download(generation_id: str) -> Response[Any]:
     """Results a client can fetch directly (S3): a redirect to a pre-signed URL (one file) or a list of
     them (several); other results are returned in the response, within Lambda's size limit."""
-    service = get_service()
+    service = handoff.service()
     status = service.status(generation_id)
     if status.status not in (GenerationStatus.SUCCESS, GenerationStatus.PARTIAL):
         service.download(generation_id)  # raises the right not-ready / not-found error
@@ -259,7 +259,7 @@ def http_history(
     st = params.get("status", status)
     if st and st not in {s.value for s in GenerationStatus}:
         raise InvalidInputError(f"unknown status {st!r}")
-    return ok(get_service().history(limit=max(1, min(limit, 1000)), status=st or None))
+    return ok(handoff.service().history(limit=max(1, min(limit, 1000)), status=st or None))
 
 
 # --------------------------------------------------------------------------------- AgentCore gateway

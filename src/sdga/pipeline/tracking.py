@@ -40,6 +40,9 @@ class JobTracker:
         # Generations cancelled through this tracker: their workers in this process stop at the next batch.
         # Workers elsewhere find out when their next progress write finds the record no longer running.
         self.cancelled: set[str] = set()
+        # Workers that report somewhere other than the history (an EMR Serverless job run): worker prefix ->
+        # a function that brings the record up to date from that worker, used instead of the heartbeat timeout.
+        self.remote: dict[str, Callable[[GenerationRecord], None]] = {}
 
     def cancel(self, record: GenerationRecord, reason: str) -> None:
         """Record a pending or running generation as ``failed`` with ``reason``; its worker stops at the next
@@ -157,6 +160,10 @@ class JobTracker:
         """
         if record.status not in (GenerationStatus.PENDING, GenerationStatus.RUNNING):
             return record
+        refresh = next((f for prefix, f in self.remote.items() if (record.worker or "").startswith(prefix)), None)
+        if refresh is not None:
+            refresh(record)
+            return self.history.get(record.generation_id) or record
         age = (datetime.now(UTC) - record.updated_at).total_seconds()
         stopped = worker_has_stopped(record.worker)
         if stopped:

@@ -249,7 +249,7 @@ def refresh(service: Any, generation_id: str) -> None:
     settings = service.settings
     try:
         state = client("emr-serverless", settings).get_job_run(applicationId=app, jobRunId=run)["jobRun"]
-    except Exception as exc:  # EMR unreachable: the record stays as it is, the reaper's timeout still applies
+    except Exception as exc:  # EMR unreachable: the record stays as it is until the next read
         if error_code(exc) == "ResourceNotFoundException":
             service.tracker.fail(record, f"EMR Serverless job run {run} does not exist (any more)", None)
         return
