@@ -129,3 +129,20 @@ def test_parquet_map_columns_are_analysable(tmp_path: Path) -> None:
     assert metrics.field_statistics["attrs"].avg_length == 1.5
     schema = infer_schema(path)
     assert [f.type for f in schema.fields if f.name == "attrs"] == ["json"]
+
+
+def test_a_published_directory_s_own_manifest_is_not_a_table(tmp_path: Path) -> None:
+    """The manifest a published output directory carries (a list of files) is neither read as a table nor a
+    reason to read the Parquet tables whole; only a manifest that lists tables and their parts is followed."""
+    import json as _json
+
+    import pyarrow.parquet as _pq
+
+    from sdga.quality.io import open_data, read_data
+
+    _pq.write_table(pa.table({"id": [1, 2, 3]}), tmp_path / "users.parquet")
+    (tmp_path / "_manifest.json").write_text(_json.dumps({"generation_id": "x", "files": [{"name": "users.parquet"}]}))
+    assert list(read_data(tmp_path)) == ["users"]
+    opened = open_data(tmp_path)
+    assert list(opened) == ["users"] and opened["users"].read(["id"]).num_rows == 3
+    assert opened["users"]._path is not None  # opened lazily, column by column

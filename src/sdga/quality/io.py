@@ -209,29 +209,47 @@ def read_file(path: str | Path) -> dict[str, pa.Table]:
         raise InvalidInputError(f"{p} is not a readable {fmt.upper()} file: {first}") from exc
 
 
-def _manifest_tables(directory: Path) -> dict[str, pa.Table] | None:
+MANIFEST = "_manifest.json"  # what a published output directory describes itself with; not a table
+
+
+def _listed_parts(directory: Path) -> dict[str, list[Path]] | None:
     """The tables a manifest lists with their part files (``{"tables": {name: {"files": [...]}}}``, as the
-    Spark engine writes it), each read from all its files; None when the directory has no such manifest."""
+    Spark engine writes it); None when the directory has no such manifest (a published directory's plain
+    manifest lists files, not tables)."""
     try:
-        manifest = json.loads((directory / "_manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     listed = manifest.get("tables") if isinstance(manifest, dict) else None
     if not isinstance(listed, dict) or not all(isinstance(t, dict) and "files" in t for t in listed.values()):
         return None
+    return {str(name): [directory / str(f) for f in entry["files"]] for name, entry in listed.items()}
+
+
+def _manifest_tables(directory: Path, listed: dict[str, list[Path]]) -> dict[str, pa.Table]:
+    """Each listed table read from all its part files."""
     tables: dict[str, pa.Table] = {}
-    for name, entry in listed.items():
-        parts = [read_file(directory / str(f)) for f in entry["files"]]
+    for name, files in listed.items():
+        parts = [read_file(f) for f in files]
         pieces = [table for part in parts for table in part.values() if table.num_rows]
         if not pieces and parts:
             pieces = [next(iter(parts[0].values()))]
         if not pieces:
             raise InvalidInputError(f"{directory}: table '{name}' has no files in its manifest")
         try:
-            tables[str(name)] = pa.concat_tables(pieces, promote_options="default")
+            tables[name] = pa.concat_tables(pieces, promote_options="default")
         except pa.ArrowInvalid as exc:
             raise InvalidInputError(f"{directory}: the files of table '{name}' do not share a schema: {exc}") from exc
     return tables
+
+
+def _data_files(directory: Path) -> list[Path]:
+    """The directory's data files: supported formats, not hidden, not its manifest."""
+    return sorted(
+        f
+        for f in directory.iterdir()
+        if f.is_file() and not f.name.startswith(".") and f.name != MANIFEST and _format_of(f)
+    )
 
 
 def read_data(location: str | Path) -> dict[str, pa.Table]:
@@ -246,10 +264,10 @@ def read_data(location: str | Path) -> dict[str, pa.Table]:
         raise InvalidInputError(f"file not found: {p}")
     if p.is_file():
         tables = read_file(p)
-    elif (listed := _manifest_tables(p)) is not None:
-        tables = listed
+    elif (listed := _listed_parts(p)) is not None:
+        tables = _manifest_tables(p, listed)
     else:
-        files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".") and _format_of(f))
+        files = _data_files(p)
         if not files:
             raise InvalidInputError(
                 f"{p} holds no data files (expected {', '.join(sorted(set(SUPPORTED_SUFFIXES.values())))})"
@@ -338,8 +356,8 @@ def open_data(location: str | Path) -> dict[str, TableSource]:
     lazy: list[Path] = []
     if p.is_file() and _format_of(p) == "parquet":
         lazy = [p]
-    elif p.is_dir() and not (p / "_manifest.json").exists():
-        files = [f for f in p.iterdir() if f.is_file() and not f.name.startswith(".") and _format_of(f)]
+    elif p.is_dir() and _listed_parts(p) is None:
+        files = _data_files(p)
         names = [_table_name(f) for f in files]
         if len(set(names)) == len(names) and all(_format_of(f) == "parquet" for f in files) and files:
             lazy = sorted(files)
