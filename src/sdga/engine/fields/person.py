@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from sdga.engine import safety
 from sdga.engine.context import Draw
-from sdga.engine.fields.choice import take, take_localized
+from sdga.engine.fields.choice import enum_cdf, take, take_localized
 from sdga.engine.fields.registry import Generator, const_cap, register, vocab_cap
 from sdga.engine.patterns import concat, digits
 from sdga.engine.vocab import vocabulary, vocabulary_size
@@ -64,9 +64,10 @@ def gen_sex(d: Draw) -> pa.Array:
     p = d.person() if d.row_aligned else None
     female = p.female if p is not None and p.female is not None else d.rng("f").random(d.n) < 0.5
     code = np.where(female, 0, 1).astype(np.int64)
-    if len(labels) > 2:  # other/unknown: their share of the rows, by weight (equal weights if none given)
-        w = np.asarray(c.weights if c.weights is not None else [1.0] * len(labels), dtype=np.float64)
-        cdf = np.cumsum(w[2:]) / w.sum()
+    shares = enum_cdf(d.spec, len(labels))  # checked like any enum's weights; None: equal shares
+    if len(labels) > 2:  # other/unknown: their share of the rows, by weight
+        full = shares if shares is not None else np.arange(1, len(labels) + 1) / len(labels)
+        cdf = full[2:] - full[1]
         extra = np.searchsorted(cdf, d.rng("x").random(d.n), side="right")
         code = np.where(extra < len(cdf), 2 + extra, code)
     return take(pa.array(labels, pa.string()), code)

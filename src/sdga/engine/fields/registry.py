@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from sdga.engine.context import Draw
 from sdga.engine.fields.choice import enum_arrow, take
+from sdga.engine.geo.rows import COUNTRY_TYPES
 from sdga.engine.vocab import vocabulary, vocabulary_size
 from sdga.errors import SchemaError
 from sdga.models.schema import FieldSpec
@@ -132,7 +133,6 @@ def is_known_type(name: str) -> bool:
 
 #: Types whose ``enum`` is not a list to draw values from but the mix of a per-row context: the countries
 #: the table's rows live in, the product categories its products belong to.
-COUNTRY_TYPES = ("country", "country_code")
 CONTEXT_ENUM_TYPES = (*COUNTRY_TYPES, "product_category", "sex")  # their generators read the enum themselves
 
 
